@@ -1,0 +1,87 @@
+//===- Variant.h - The description of one attention variant -----*- C++ -*-===//
+//
+// A Variant is what a user asks for: the precision of the two matmuls, how Q,
+// K and V are quantized, the mask, the head dim and the memory layout. It is
+// the MLIR-free contract between the frontend (DSL text or C++ builder), the
+// `attn` dialect (MLIRGen builds an `attn.attention` op from it), the CPU
+// reference (which emulates its arithmetic) and the runtime (which keys
+// caches on its canonical text).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_SPEC_VARIANT_H
+#define ATTNGEN_SPEC_VARIANT_H
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace attngen {
+
+/// Element types that appear in a variant. I4/I8 are symmetric signed
+/// integers, E4M3 is FP8 e4m3fn (max 448).
+enum class DType { I4, I8, E4M3, F16, BF16, F32 };
+
+/// Quantization granularity: how many elements share one scale.
+///  - Tensor: one scale per (batch, head) slice.
+///  - Block:  one per tile of rows (BlockM query rows / BlockN key tokens).
+///  - Warp:   one per 16-row group of a tile (the mma row group of a warp).
+///  - Thread: one per group of rows that one thread's mma fragment covers.
+///  - Token:  one per row.
+///  - Channel: (V only) one per head-dim channel, over all tokens.
+enum class Granularity { Tensor, Block, Warp, Thread, Token, Channel };
+
+enum class MaskKind { None, Causal };
+
+/// bhnd: [batch, heads, tokens, head_dim]; bnhd: [batch, tokens, heads, head_dim].
+enum class Layout { BHND, BNHD };
+
+struct Variant {
+  std::string name = "default";
+
+  DType qk = DType::I8;   ///< operand type of Q K^T
+  DType pv = DType::E4M3; ///< operand type of P V
+
+  Granularity q_granularity = Granularity::Warp;
+  Granularity k_granularity = Granularity::Block;
+  Granularity v_granularity = Granularity::Channel;
+
+  bool smooth_q = false;
+  bool smooth_k = true;
+  bool smooth_v = false;
+
+  MaskKind mask = MaskKind::None;
+  int head_dim = 128;
+  Layout layout = Layout::BHND;
+  int gqa = 1; ///< query heads per key/value head
+
+  DType input = DType::BF16;
+  DType output = DType::BF16;
+  bool lse = false;
+
+  /// Softmax scale; unset means 1/sqrt(head_dim).
+  std::optional<double> scale;
+
+  double effectiveScale() const;
+  bool operator==(const Variant &o) const;
+  bool operator!=(const Variant &o) const { return !(*this == o); }
+};
+
+// Spellings used by the DSL, the IR attributes and the CLI. `parse*` return
+// std::nullopt on an unknown spelling.
+std::string_view toString(DType t);
+std::string_view toString(Granularity g);
+std::string_view toString(MaskKind m);
+std::string_view toString(Layout l);
+std::optional<DType> parseDType(std::string_view s);
+std::optional<Granularity> parseGranularity(std::string_view s);
+std::optional<MaskKind> parseMaskKind(std::string_view s);
+std::optional<Layout> parseLayout(std::string_view s);
+
+/// Bits of one element of `t`.
+int bitWidth(DType t);
+bool isInteger(DType t);
+bool isFloat8(DType t);
+
+} // namespace attngen
+
+#endif // ATTNGEN_SPEC_VARIANT_H

@@ -1,0 +1,61 @@
+//===- params.h - The one parameter block of every attngen kernel ---------===//
+//
+// Shared by the host (runtime fills it) and the device (every kernel of a
+// plan takes it by value as `const __grid_constant__ AttnParams`). Only
+// builtin types: NVRTC compiles it without any standard header.
+//
+// Shapes: B batches, Hq query heads, Hkv = Hq / gqa key/value heads, Nq query
+// tokens, Nk key tokens, D head dim. Strides are in elements of the input /
+// output type and 64-bit, so offsets never overflow 32 bits.
+//
+// Workspace tensors (written by the prologue kernels, read by attention) are
+// dense and padded: Nq_pad = round_up(Nq, blockM), Nk_pad = round_up(Nk,
+// blockN); padded tokens hold zeros.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_KERNEL_PARAMS_H
+#define ATTNGEN_KERNEL_PARAMS_H
+
+namespace attngen {
+
+typedef long long agi64;
+
+struct AttnParams {
+  // ---- caller tensors -----------------------------------------------------
+  const void *q; ///< [B, Hq, Nq, D] (strided), input type
+  const void *k; ///< [B, Hkv, Nk, D] (strided), input type
+  const void *v; ///< [B, Hkv, Nk, D] (strided), input type
+  void *o;       ///< [B, Hq, Nq, D] (strided), output type
+  float *lse;    ///< [B, Hq, Nq] natural-log LSE of the scaled scores, or null
+
+  // strides: [0] batch, [1] head, [2] token; the channel stride is 1.
+  agi64 q_stride[3];
+  agi64 k_stride[3];
+  agi64 v_stride[3];
+  agi64 o_stride[3];
+
+  int batch, heads_q, heads_kv, seq_q, seq_k;
+  int seq_q_pad, seq_k_pad;
+  int kv_chunks; ///< number of KVStats chunks per head (ceil(Nk / kvChunk))
+
+  float sm_scale;      ///< softmax scale s
+  float sm_scale_log2; ///< s * log2(e), folded into the Q scales
+
+  // ---- workspace (see runtime/Workspace.h for sizes) ----------------------
+  void *q_quant;    ///< [B, Hq, Nq_pad, D] quantized Q (if QuantQ runs)
+  float *q_scale;   ///< [B, Hq, Nq_pad] per-token dequant scale * s*log2(e)
+  float *q_mean;    ///< [B, Hq, Nq_pad / blockM, D] (smooth_q)
+  void *k_quant;    ///< [B, Hkv, Nk_pad, D] quantized smoothed K
+  float *k_scale;   ///< [B, Hkv, Nk_pad] per-token dequant scale
+  float *k_partial; ///< [B, Hkv, kv_chunks, D] partial channel sums of K
+  float *k_mean;    ///< [B, Hkv, D] channel means of K (smooth_k)
+  void *v_quant;    ///< 8-bit PV: [B, Hkv, D, Nk_pad] (transposed, token-
+                    ///< permuted in groups of 32); 16-bit: [B, Hkv, Nk_pad, D]
+  float *v_scale;   ///< [B, Hkv, D] (channel) or [B, Hkv, Nk_pad/blockN, D]
+  float *v_partial; ///< [B, Hkv, kv_chunks, 3, D]: sum, max, min per channel
+  float *v_mean;    ///< [B, Hkv, D] channel means of V (smooth_v)
+};
+
+} // namespace attngen
+
+#endif // ATTNGEN_KERNEL_PARAMS_H

@@ -1,0 +1,35 @@
+//===- tile_size.h - Tile choice, shared by select-tiles and the templates -===//
+//
+// One constexpr function decides the attention kernel's tiles from the
+// variant's shape-independent facts. The `attn-select-tiles` pass calls it on
+// the host (unless the tuning database has an entry) and the templates
+// static_assert against the same limits. Each branch carries its reason.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_KERNEL_TILE_SIZE_H
+#define ATTNGEN_KERNEL_TILE_SIZE_H
+
+#include "attngen/kernel/config.h"
+
+namespace attngen {
+
+struct TileChoice {
+  int blockM, blockN, warps, stages;
+};
+
+/// mainloop: 0 = mma.sync (sm_80/89), 1 = wgmma (sm_90a).
+AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, int qk, int pv,
+                                               bool causal) {
+  // wgmma: two consumer warpgroups of 64 query rows each (128 rows per CTA)
+  // keep both tensor-core pipes busy while the other warpgroup does softmax;
+  // blockN = 128 at D <= 128 fits two K/V stages in shared memory with 8-bit
+  // operands (Q 16 KB + 2 x (K 16 KB + V 16 KB) = 80 KB at D = 128).
+  // mma.sync: 4 warps x 16 rows = 64 rows per CTA, blockN 64, as FA2 does on
+  // sm_80/89 (register pressure of the S and O fragments bounds it).
+  return mainloop == 1 ? TileChoice{128, headDim <= 128 ? 128 : 64, 8 + 4, 2}
+                       : TileChoice{64, 64, 4, 2};
+}
+
+} // namespace attngen
+
+#endif // ATTNGEN_KERNEL_TILE_SIZE_H
