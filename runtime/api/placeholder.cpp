@@ -1,0 +1,1 @@
+namespace attngen { [[maybe_unused]] static int placeholder_api; }
