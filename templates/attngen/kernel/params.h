@@ -42,9 +42,12 @@ struct AttnParams {
   float sm_scale_log2; ///< s * log2(e), folded into the Q scales
 
   // ---- workspace (see runtime/Workspace.h for sizes) ----------------------
+  // 8-bit / 4-bit operands are stored as tile images (quant/tile_image.h):
+  // [B, H, tiles, tile image bytes], tiles of blockM (Q) / blockN (K, V^T) rows.
   void *q_quant;    ///< [B, Hq, Nq_pad, D] quantized Q (if QuantQ runs)
   float *q_scale;   ///< [B, Hq, Nq_pad] per-token dequant scale * s*log2(e)
   float *q_mean;    ///< [B, Hq, Nq_pad / blockM, D] (smooth_q)
+  float *q_kmean;   ///< [B, Hq, Nq_pad]: s * q . mean(K), the LSE correction
   void *k_quant;    ///< [B, Hkv, Nk_pad, D] quantized smoothed K
   float *k_scale;   ///< [B, Hkv, Nk_pad] per-token dequant scale
   float *k_partial; ///< [B, Hkv, kv_chunks, D] partial channel sums of K
