@@ -30,6 +30,16 @@ AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, in
                        : TileChoice{64, 64, 4, 2};
 }
 
+/// Dynamic shared memory of the attention kernel: the Q tile, `stages` K and
+/// V tiles (tile images, 1024-byte aligned panels), and 1 KB for alignment
+/// slack and mbarriers.
+AG_HOST_DEVICE constexpr int attentionSmemBytes(int mainloop, int headDim, int qk, int pv,
+                                                int blockM, int blockN, int stages) {
+  return blockM * headDim * dtBits(qk) / 8 +
+         stages * (blockN * headDim * dtBits(qk) / 8 + blockN * headDim * dtBits(pv) / 8) +
+         1024;
+}
+
 } // namespace attngen
 
 #endif // ATTNGEN_KERNEL_TILE_SIZE_H
