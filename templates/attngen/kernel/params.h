@@ -50,7 +50,7 @@ struct AttnParams {
   float *q_kmean;   ///< [B, Hq, Nq_pad]: s * q . mean(K), the LSE correction
   void *k_quant;    ///< [B, Hkv, Nk_pad, D] quantized smoothed K
   float *k_scale;   ///< [B, Hkv, Nk_pad] per-token dequant scale
-  float *k_partial; ///< [B, Hkv, kv_chunks, D] partial channel sums of K
+  float *k_partial; ///< [B, Hkv, kv_chunks, 3, D]: sum, max, min per channel
   float *k_mean;    ///< [B, Hkv, D] channel means of K (smooth_k)
   void *v_quant;    ///< 8-bit PV: [B, Hkv, D, Nk_pad] (transposed, token-
                     ///< permuted in groups of 32); 16-bit: [B, Hkv, Nk_pad, D]
