@@ -1,0 +1,415 @@
+//===- prologue.cuh - KVStats, QuantKV, QuantQ: the quantization prologues ---===//
+//
+// Three kernels run before attention (grids in docs/ARCHITECTURE.md, 256
+// threads each):
+//   kv_stats<Cfg>  per chunk of kKvChunk tokens: channel sum / max / min of K, V
+//   quant_kv<Cfg>  reduces the partials to means and extrema, smooths K (and V),
+//                  quantizes a blockN-token block of K and V into tile images
+//   quant_q<Cfg>   quantizes a blockM-row block of Q into a tile image, with
+//                  per-token scales times s*log2(e) and the LSE correction
+// All arithmetic goes through quant/quant_math.h in the orders documented
+// there, so the CPU emulation reproduces every byte.
+//
+// Rows are processed as 8-channel slices: D/8 threads share a row, each loads
+// 16 bytes (or 8 scalars when the tensor's pointer / strides do not allow an
+// aligned vector load).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_QUANT_PROLOGUE_CUH
+#define ATTNGEN_QUANT_PROLOGUE_CUH
+
+#include "attngen/arch/ptx_common.cuh"
+#include "attngen/kernel/config.h"
+#include "attngen/kernel/params.h"
+#include "attngen/quant/permute.h"
+#include "attngen/quant/quant_math.h"
+#include "attngen/quant/tile_image.h"
+
+namespace attngen {
+namespace prologue {
+
+constexpr int kThreads = 256;
+constexpr float kNegInf = -__builtin_huge_valf();
+constexpr float kPosInf = __builtin_huge_valf();
+
+/// True if rows of a [B, H, N, D] tensor can be read as 16-byte vectors.
+__device__ __forceinline__ bool canVectorize(const void *base, const agi64 *stride) {
+  return ((unsigned long long)base & 15u) == 0 && stride[0] % 8 == 0 && stride[1] % 8 == 0 &&
+         stride[2] % 8 == 0;
+}
+
+/// Loads channels [8j, 8j+8) of one row as floats.
+template <int kIn>
+__device__ __forceinline__ void loadSlice(float (&x)[8], const unsigned short *row, int j,
+                                          bool vec) {
+  const unsigned short *p = row + 8 * j;
+  if (vec) {
+    const U32x4 v = ldGlobalNc16(p);
+    const unsigned w[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      x[2 * i] = toFloat<kIn>((unsigned short)(w[i] & 0xffffu));
+      x[2 * i + 1] = toFloat<kIn>((unsigned short)(w[i] >> 16));
+    }
+  } else {
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      x[i] = toFloat<kIn>(p[i]);
+  }
+}
+
+template <int kLanes> __device__ __forceinline__ float maxOverLanes(float v) {
+#pragma unroll
+  for (int w = kLanes / 2; w >= 1; w /= 2)
+    v = quantMax2(v, __shfl_xor_sync(0xffffffffu, v, w));
+  return v;
+}
+
+/// Tree sum s[i] += s[i + w], w = kLanes/2..1, over aligned groups of kLanes
+/// lanes: every lane of a group ends with the value lane 0 of the tree gets.
+template <int kLanes> __device__ __forceinline__ float treeSumOverLanes(float v) {
+#pragma unroll
+  for (int w = kLanes / 2; w >= 1; w /= 2)
+    v = quantAdd(v, __shfl_xor_sync(0xffffffffu, v, w));
+  return v;
+}
+
+__device__ __forceinline__ agi64 rowOffset(const agi64 *stride, int b, int h, int t) {
+  return (agi64)b * stride[0] + (agi64)h * stride[1] + (agi64)t * stride[2];
+}
+
+/// Writes 8 quantized values of one row slice into a tile image: 8 bytes
+/// (8-bit), 4 bytes (int4, element 2i in the low nibble) or 16 bytes (16-bit).
+template <int kType>
+__device__ __forceinline__ void storeQuantSlice(unsigned char *image, const float (&x)[8],
+                                                float inv) {
+  if constexpr (kType == dt::I8) {
+    unsigned w[2];
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      unsigned v = 0;
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+        v |= (unsigned)(quantizeInt(x[4 * h + i], inv, kInt8Max) & 0xff) << (8 * i);
+      w[h] = v;
+    }
+    *reinterpret_cast<U32x2 *>(image) = U32x2{w[0], w[1]};
+  } else if constexpr (kType == dt::E4M3) {
+    float y[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      y[i] = quantMul(x[i], inv);
+    *reinterpret_cast<U32x2 *>(image) =
+        U32x2{packE4m3x4(y[0], y[1], y[2], y[3]), packE4m3x4(y[4], y[5], y[6], y[7])};
+  } else if constexpr (kType == dt::I4) {
+    unsigned v = 0;
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      v |= (unsigned)(quantizeInt(x[i], inv, kInt4Max) & 0xf) << (4 * i);
+    *reinterpret_cast<unsigned *>(image) = v;
+  } else {
+    *reinterpret_cast<U32x4 *>(image) =
+        U32x4{packHalf2<kType>(x[0], x[1]), packHalf2<kType>(x[2], x[3]),
+              packHalf2<kType>(x[4], x[5]), packHalf2<kType>(x[6], x[7])};
+  }
+}
+
+/// Geometry of processing a tile of kRows rows x D channels with 256 threads.
+template <int kHeadDim, int kRows> struct RowTiling {
+  static constexpr int kSlices = kHeadDim / 8;            // threads per row
+  static constexpr int kRowsPerPass = kThreads / kSlices; // rows per pass
+  static constexpr int kPasses = kRows / kRowsPerPass;
+  static_assert(kSlices <= 32 && kThreads % kSlices == 0, "head dim 32..256 expected");
+  static_assert(kRows % kRowsPerPass == 0, "tile rows must be a multiple of a pass");
+  __device__ static int slice() { return threadIdx.x % kSlices; }
+  __device__ static int row(int pass) { return pass * kRowsPerPass + threadIdx.x / kSlices; }
+};
+
+/// Quantizes a tile of rows (already loaded, smoothed, as floats) with the
+/// group scales of `gran`: per-row amax -> shared, group amax per row, then
+/// quantize into the tile image and write one scale per row. Token indices
+/// of the tile start at `row0`; `groupOf(g, row)` gives the group.
+template <int kType, int kHeadDim, int kRows, class GroupOf>
+__device__ __forceinline__ void quantizeTile(float (&x)[RowTiling<kHeadDim, kRows>::kPasses][8],
+                                             int gran, float tensorAmax, int row0,
+                                             unsigned char *image, float *scaleOut,
+                                             float scaleMul, float *sAmax, GroupOf groupOf) {
+  using T = RowTiling<kHeadDim, kRows>;
+  constexpr int kRowBytes = kHeadDim * dtBits(kType) / 8;
+  constexpr bool k16 = !(dtIs8Bit(kType) || kType == dt::I4);
+  constexpr float kQMax = k16 ? 1.f : quantMax(kType);
+  if constexpr (!k16) {
+#pragma unroll
+    for (int pass = 0; pass < T::kPasses; ++pass) {
+      float a = 0.f;
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+        a = quantMax2(a, quantAbs(x[pass][i]));
+      a = maxOverLanes<T::kSlices>(a);
+      if (T::slice() == 0)
+        sAmax[T::row(pass)] = a;
+    }
+    __syncthreads();
+    // Row r's group amax: the max over the rows of its group in this tile.
+    float groupAmax = 0.f;
+    if (threadIdx.x < kRows) {
+      const int r = threadIdx.x, g = groupOf(gran, row0 + r);
+      if (gran == gran::Tensor) {
+        groupAmax = tensorAmax;
+      } else {
+        for (int u = 0; u < kRows; ++u)
+          if (groupOf(gran, row0 + u) == g)
+            groupAmax = quantMax2(groupAmax, sAmax[u]);
+      }
+    }
+    __syncthreads();
+    if (threadIdx.x < kRows)
+      sAmax[threadIdx.x] = groupAmax;
+    __syncthreads();
+  }
+#pragma unroll
+  for (int pass = 0; pass < T::kPasses; ++pass) {
+    const int r = T::row(pass), j = T::slice();
+    const float amax = k16 ? 1.f : sAmax[r];
+    const float inv = k16 ? 1.f : quantInvScale(amax, kQMax);
+    constexpr int kSliceBytes = 8 * dtBits(kType) / 8;
+    unsigned char *dst = image + tileImageOffset(r, j * kSliceBytes, kRows, kRowBytes);
+    storeQuantSlice<kType>(dst, x[pass], inv);
+    if (j == 0)
+      scaleOut[r] = k16 ? scaleMul : quantMul(quantScale(amax, kQMax), scaleMul);
+  }
+}
+
+} // namespace prologue
+
+//===-- KVStats ------------------------------------------------------------===//
+
+/// Grid (kv_chunks, Hkv, B). Warp w handles 8-channel slices w, w+8, ...; lane
+/// l sums tokens l, l+32, ... of the chunk, then a lane tree (quant_math.h).
+template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &p) {
+  using namespace prologue;
+  constexpr int D = Cfg::kHeadDim, kSlices = D / 8;
+  const int chunk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int t0 = chunk * Cfg::kKvChunk;
+  const int t1 = t0 + Cfg::kKvChunk < p.seq_k ? t0 + Cfg::kKvChunk : p.seq_k;
+#pragma unroll
+  for (int which = 0; which < 2; ++which) {
+    const unsigned short *base =
+        static_cast<const unsigned short *>(which == 0 ? p.k : p.v);
+    const agi64 *stride = which == 0 ? p.k_stride : p.v_stride;
+    float *out = (which == 0 ? p.k_partial : p.v_partial) +
+                 (((agi64)b * p.heads_kv + h) * p.kv_chunks + chunk) * 3 * D;
+    const bool vec = canVectorize(base, stride);
+    for (int j = warp; j < kSlices; j += kThreads / 32) {
+      float sum[8], mx[8], mn[8];
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        sum[i] = 0.f;
+        mx[i] = kNegInf;
+        mn[i] = kPosInf;
+      }
+      for (int t = t0 + lane; t < t1; t += 32) {
+        float x[8];
+        loadSlice<Cfg::kIn>(x, base + rowOffset(stride, b, h, t), j, vec);
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+          sum[i] = quantAdd(sum[i], x[i]);
+          mx[i] = quantMax2(mx[i], x[i]);
+          mn[i] = quantMin2(mn[i], x[i]);
+        }
+      }
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        sum[i] = treeSumOverLanes<32>(sum[i]);
+        mx[i] = maxOverLanes<32>(mx[i]);
+        mn[i] = -maxOverLanes<32>(-mn[i]);
+      }
+      if (lane == 0) {
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+          out[8 * j + i] = sum[i];
+          out[D + 8 * j + i] = mx[i];
+          out[2 * D + 8 * j + i] = mn[i];
+        }
+      }
+    }
+  }
+}
+
+//===-- QuantKV ------------------------------------------------------------===//
+
+/// Grid (Nk_pad / blockN, Hkv, B).
+template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &p) {
+  using namespace prologue;
+  constexpr int D = Cfg::kHeadDim, BN = Cfg::kBlockN;
+  constexpr bool kV8 = dtIs8Bit(Cfg::kPV);
+  static_assert(Cfg::kPV != dt::I4, "4-bit PV is not supported");
+  using T = RowTiling<D, BN>;
+  const int blk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+  const int nBlocks = p.seq_k_pad / BN;
+  const agi64 head = (agi64)b * p.heads_kv + h;
+
+  __shared__ float sKMean[D], sVMean[D], sVInv[D], sAmax[BN];
+  __shared__ float sTensorAmax;
+  __shared__ alignas(16) unsigned char sVt[kV8 ? D * BN : 16];
+
+  // Channel statistics: chunk partials in chunk order (quant_math.h).
+  if (threadIdx.x == 0)
+    sTensorAmax = 0.f;
+  __syncthreads();
+  for (int c = threadIdx.x; c < D; c += kThreads) {
+    const float *kp = p.k_partial + head * p.kv_chunks * 3 * D;
+    const float *vp = p.v_partial + head * p.kv_chunks * 3 * D;
+    float ks = 0.f, kmx = kNegInf, kmn = kPosInf, vs = 0.f, vmx = kNegInf, vmn = kPosInf;
+    for (int ch = 0; ch < p.kv_chunks; ++ch) {
+      ks = quantAdd(ks, kp[ch * 3 * D + c]);
+      kmx = quantMax2(kmx, kp[ch * 3 * D + D + c]);
+      kmn = quantMin2(kmn, kp[ch * 3 * D + 2 * D + c]);
+      vs = quantAdd(vs, vp[ch * 3 * D + c]);
+      vmx = quantMax2(vmx, vp[ch * 3 * D + D + c]);
+      vmn = quantMin2(vmn, vp[ch * 3 * D + 2 * D + c]);
+    }
+    const float kMean = Cfg::kSmoothK ? quantDiv(ks, (float)p.seq_k) : 0.f;
+    const float vMean = Cfg::kSmoothV ? quantDiv(vs, (float)p.seq_k) : 0.f;
+    const float vAmax = smoothedAmax(vmx, vmn, vMean);
+    const float vQMax = kV8 ? quantMax(Cfg::kPV) : 1.f;
+    sKMean[c] = kMean;
+    sVMean[c] = vMean;
+    sVInv[c] = kV8 ? quantInvScale(vAmax, vQMax) : 1.f;
+    // Max of non-negative floats: integer atomicMax on the bits is exact.
+    atomicMax(reinterpret_cast<int *>(&sTensorAmax), __float_as_int(smoothedAmax(kmx, kmn, kMean)));
+    if (blk == 0) {
+      p.k_mean[head * D + c] = kMean;
+      p.v_mean[head * D + c] = vMean;
+      p.v_scale[head * D + c] = kV8 ? quantScale(vAmax, vQMax) : 1.f;
+    }
+  }
+  __syncthreads();
+
+  // K: load the block (zeros past Nk), smooth, quantize into its tile image.
+  {
+    const unsigned short *base = static_cast<const unsigned short *>(p.k);
+    const bool vec = canVectorize(base, p.k_stride);
+    float x[T::kPasses][8];
+#pragma unroll
+    for (int pass = 0; pass < T::kPasses; ++pass) {
+      const int t = blk * BN + T::row(pass), j = T::slice();
+      if (t < p.seq_k) {
+        loadSlice<Cfg::kIn>(x[pass], base + rowOffset(p.k_stride, b, h, t), j, vec);
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          x[pass][i] = quantSub(x[pass][i], sKMean[8 * j + i]);
+      } else {
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          x[pass][i] = 0.f;
+      }
+    }
+    constexpr int kRowBytes = D * dtBits(Cfg::kQK) / 8;
+    unsigned char *image = static_cast<unsigned char *>(p.k_quant) +
+                           (head * nBlocks + blk) * (agi64)(BN * kRowBytes);
+    quantizeTile<Cfg::kQK, D, BN>(x, Cfg::kKGran, sTensorAmax, blk * BN, image,
+                                  p.k_scale + head * p.seq_k_pad + blk * BN, 1.f, sAmax,
+                                  [](int g, int t) { return kGroupOf(g, t, BN); });
+  }
+
+  // V: 8-bit transposed + perm32 image (built in shared memory, then copied
+  // out with 16-byte stores), or a 16-bit image written directly.
+  {
+    const unsigned short *base = static_cast<const unsigned short *>(p.v);
+    const bool vec = canVectorize(base, p.v_stride);
+#pragma unroll
+    for (int pass = 0; pass < T::kPasses; ++pass) {
+      const int r = T::row(pass), t = blk * BN + r, j = T::slice();
+      float x[8];
+      if (t < p.seq_k) {
+        loadSlice<Cfg::kIn>(x, base + rowOffset(p.v_stride, b, h, t), j, vec);
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          x[i] = quantSub(x[i], sVMean[8 * j + i]);
+      } else {
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          x[i] = 0.f;
+      }
+      if constexpr (kV8) {
+        const int col = (r / 32) * 32 + invPerm32(r % 32);
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+          const int c = 8 * j + i;
+          unsigned char q;
+          if constexpr (Cfg::kPV == dt::E4M3)
+            q = quantizeE4m3(x[i], sVInv[c]);
+          else
+            q = (unsigned char)(quantizeInt(x[i], sVInv[c], kInt8Max) & 0xff);
+          sVt[tileImageOffset(c, col, D, BN)] = q;
+        }
+      } else {
+        constexpr int kRowBytes = 2 * D;
+        unsigned char *image = static_cast<unsigned char *>(p.v_quant) +
+                               (head * nBlocks + blk) * (agi64)(BN * kRowBytes);
+        storeQuantSlice<Cfg::kPV>(image + tileImageOffset(r, 16 * j, BN, kRowBytes), x, 1.f);
+      }
+    }
+    if constexpr (kV8) {
+      __syncthreads();
+      U32x4 *dst = reinterpret_cast<U32x4 *>(static_cast<unsigned char *>(p.v_quant) +
+                                             (head * nBlocks + blk) * (agi64)(D * BN));
+      const U32x4 *src = reinterpret_cast<const U32x4 *>(sVt);
+      for (int i = threadIdx.x; i < D * BN / 16; i += kThreads)
+        dst[i] = src[i];
+    }
+  }
+}
+
+//===-- QuantQ -------------------------------------------------------------===//
+
+/// Grid (Nq_pad / blockM, Hq, B).
+template <class Cfg> __device__ __forceinline__ void quant_q(const AttnParams &p) {
+  using namespace prologue;
+  constexpr int D = Cfg::kHeadDim, BM = Cfg::kBlockM;
+  static_assert(!Cfg::kSmoothQ, "Q smoothing is not implemented in the prologue yet");
+  static_assert(Cfg::kQGran != gran::Tensor, "per-tensor Q scales are not offered");
+  using T = RowTiling<D, BM>;
+  const int blk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+  const int hkv = h / Cfg::kGqa;
+  const agi64 head = (agi64)b * p.heads_q + h;
+  __shared__ float sKMean[D], sAmax[BM];
+  for (int c = threadIdx.x; c < D; c += kThreads)
+    sKMean[c] = Cfg::kSmoothK ? p.k_mean[((agi64)b * p.heads_kv + hkv) * D + c] : 0.f;
+  __syncthreads();
+
+  const unsigned short *base = static_cast<const unsigned short *>(p.q);
+  const bool vec = canVectorize(base, p.q_stride);
+  float x[T::kPasses][8];
+#pragma unroll
+  for (int pass = 0; pass < T::kPasses; ++pass) {
+    const int r = T::row(pass), t = blk * BM + r, j = T::slice();
+    if (t < p.seq_q) {
+      loadSlice<Cfg::kIn>(x[pass], base + rowOffset(p.q_stride, b, h, t), j, vec);
+    } else {
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+        x[pass][i] = 0.f;
+    }
+    // LSE correction s * q . mean(K) in the kmeanDot order (quant_math.h).
+    float dot = 0.f;
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      dot = quantFma(x[pass][i], sKMean[8 * j + i], dot);
+    dot = treeSumOverLanes<T::kSlices>(dot);
+    if (j == 0)
+      p.q_kmean[head * p.seq_q_pad + t] = Cfg::kSmoothK ? quantMul(dot, p.sm_scale) : 0.f;
+  }
+  constexpr int kRowBytes = D * dtBits(Cfg::kQK) / 8;
+  unsigned char *image =
+      static_cast<unsigned char *>(p.q_quant) + (head * (p.seq_q_pad / BM) + blk) * (agi64)(BM * kRowBytes);
+  quantizeTile<Cfg::kQK, D, BM>(x, Cfg::kQGran, 0.f, blk * BM, image,
+                                p.q_scale + head * p.seq_q_pad + blk * BM, p.sm_scale_log2, sAmax,
+                                [](int g, int r) { return qGroupOf(g, r, BM); });
+}
+
+} // namespace attngen
+
+#endif // ATTNGEN_QUANT_PROLOGUE_CUH
