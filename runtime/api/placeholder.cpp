@@ -1,1 +1,0 @@
-namespace attngen { [[maybe_unused]] static int placeholder_api; }

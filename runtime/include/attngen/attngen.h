@@ -1,0 +1,76 @@
+/*===- attngen.h - The C API of attngen ----------------------------------===*
+ *
+ * A C99 interface over the JIT (attngen/runtime/Jit.h) for bindings (Python)
+ * and C hosts. Every function returning int returns 0 on success and nonzero
+ * on failure, with the reason in attngen_last_error() (per thread).
+ *
+ *   attngen_kernel_t k;
+ *   if (attngen_compile(dsl_text, NULL, &k)) fprintf(stderr, "%s\n", attngen_last_error());
+ *   size_t ws; attngen_workspace_bytes(k, &problem, &ws);
+ *   attngen_launch(k, &problem, &tensors, ws_ptr, ws, stream);
+ *   attngen_kernel_release(k);
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef ATTNGEN_ATTNGEN_H
+#define ATTNGEN_ATTNGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct attngen_kernel_s *attngen_kernel_t;
+
+/* Shapes: Q [batch, heads_q, seq_q, D]; K, V [batch, heads_kv, seq_k, D]. */
+typedef struct attngen_problem {
+  int batch, heads_q, heads_kv, seq_q, seq_k;
+} attngen_problem;
+
+/* Device pointers; strides in elements: [0] batch, [1] head, [2] token
+ * (channel stride 1). lse ([batch, heads_q, seq_q] floats) is required iff
+ * the variant returns the LSE. */
+typedef struct attngen_tensors {
+  const void *q, *k, *v;
+  void *o;
+  float *lse;
+  int64_t q_stride[3], k_stride[3], v_stride[3], o_stride[3];
+} attngen_tensors;
+
+typedef struct attngen_stats_t {
+  uint64_t nvrtc_compiles;
+  double compile_ms;
+  uint64_t memory_hits, memory_misses;
+  uint64_t disk_hits, disk_misses;
+  uint64_t module_loads, launches;
+} attngen_stats_t;
+
+/* Compiles the one variant of `dsl_text` for `target_or_null` ("sm_90a",
+ * "sm_89", ...; NULL: the current device). Needs a build with the compiler. */
+int attngen_compile(const char *dsl_text, const char *target_or_null, attngen_kernel_t *out);
+/* Loads a kernel package directory (plan.json + kernel.cu). */
+int attngen_load_package(const char *dir, attngen_kernel_t *out);
+/* Workspace bytes of `problem` (fails on an invalid problem). */
+int attngen_workspace_bytes(attngen_kernel_t kernel, const attngen_problem *problem,
+                            size_t *out);
+/* Validates, then launches every kernel of the plan on `stream` (a
+ * CUstream / cudaStream_t; NULL is the legacy default stream). The workspace
+ * must hold `workspace_bytes` >= attngen_workspace_bytes bytes, 256-aligned. */
+int attngen_launch(attngen_kernel_t kernel, const attngen_problem *problem,
+                   const attngen_tensors *tensors, void *workspace, size_t workspace_bytes,
+                   void *stream);
+/* The kernel's plan as JSON (valid until the kernel is released). */
+const char *attngen_kernel_plan_json(attngen_kernel_t kernel);
+/* Releases a handle (NULL is fine). */
+void attngen_kernel_release(attngen_kernel_t kernel);
+/* The last error of this thread ("" if none). */
+const char *attngen_last_error(void);
+int attngen_stats(attngen_stats_t *out);
+const char *attngen_version(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ATTNGEN_ATTNGEN_H */

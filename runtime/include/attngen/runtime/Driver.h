@@ -1,0 +1,72 @@
+//===- Driver.h - Context, modules and launches (CUDA driver API) -*- C++ -*-===//
+//
+// attngen works in whatever context is current on the calling thread; when
+// none is, it makes the primary context of device 0 current, which is the
+// context PyTorch and the CUDA runtime use too, so buffers and streams of the
+// caller are valid for our kernels.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_RUNTIME_DRIVER_H
+#define ATTNGEN_RUNTIME_DRIVER_H
+
+#include "attngen/Spec/Plan.h"
+#include "attngen/runtime/Error.h"
+
+#include <cuda.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace attngen {
+
+struct DeviceInfo {
+  CUcontext context = nullptr;
+  CUdevice device = 0;
+  int sm = 0;          ///< 10 * major + minor
+  int smCount = 0;     ///< multiprocessors
+  int maxSmemOptin = 0; ///< max dynamic shared memory per block after opt-in
+};
+
+/// The current context (made current from device 0's primary context if the
+/// thread has none) and its device's properties.
+Expected<DeviceInfo> currentDevice();
+
+/// The target to compile for on a device of compute capability `sm`:
+/// the arch-specific sm_90a on Hopper (wgmma), plain sm_XY elsewhere.
+Target targetForSm(int sm);
+
+/// Whether a cubin for `target` runs on a device of compute capability `sm`:
+/// arch-specific targets need the exact device; others a device of the same
+/// major version and an equal or newer minor.
+Status checkTargetRunsOn(const Target &target, int sm);
+
+/// A module loaded in one context with one function per kernel of a plan.
+class LoadedModule {
+public:
+  /// Loads `cubin` into the current context, resolves every symbol of
+  /// `plan.kernels` and raises each function's dynamic shared memory limit to
+  /// the plan's size.
+  static Expected<std::unique_ptr<LoadedModule>> load(const std::string &cubin,
+                                                      const KernelPlan &plan);
+  ~LoadedModule();
+  LoadedModule(const LoadedModule &) = delete;
+  LoadedModule &operator=(const LoadedModule &) = delete;
+
+  /// Functions in the order of plan.kernels.
+  const std::vector<CUfunction> &functions() const { return fns; }
+
+private:
+  LoadedModule() = default;
+  CUmodule module = nullptr;
+  std::vector<CUfunction> fns;
+};
+
+/// cuLaunchKernel with `params` (a pointer to the AttnParams) as the single
+/// kernel parameter.
+Status launchOnStream(CUfunction fn, const unsigned grid[3], unsigned block, int smemBytes,
+                      CUstream stream, void *params, const std::string &what);
+
+} // namespace attngen
+
+#endif // ATTNGEN_RUNTIME_DRIVER_H

@@ -1,0 +1,48 @@
+//===- Launch.h - Checked launch arguments and grids ------------*- C++ -*-===//
+//
+// Everything a launch needs that does not touch the driver: validation of the
+// caller's shapes, pointers and strides (each failure a precise message), the
+// AttnParams block, and each kernel's grid (docs/ARCHITECTURE.md, "Grids").
+// Kept apart from the driver so that it is tested on machines without a GPU.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_RUNTIME_LAUNCH_H
+#define ATTNGEN_RUNTIME_LAUNCH_H
+
+#include "attngen/Spec/Plan.h"
+#include "attngen/kernel/params.h"
+#include "attngen/runtime/Error.h"
+#include "attngen/runtime/Problem.h"
+#include "attngen/runtime/Workspace.h"
+
+#include <cstddef>
+
+namespace attngen {
+
+/// Byte alignment the prologue loads and epilogue stores need of every
+/// caller tensor's base and of each of its strides (16-byte vector accesses).
+constexpr size_t TensorAlignment = 16;
+
+/// The largest grid.y / grid.z the hardware accepts (heads, batch).
+constexpr int MaxGridYZ = 65535;
+
+/// Checks the problem and tensors against the plan; `workspaceBytes` is the
+/// size of the buffer at `workspace` (SIZE_MAX when the caller does not say).
+Status validateLaunch(const KernelPlan &plan, const Problem &problem, const Tensors &tensors,
+                      const void *workspace, size_t workspaceBytes);
+
+/// The parameter block of every kernel of the plan (validates first).
+Expected<AttnParams> buildParams(const KernelPlan &plan, const Problem &problem,
+                                 const Tensors &tensors, void *workspace,
+                                 size_t workspaceBytes);
+
+struct GridDims {
+  unsigned x = 1, y = 1, z = 1;
+};
+
+/// The grid of the kernel of `role` for `params` (after buildParams).
+GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &params);
+
+} // namespace attngen
+
+#endif // ATTNGEN_RUNTIME_LAUNCH_H

@@ -1,0 +1,45 @@
+//===- Problem.h - The shape and buffers of one attention call --*- C++ -*-===//
+#ifndef ATTNGEN_RUNTIME_PROBLEM_H
+#define ATTNGEN_RUNTIME_PROBLEM_H
+
+#include <cstdint>
+
+namespace attngen {
+
+/// Shapes of one call: Q is [batch, heads_q, seq_q, D], K and V are
+/// [batch, heads_kv, seq_k, D], heads_q == heads_kv * gqa.
+struct Problem {
+  int batch = 1, heads_q = 1, heads_kv = 1, seq_q = 1, seq_k = 1;
+};
+
+/// Caller buffers. Strides are in elements: [0] batch, [1] head, [2] token;
+/// the channel stride is 1. `lse` is [batch, heads_q, seq_q] floats, required
+/// exactly when the variant returns LSE.
+struct Tensors {
+  const void *q = nullptr;
+  const void *k = nullptr;
+  const void *v = nullptr;
+  void *o = nullptr;
+  float *lse = nullptr;
+  int64_t q_stride[3] = {0, 0, 0};
+  int64_t k_stride[3] = {0, 0, 0};
+  int64_t v_stride[3] = {0, 0, 0};
+  int64_t o_stride[3] = {0, 0, 0};
+};
+
+/// Dense strides of a [B, H, N, D] (bhnd) or [B, N, H, D] (bnhd) tensor.
+inline void denseStrides(int64_t out[3], bool bnhd, int heads, int tokens, int headDim) {
+  if (bnhd) {
+    out[0] = int64_t(tokens) * heads * headDim;
+    out[1] = headDim;
+    out[2] = int64_t(heads) * headDim;
+  } else {
+    out[0] = int64_t(heads) * tokens * headDim;
+    out[1] = int64_t(tokens) * headDim;
+    out[2] = headDim;
+  }
+}
+
+} // namespace attngen
+
+#endif // ATTNGEN_RUNTIME_PROBLEM_H

@@ -1,0 +1,124 @@
+//===- Driver.cpp - Context, modules and launches -------------------------===//
+
+#include "attngen/runtime/Driver.h"
+
+#include "attngen/runtime/CudaApi.h"
+#include "attngen/runtime/Stats.h"
+
+#include <fmt/format.h>
+
+namespace attngen {
+
+Expected<DeviceInfo> currentDevice() {
+  auto apiOr = driverApi();
+  if (!apiOr)
+    return apiOr.error();
+  const DriverApi &api = **apiOr;
+  DeviceInfo info;
+  CUresult r = api.ctxGetCurrent(&info.context);
+  if (r != CUDA_SUCCESS)
+    return Error{"cuCtxGetCurrent failed: " + driverErrorText(api, r)};
+  if (!info.context) {
+    CUdevice dev;
+    if ((r = api.deviceGet(&dev, 0)) != CUDA_SUCCESS)
+      return Error{"cuDeviceGet(0) failed: " + driverErrorText(api, r)};
+    // Retained for the life of the process, as the CUDA runtime does.
+    if ((r = api.devicePrimaryCtxRetain(&info.context, dev)) != CUDA_SUCCESS)
+      return Error{"cuDevicePrimaryCtxRetain failed: " + driverErrorText(api, r)};
+    if ((r = api.ctxSetCurrent(info.context)) != CUDA_SUCCESS)
+      return Error{"cuCtxSetCurrent failed: " + driverErrorText(api, r)};
+  }
+  if ((r = api.ctxGetDevice(&info.device)) != CUDA_SUCCESS)
+    return Error{"cuCtxGetDevice failed: " + driverErrorText(api, r)};
+  int major = 0, minor = 0;
+  struct Query {
+    CUdevice_attribute attr;
+    int *out;
+    const char *name;
+  } queries[] = {
+      {CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, &major, "compute capability major"},
+      {CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, &minor, "compute capability minor"},
+      {CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, &info.smCount, "multiprocessor count"},
+      {CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, &info.maxSmemOptin,
+       "max shared memory per block (opt-in)"},
+  };
+  for (const Query &q : queries)
+    if ((r = api.deviceGetAttribute(q.out, q.attr, info.device)) != CUDA_SUCCESS)
+      return Error{fmt::format("cuDeviceGetAttribute({}) failed: {}", q.name,
+                               driverErrorText(api, r))};
+  info.sm = 10 * major + minor;
+  return info;
+}
+
+Target targetForSm(int sm) {
+  Target t;
+  t.sm = sm;
+  // wgmma and setmaxnreg exist only in the arch-specific sm_90a feature set.
+  t.archSpecific = sm == 90;
+  return t;
+}
+
+Status checkTargetRunsOn(const Target &target, int sm) {
+  bool runs = target.archSpecific ? sm == target.sm
+                                  : sm / 10 == target.sm / 10 && sm % 10 >= target.sm % 10;
+  if (runs)
+    return Status::ok();
+  return Error{fmt::format("the kernel was compiled for {} but the device is sm_{} ({}); "
+                           "compile it for this device's target",
+                           target.name(), sm,
+                           target.archSpecific
+                               ? "an arch-specific cubin runs only on that exact architecture"
+                               : "a cubin runs only on its major architecture, same or newer "
+                                 "minor")};
+}
+
+Expected<std::unique_ptr<LoadedModule>> LoadedModule::load(const std::string &cubin,
+                                                           const KernelPlan &plan) {
+  auto apiOr = driverApi();
+  if (!apiOr)
+    return apiOr.error();
+  const DriverApi &api = **apiOr;
+  std::unique_ptr<LoadedModule> m(new LoadedModule());
+  CUresult r = api.moduleLoadData(&m->module, cubin.data());
+  if (r != CUDA_SUCCESS)
+    return Error{"cuModuleLoadData failed: " + driverErrorText(api, r)};
+  stats::recordModuleLoad();
+  for (const KernelDesc &k : plan.kernels) {
+    CUfunction fn = nullptr;
+    if ((r = api.moduleGetFunction(&fn, m->module, k.symbol.c_str())) != CUDA_SUCCESS)
+      return Error{fmt::format("kernel '{}' ({}) is not in the module: {}", k.symbol,
+                               toString(k.role), driverErrorText(api, r))};
+    if ((r = api.funcSetAttribute(fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                  k.smemBytes)) != CUDA_SUCCESS)
+      return Error{fmt::format("kernel '{}' needs {} bytes of dynamic shared memory, which "
+                               "the device refuses: {}",
+                               k.symbol, k.smemBytes, driverErrorText(api, r))};
+    m->fns.push_back(fn);
+  }
+  return m;
+}
+
+LoadedModule::~LoadedModule() {
+  if (!module)
+    return;
+  if (auto api = driverApi())
+    (*api)->moduleUnload(module); // nothing to report to from a destructor
+}
+
+Status launchOnStream(CUfunction fn, const unsigned grid[3], unsigned block, int smemBytes,
+                      CUstream stream, void *params, const std::string &what) {
+  auto apiOr = driverApi();
+  if (!apiOr)
+    return Error{apiOr.message()};
+  const DriverApi &api = **apiOr;
+  void *args[] = {params};
+  CUresult r = api.launchKernel(fn, grid[0], grid[1], grid[2], block, 1, 1,
+                                unsigned(smemBytes), stream, args, nullptr);
+  if (r != CUDA_SUCCESS)
+    return Error{fmt::format("cuLaunchKernel of {} (grid {}x{}x{}, block {}, smem {}) failed: {}",
+                             what, grid[0], grid[1], grid[2], block, smemBytes,
+                             driverErrorText(api, r))};
+  return Status::ok();
+}
+
+} // namespace attngen

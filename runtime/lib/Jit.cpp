@@ -1,0 +1,192 @@
+//===- Jit.cpp - Kernels and the runtime (all but the compiler path) ------===//
+//
+// Runtime::get lives in runtime/api (it needs the MLIR pipeline when built);
+// everything here is MLIR-free.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attngen/runtime/Jit.h"
+
+#include "attngen/runtime/CacheKey.h"
+#include "attngen/runtime/Driver.h"
+#include "attngen/runtime/Launch.h"
+#include "attngen/runtime/Workspace.h"
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace attngen {
+
+Kernel::Kernel(KernelPlan plan, std::string cacheKey, std::string cubin)
+    : kernelPlan(std::move(plan)), key(std::move(cacheKey)), image(std::move(cubin)) {}
+
+Kernel::~Kernel() = default;
+
+size_t Kernel::workspaceBytes(const Problem &problem) const {
+  auto layout = computeWorkspace(kernelPlan, problem);
+  return layout ? layout->totalBytes : 0;
+}
+
+Expected<const LoadedModule *> Kernel::moduleForCurrentContext() const {
+  auto device = currentDevice();
+  if (!device)
+    return device.error();
+  if (Status s = checkTargetRunsOn(kernelPlan.target, device->sm); !s)
+    return Error{s.message()};
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = modules.find(device->context);
+  if (it != modules.end())
+    return it->second.get();
+  for (const KernelDesc &k : kernelPlan.kernels)
+    if (k.smemBytes > device->maxSmemOptin)
+      return Error{fmt::format("kernel '{}' needs {} bytes of shared memory; the device "
+                               "allows {}",
+                               k.symbol, k.smemBytes, device->maxSmemOptin)};
+  auto loaded = LoadedModule::load(image, kernelPlan);
+  if (!loaded)
+    return loaded.error();
+  const LoadedModule *m = loaded->get();
+  modules.emplace(device->context, std::move(*loaded));
+  return m;
+}
+
+Status Kernel::prepare() const { return moduleForCurrentContext().status(); }
+
+Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *workspace,
+                      size_t workspaceBytes, CUstream stream) const {
+  // Arguments first: a bad call is reported without touching the driver.
+  auto params = buildParams(kernelPlan, problem, tensors, workspace, workspaceBytes);
+  if (!params)
+    return params.status();
+  auto module = moduleForCurrentContext();
+  if (!module)
+    return module.status();
+  const std::vector<CUfunction> &fns = (*module)->functions();
+  for (size_t i = 0; i < kernelPlan.kernels.size(); ++i) {
+    const KernelDesc &k = kernelPlan.kernels[i];
+    GridDims g = gridFor(k.role, kernelPlan, *params);
+    const unsigned grid[3] = {g.x, g.y, g.z};
+    if (Status s = launchOnStream(fns[i], grid, unsigned(k.threads), k.smemBytes, stream,
+                                  &*params, k.symbol);
+        !s)
+      return s;
+  }
+  stats::recordLaunch();
+  return Status::ok();
+}
+
+Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *workspace,
+                      CUstream stream) const {
+  return launch(problem, tensors, workspace, SIZE_MAX, stream);
+}
+
+Runtime &Runtime::instance() {
+  static Runtime *runtime = new Runtime(); // see the header: never destroyed
+  return *runtime;
+}
+
+Runtime::Runtime() {
+  const char *off = std::getenv("ATTNGEN_DISK_CACHE");
+  if (off && std::string(off) == "0")
+    return;
+  if (auto dir = DiskCache::defaultDirectory())
+    diskDir = *dir;
+}
+
+void Runtime::setDiskCacheDirectory(std::optional<std::string> dir) {
+  std::lock_guard<std::mutex> lock(mutex);
+  diskDir = std::move(dir);
+}
+
+std::optional<std::string> Runtime::diskCacheDirectory() const {
+  std::lock_guard<std::mutex> lock(mutex);
+  return diskDir;
+}
+
+void Runtime::setLineInfo(bool on) {
+  std::lock_guard<std::mutex> lock(mutex);
+  lineInfo = on;
+}
+
+void Runtime::clearMemoryCache() {
+  memory.clear();
+  std::lock_guard<std::mutex> lock(mutex);
+  byVariant.clear();
+}
+
+Expected<Target> Runtime::detectTarget() const {
+  auto device = currentDevice();
+  if (!device)
+    return device.error();
+  return targetForSm(device->sm);
+}
+
+Expected<std::string> Runtime::compileOrFetch(const std::string &key, const std::string &source,
+                                              const NvrtcOptions &opts) {
+  auto compile = [&]() -> Expected<std::string> {
+    auto compiled = compileCuda(source, opts);
+    if (!compiled)
+      return compiled.error();
+    return std::move(compiled->cubin);
+  };
+  std::optional<std::string> dir = diskCacheDirectory();
+  if (!dir)
+    return compile();
+  return DiskCache(*dir).getOrCompile(key, compile);
+}
+
+Expected<std::shared_ptr<Kernel>> Runtime::load(const KernelPlan &plan,
+                                                const std::string &cudaSource) {
+  if (plan.kernels.empty())
+    return Error{"the plan has no kernels"};
+  NvrtcOptions opts;
+  opts.target = plan.target;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    opts.lineInfo = lineInfo;
+  }
+  auto inputs = cacheKeyInputs(cudaSource, opts);
+  if (!inputs)
+    return inputs.error();
+  const std::string key = computeCacheKey(*inputs);
+  bool hit = false;
+  auto kernel = memory.getOrBuild(
+      key,
+      [&]() -> Expected<std::shared_ptr<Kernel>> {
+        auto cubin = compileOrFetch(key, cudaSource, opts);
+        if (!cubin)
+          return cubin.error();
+        return std::make_shared<Kernel>(plan, key, std::move(*cubin));
+      },
+      &hit);
+  stats::recordMemory(hit);
+  return kernel;
+}
+
+Expected<std::shared_ptr<Kernel>> Runtime::loadPackage(const std::string &dir) {
+  auto read = [](const std::string &path) -> Expected<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+      return Error{"cannot read " + path};
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  auto json = read(dir + "/plan.json");
+  if (!json)
+    return Error{"not a kernel package: " + json.message()};
+  auto source = read(dir + "/kernel.cu");
+  if (!source)
+    return Error{"not a kernel package: " + source.message()};
+  std::string error;
+  std::optional<KernelPlan> plan = planFromJson(*json, error);
+  if (!plan)
+    return Error{fmt::format("{}/plan.json: {}", dir, error)};
+  return load(*plan, *source);
+}
+
+} // namespace attngen

@@ -1,0 +1,160 @@
+//===- Launch.cpp - Checked launch arguments and grids --------------------===//
+
+#include "attngen/runtime/Launch.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdint>
+
+namespace attngen {
+
+namespace {
+
+// log2(e): the kernels compute softmax with exp2, so s * log2(e) is folded
+// into the Q scales (defined once here on the host).
+constexpr double Log2E = 1.4426950408889634;
+
+Status checkTensor(const char *name, const void *ptr, const int64_t stride[3],
+                   size_t elemBytes, int headDim, int heads, int tokens, int batch,
+                   bool written) {
+  if (!ptr)
+    return Error{fmt::format("tensor {} is null", name)};
+  if (reinterpret_cast<uintptr_t>(ptr) % TensorAlignment != 0)
+    return Error{fmt::format("tensor {} at {} is not {}-byte aligned (the kernels access it "
+                             "in 16-byte vectors)",
+                             name, ptr, TensorAlignment)};
+  static const char *const Dims[3] = {"batch", "head", "token"};
+  for (int i = 0; i < 3; ++i) {
+    if (stride[i] < 0)
+      return Error{fmt::format("tensor {}: {} stride {} is negative", name, Dims[i], stride[i])};
+    if (uint64_t(stride[i]) * elemBytes % TensorAlignment != 0)
+      return Error{fmt::format("tensor {}: {} stride {} elements ({} bytes) is not a multiple "
+                               "of {} bytes",
+                               name, Dims[i], stride[i], uint64_t(stride[i]) * elemBytes,
+                               TensorAlignment)};
+  }
+  if (tokens > 1 && stride[2] < headDim)
+    return Error{fmt::format("tensor {}: token stride {} is smaller than the head dim {} "
+                             "(rows would overlap; strides are in elements)",
+                             name, stride[2], headDim)};
+  // Two output rows at the same address would race.
+  if (written && ((heads > 1 && stride[1] == 0) || (batch > 1 && stride[0] == 0)))
+    return Error{fmt::format("output tensor {} has a zero head or batch stride", name)};
+  return Status::ok();
+}
+
+} // namespace
+
+Status validateLaunch(const KernelPlan &plan, const Problem &p, const Tensors &t,
+                      const void *workspace, size_t workspaceBytes) {
+  const Variant &v = plan.variant;
+  if (p.batch < 1 || p.heads_q < 1 || p.heads_kv < 1)
+    return Error{fmt::format("batch ({}), heads_q ({}) and heads_kv ({}) must be at least 1",
+                             p.batch, p.heads_q, p.heads_kv)};
+  if (p.seq_q < 1 || p.seq_k < 1)
+    return Error{fmt::format("sequence lengths must be at least 1 (seq_q {}, seq_k {})",
+                             p.seq_q, p.seq_k)};
+  if (v.gqa < 1 || int64_t(p.heads_kv) * v.gqa != p.heads_q)
+    return Error{fmt::format("heads_q ({}) must equal heads_kv ({}) * gqa ({}) of variant '{}'",
+                             p.heads_q, p.heads_kv, v.gqa, v.name)};
+  // Heads and batch are the grid's y and z dimensions.
+  if (p.heads_q > MaxGridYZ || p.batch > MaxGridYZ)
+    return Error{fmt::format("heads_q {} or batch {} exceeds the grid limit {}", p.heads_q,
+                             p.batch, MaxGridYZ)};
+  if (v.head_dim < 16 || v.head_dim > 256 || v.head_dim % 16 != 0)
+    return Error{fmt::format("head dim {} of the plan is not supported (a multiple of 16 "
+                             "from 16 to 256)",
+                             v.head_dim)};
+  if (plan.kernels.empty() || !plan.find(KernelRole::Attention))
+    return Error{"the plan has no attention kernel"};
+
+  const size_t inBytes = size_t(bitWidth(v.input)) / 8;
+  const size_t outBytes = size_t(bitWidth(v.output)) / 8;
+  if (inBytes < 2 || outBytes < 2)
+    return Error{fmt::format("input type {} / output type {} is not a 16- or 32-bit type",
+                             toString(v.input), toString(v.output))};
+  if (Status s = checkTensor("q", t.q, t.q_stride, inBytes, v.head_dim, p.heads_q, p.seq_q,
+                             p.batch, false);
+      !s)
+    return s;
+  if (Status s = checkTensor("k", t.k, t.k_stride, inBytes, v.head_dim, p.heads_kv, p.seq_k,
+                             p.batch, false);
+      !s)
+    return s;
+  if (Status s = checkTensor("v", t.v, t.v_stride, inBytes, v.head_dim, p.heads_kv, p.seq_k,
+                             p.batch, false);
+      !s)
+    return s;
+  if (Status s = checkTensor("o", t.o, t.o_stride, outBytes, v.head_dim, p.heads_q, p.seq_q,
+                             p.batch, true);
+      !s)
+    return s;
+  if (v.lse && !t.lse)
+    return Error{fmt::format("variant '{}' returns the LSE but lse is null", v.name)};
+  if (t.lse && reinterpret_cast<uintptr_t>(t.lse) % alignof(float) != 0)
+    return Error{"lse is not 4-byte aligned"};
+
+  auto layout = computeWorkspace(plan, p);
+  if (!layout)
+    return Error{layout.message()};
+  if (layout->totalBytes > 0) {
+    if (!workspace)
+      return Error{fmt::format("the workspace is null but this problem needs {} bytes",
+                               layout->totalBytes)};
+    if (reinterpret_cast<uintptr_t>(workspace) % WorkspaceAlignment != 0)
+      return Error{fmt::format("the workspace at {} is not {}-byte aligned", workspace,
+                               WorkspaceAlignment)};
+    if (workspaceBytes < layout->totalBytes)
+      return Error{fmt::format("the workspace has {} bytes but this problem needs {}",
+                               workspaceBytes, layout->totalBytes)};
+  }
+  return Status::ok();
+}
+
+Expected<AttnParams> buildParams(const KernelPlan &plan, const Problem &p, const Tensors &t,
+                                 void *workspace, size_t workspaceBytes) {
+  if (Status s = validateLaunch(plan, p, t, workspace, workspaceBytes); !s)
+    return Error{s.message()};
+  auto layout = computeWorkspace(plan, p);
+  if (!layout)
+    return layout.error();
+  AttnParams params{};
+  params.q = t.q;
+  params.k = t.k;
+  params.v = t.v;
+  params.o = t.o;
+  params.lse = plan.variant.lse ? t.lse : nullptr;
+  for (int i = 0; i < 3; ++i) {
+    params.q_stride[i] = t.q_stride[i];
+    params.k_stride[i] = t.k_stride[i];
+    params.v_stride[i] = t.v_stride[i];
+    params.o_stride[i] = t.o_stride[i];
+  }
+  params.batch = p.batch;
+  params.heads_q = p.heads_q;
+  params.heads_kv = p.heads_kv;
+  params.seq_q = p.seq_q;
+  params.seq_k = p.seq_k;
+  double s = plan.variant.effectiveScale();
+  params.sm_scale = float(s);
+  params.sm_scale_log2 = float(s * Log2E);
+  fillWorkspace(params, *layout, workspace);
+  return params;
+}
+
+GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &p) {
+  switch (role) {
+  case KernelRole::KVStats:
+    return {unsigned(p.kv_chunks), unsigned(p.heads_kv), unsigned(p.batch)};
+  case KernelRole::QuantKV:
+    return {unsigned(p.seq_k_pad / plan.tiles.blockN), unsigned(p.heads_kv),
+            unsigned(p.batch)};
+  case KernelRole::QuantQ:
+  case KernelRole::Attention:
+    return {unsigned(p.seq_q_pad / plan.tiles.blockM), unsigned(p.heads_q), unsigned(p.batch)};
+  }
+  return {};
+}
+
+} // namespace attngen

@@ -1,2 +1,0 @@
-// placeholder so the library is not empty; removed by its owner
-namespace attngen { [[maybe_unused]] static int placeholder_runtime_lib; }
