@@ -19,6 +19,7 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -312,7 +313,7 @@ private:
     // Point just past the value, where the ';' belongs, and go on with the
     // next token as the start of the next statement.
     const Token &last = toks[pos - 1];
-    errorAt(last.offset, last.line,
+    errorAt(last.offset + last.text.size(), last.line,
             last.column + static_cast<int>(last.text.size()), 1,
             "expected ';' after the value of '" + key + "'",
             "end each statement with ';'");
@@ -435,7 +436,9 @@ private:
     }
     auto [end, ec] =
         std::from_chars(t.text.data(), t.text.data() + t.text.size(), n);
-    if (ec != std::errc() || end != t.text.data() + t.text.size()) {
+    if (ec != std::errc() || end != t.text.data() + t.text.size() ||
+        n > std::numeric_limits<int>::max() ||
+        n < std::numeric_limits<int>::min()) {
       badNumber(t, " (out of range)");
       return false;
     }
