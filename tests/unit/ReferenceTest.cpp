@@ -1,0 +1,503 @@
+// The CPU oracle: exact attention, variant emulation, metrics, inputs, bounds.
+#include "catch.h"
+
+#include "attngen/reference/Emulate.h"
+#include "attngen/reference/Exact.h"
+#include "attngen/reference/Inputs.h"
+#include "attngen/reference/Metrics.h"
+#include "attngen/reference/Tolerance.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+using namespace attngen;
+using namespace attngen::ref;
+
+namespace {
+
+/// The textbook loop, FP64, one row at a time: the oracle of the oracle.
+AttnOutput naiveAttention(const AttnInputs &in, double scale, bool causal) {
+  const AttnShape &s = in.shape;
+  const int D = s.headDim;
+  AttnOutput out;
+  out.o.assign(s.qElems(), 0.f);
+  out.lse.assign(s.lseElems(), 0.f);
+  for (int b = 0; b < s.batch; ++b)
+    for (int h = 0; h < s.headsQ; ++h)
+      for (int i = 0; i < s.seqQ; ++i) {
+        const int hk = h / (s.headsQ / s.headsKv);
+        std::vector<double> p(size_t(s.seqK), 0.0);
+        double m = -INFINITY;
+        for (int j = 0; j < s.seqK; ++j) {
+          if (causal && j > i + s.seqK - s.seqQ)
+            continue;
+          double dot = 0;
+          for (int d = 0; d < D; ++d)
+            dot += double(in.q[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, D) + d]) *
+                   in.k[AttnShape::rowOffset(b, hk, j, s.headsKv, s.seqK, D) + d];
+          p[size_t(j)] = scale * dot;
+          m = std::max(m, p[size_t(j)]);
+        }
+        const size_t li = (size_t(b) * s.headsQ + h) * s.seqQ + i;
+        if (m == -INFINITY) {
+          out.lse[li] = -INFINITY;
+          continue;
+        }
+        double l = 0;
+        for (int j = 0; j < s.seqK; ++j) {
+          const bool vis = !(causal && j > i + s.seqK - s.seqQ);
+          p[size_t(j)] = vis ? std::exp(p[size_t(j)] - m) : 0;
+          l += p[size_t(j)];
+        }
+        for (int d = 0; d < D; ++d) {
+          double acc = 0;
+          for (int j = 0; j < s.seqK; ++j)
+            acc += p[size_t(j)] * in.v[AttnShape::rowOffset(b, hk, j, s.headsKv, s.seqK, D) + d];
+          out.o[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, D) + d] = float(acc / l);
+        }
+        out.lse[li] = float(m + std::log(l));
+      }
+  return out;
+}
+
+AttnOutput exact(const AttnInputs &in, const Variant &v) {
+  std::string err;
+  auto r = exactAttention(in, {v.effectiveScale(), v.mask == MaskKind::Causal, 0}, err);
+  INFO(err);
+  REQUIRE(r);
+  return *r;
+}
+
+Emulation emu(const Variant &v, const AttnInputs &in, Tiles t = {64, 64, 4, 2},
+              int kvChunk = 128) {
+  std::string err;
+  auto e = emulate(v, t, kvChunk, in, err);
+  INFO(err);
+  REQUIRE(e);
+  return std::move(*e);
+}
+
+Variant makeVariant(DType qk, DType pv, int D, int gqa) {
+  Variant v;
+  v.qk = qk;
+  v.pv = pv;
+  v.head_dim = D;
+  v.gqa = gqa;
+  v.input = DType::BF16;
+  v.output = DType::F32;
+  return v;
+}
+
+AttnInputs rounded(AttnInputs in, DType t) {
+  roundTo(in.q, t);
+  roundTo(in.k, t);
+  roundTo(in.v, t);
+  return in;
+}
+
+/// The element error of Q's or K's quantization in one slice (b, h): every
+/// value times its row's scale must reproduce x within half a step, and the
+/// group's largest magnitude must land on the type's largest value.
+void checkRowQuantization(const QuantizedTensor &qt, const std::vector<float> &x, int n,
+                          float extraScale, float qmax) {
+  const int D = qt.dim;
+  for (int h = 0; h < qt.heads; ++h)
+    for (int r = 0; r < n; ++r) {
+      const float scale = qt.scale[size_t(h) * qt.seqPad + r] / extraScale;
+      for (int d = 0; d < D; ++d) {
+        const float xv = x[(size_t(h) * n + r) * D + d];
+        const float qv = qt.values[(size_t(h) * qt.seqPad + r) * D + d];
+        REQUIRE(std::abs(qv) <= qmax);
+        // Half a step for integers; e4m3 keeps 3 mantissa bits (2^-4 relative).
+        const float tol = qmax == 448.f ? std::abs(xv) * 0.0625f + scale * 0.002f
+                                        : scale * 0.5f * 1.0001f + 1e-6f;
+        REQUIRE(std::abs(qv * scale - xv) <= tol);
+      }
+    }
+}
+
+} // namespace
+
+TEST_CASE("metrics: identical, scaled, non-finite", "[reference]") {
+  std::vector<float> ref = {1, -2, 3, 0.5f};
+  ErrorMetrics same = compare(ref, ref);
+  CHECK(same.cosine == Approx(1.0));
+  CHECK(same.relL1 == 0);
+  CHECK(same.maxAbs == 0);
+  CHECK(same.nonFinite == 0);
+
+  std::vector<float> twice = {2, -4, 6, 1};
+  ErrorMetrics m = compare(twice, ref);
+  CHECK(m.cosine == Approx(1.0));
+  CHECK(m.relL1 == Approx(1.0));
+  CHECK(m.maxAbs == Approx(3.0));
+  CHECK(m.rmse == Approx(std::sqrt((1 + 4 + 9 + 0.25) / 4)));
+
+  std::vector<float> neg = {-1, 2, -3, -0.5f};
+  CHECK(compare(neg, ref).cosine == Approx(-1.0));
+
+  std::vector<float> bad = {NAN, -2, INFINITY, 0.5f};
+  CHECK(compare(bad, ref).nonFinite == 2);
+  // The same -inf on both sides (a masked row's LSE) is equal, not an error.
+  std::vector<float> lse = {-INFINITY, 1.f}, lse2 = {-INFINITY, 1.f};
+  CHECK(compare(lse, lse2).nonFinite == 0);
+  CHECK(compare(std::vector<float>{1.f}, ref).nonFinite == 4);
+  CHECK(!m.str().empty());
+}
+
+TEST_CASE("exact attention matches the naive FP64 loop", "[reference]") {
+  struct Case {
+    AttnShape s;
+    bool causal;
+  };
+  const Case cases[] = {
+      {{2, 4, 2, 37, 53, 32}, false}, // GQA 2, Nq < Nk
+      {{1, 3, 1, 37, 53, 16}, true},  // GQA 3, causal bottom-right, Nq < Nk
+      {{1, 2, 2, 70, 45, 32}, true},  // causal Nq > Nk: 25 fully masked rows
+      {{1, 1, 1, 1, 1, 8}, true},
+  };
+  for (const Case &c : cases) {
+    AttnInputs in = randomNormal(c.s, 7);
+    const double scale = 0.3;
+    std::string err;
+    auto got = exactAttention(in, {scale, c.causal, 3}, err);
+    REQUIRE(got);
+    AttnOutput want = naiveAttention(in, scale, c.causal);
+    ErrorMetrics mo = compare(got->o, want.o), ml = compare(got->lse, want.lse);
+    INFO(mo.str() << " | lse " << ml.str());
+    CHECK(mo.nonFinite == 0);
+    CHECK(mo.maxAbs < 1e-6);
+    CHECK(ml.nonFinite == 0);
+    CHECK(ml.maxAbs < 1e-5);
+  }
+
+  // The masked rows themselves: O = 0 and LSE = -inf, and the first visible
+  // row sees exactly key 0 (O = v_0).
+  AttnShape s{1, 1, 1, 10, 4, 8};
+  AttnInputs in = randomNormal(s, 3);
+  std::string err;
+  auto r = exactAttention(in, {0, true, 1}, err);
+  REQUIRE(r);
+  for (int i = 0; i < 6; ++i) {
+    CHECK(r->lse[size_t(i)] == -std::numeric_limits<float>::infinity());
+    for (int d = 0; d < 8; ++d)
+      CHECK(r->o[size_t(i) * 8 + d] == 0.f);
+  }
+  for (int d = 0; d < 8; ++d)
+    CHECK(r->o[6 * 8 + d] == Approx(in.v[size_t(d)]));
+
+  AttnShape badShape{1, 3, 2, 4, 4, 8};
+  AttnInputs bad = randomNormal(badShape, 1);
+  CHECK(!exactAttention(bad, {}, err));
+  CHECK(err.find("multiple") != std::string::npos);
+}
+
+TEST_CASE("input generators are seeded and carry their features", "[reference]") {
+  AttnShape s{1, 4, 2, 64, 96, 64};
+  AttnInputs a = randomNormal(s, 11), b = randomNormal(s, 11), c = randomNormal(s, 12);
+  CHECK(a.q == b.q);
+  CHECK(a.v == b.v);
+  CHECK(a.q != c.q);
+  double mean = 0, var = 0;
+  for (float x : a.k)
+    mean += x;
+  mean /= double(a.k.size());
+  for (float x : a.k)
+    var += (x - mean) * (x - mean);
+  var /= double(a.k.size());
+  CHECK(std::abs(mean) < 0.05);
+  CHECK(var == Approx(1.0).epsilon(0.05));
+
+  ActivationOptions opts;
+  opts.paddingRuns = 0; // keep the sink token and the bias visible everywhere
+  AttnInputs act = activationLike(s, 5, opts);
+  const int D = s.headDim;
+  // Channel bias: the per-channel token mean of K is far from 0 on average.
+  double absMean = 0;
+  for (int d = 0; d < D; ++d) {
+    double m = 0;
+    for (int n = 0; n < s.seqK; ++n)
+      m += act.k[size_t(n) * D + d];
+    absMean += std::abs(m / s.seqK);
+  }
+  CHECK(absMean / D > 1.5);
+  // Sink: key 0 has the largest score for most rows of head 0.
+  int sinkWins = 0;
+  for (int i = 0; i < s.seqQ; ++i) {
+    int best = 0;
+    double bestDot = -INFINITY;
+    for (int j = 0; j < s.seqK; ++j) {
+      double dot = 0;
+      for (int d = 0; d < D; ++d) // minus the bias's constant: compare the
+        dot += double(act.q[size_t(i) * D + d]) * act.k[size_t(j) * D + d];
+      if (dot > bestDot) {
+        bestDot = dot;
+        best = j;
+      }
+    }
+    sinkWins += best == 0;
+  }
+  CHECK(sinkWins > s.seqQ / 2);
+
+  // Padding runs: some tokens are all zero in K, V and Q.
+  AttnInputs padded = activationLike(s, 5);
+  int zeroK = 0;
+  for (int n = 0; n < s.seqK; ++n) {
+    bool zero = true;
+    for (int d = 0; d < D; ++d)
+      zero &= padded.k[size_t(n) * D + d] == 0.f && padded.v[size_t(n) * D + d] == 0.f;
+    zeroK += zero;
+  }
+  CHECK(zeroK >= 16);
+}
+
+TEST_CASE("16-bit emulation follows the exact reference closely", "[reference]") {
+  // With fp16 operands the emulation's only error is fp16 rounding: this
+  // checks the online softmax, masking, GQA and smoothing bookkeeping.
+  for (bool causal : {false, true}) {
+    AttnShape s{2, 4, 2, 150, 200, 64};
+    Variant v = makeVariant(DType::F16, DType::F16, 64, 2);
+    v.input = DType::F16;
+    v.mask = causal ? MaskKind::Causal : MaskKind::None;
+    v.smooth_k = true;
+    v.smooth_v = true;
+    AttnInputs in = rounded(randomNormal(s, 21), DType::F16);
+    Emulation e = emu(v, in);
+    AttnOutput x = exact(in, v);
+    ErrorMetrics mo = compare(e.out.o, x.o), ml = compare(e.out.lse, x.lse);
+    INFO("causal " << causal << ": " << mo.str() << " | lse " << ml.str());
+    CHECK(mo.nonFinite == 0);
+    CHECK(mo.cosine > 0.99999);
+    CHECK(mo.relL1 < 2e-3);
+    CHECK(ml.maxAbs < 2e-3); // q_kmean puts the smoothed-away q . mean back
+  }
+}
+
+TEST_CASE("causal Nq > Nk: masked rows are O = 0, LSE = -inf in the emulation",
+          "[reference]") {
+  AttnShape s{1, 2, 1, 150, 100, 64};
+  Variant v = makeVariant(DType::I8, DType::E4M3, 64, 2);
+  v.mask = MaskKind::Causal;
+  AttnInputs in = rounded(randomNormal(s, 4), DType::BF16);
+  Emulation e = emu(v, in);
+  AttnOutput x = exact(in, v);
+  for (int h = 0; h < 2; ++h)
+    for (int i = 0; i < 50; ++i) {
+      CHECK(e.out.lse[size_t(h) * 150 + i] == -INFINITY);
+      CHECK(e.out.o[(size_t(h) * 150 + i) * 64] == 0.f);
+    }
+  ErrorMetrics mo = compare(e.out.o, x.o);
+  INFO(mo.str());
+  CHECK(mo.nonFinite == 0);
+  CHECK(mo.cosine > 0.999);
+}
+
+TEST_CASE("emulation of every variant family and granularity", "[reference]") {
+  AttnShape s{1, 4, 2, 200, 300, 64};
+  AttnInputs in = rounded(randomNormal(s, 99), DType::BF16);
+  const Granularity grans[] = {Granularity::Block, Granularity::Warp, Granularity::Thread,
+                               Granularity::Token};
+  struct Family {
+    DType qk, pv;
+    double minCos;
+  };
+  // Random normal inputs: int8 QK keeps cos >= 0.999; fp8 QK (3 mantissa
+  // bits, ~0.9986 here) and int4 QK (~0.98) are coarser.
+  const Family families[] = {{DType::I8, DType::E4M3, 0.999}, {DType::I8, DType::F16, 0.999},
+                             {DType::E4M3, DType::E4M3, 0.998}, {DType::I8, DType::I8, 0.999},
+                             {DType::I4, DType::E4M3, 0.97}};
+  AttnOutput x = exact(in, makeVariant(DType::I8, DType::E4M3, 64, 2));
+  double relL1[5][2] = {};
+  for (size_t f = 0; f < 5; ++f)
+    for (Granularity qg : grans)
+      for (Granularity kg : {Granularity::Tensor, Granularity::Block, Granularity::Warp,
+                             Granularity::Thread, Granularity::Token})
+        for (bool smooth : {false, true}) {
+          Variant v = makeVariant(families[f].qk, families[f].pv, 64, 2);
+          v.q_granularity = qg;
+          v.k_granularity = kg;
+          v.smooth_k = smooth;
+          Emulation e = emu(v, in);
+          ErrorMetrics m = compare(e.out.o, x.o);
+          INFO(toString(v.qk) << "/" << toString(v.pv) << " q=" << toString(qg)
+                              << " k=" << toString(kg) << " smooth=" << smooth << ": "
+                              << m.str());
+          CHECK(m.nonFinite == 0);
+          CHECK(m.cosine >= families[f].minCos);
+          if (qg == Granularity::Token && kg == Granularity::Token)
+            relL1[f][smooth] = m.relL1;
+        }
+  // Sensible ordering: int4 QK is worse than int8 QK, fp16 PV better than fp8.
+  CHECK(relL1[4][1] > 2 * relL1[0][1]);
+  CHECK(relL1[1][1] < relL1[0][1]);
+}
+
+TEST_CASE("finer granularity quantizes better on activation-like inputs", "[reference]") {
+  AttnShape s{1, 4, 1, 256, 256, 64};
+  AttnInputs in = rounded(activationLike(s, 8), DType::BF16);
+  AttnOutput x = exact(in, makeVariant(DType::I8, DType::E4M3, 64, 4));
+  auto err = [&](Granularity qg, Granularity kg) {
+    Variant v = makeVariant(DType::I4, DType::E4M3, 64, 4);
+    v.q_granularity = qg;
+    v.k_granularity = kg;
+    return compare(emu(v, in).out.o, x.o).relL1;
+  };
+  const double coarse = err(Granularity::Block, Granularity::Tensor);
+  const double fine = err(Granularity::Token, Granularity::Token);
+  INFO("block/tensor " << coarse << " token/token " << fine);
+  CHECK(fine < coarse);
+}
+
+TEST_CASE("all-zero tokens and all-zero inputs produce no NaN", "[reference]") {
+  AttnShape s{1, 4, 2, 160, 160, 64};
+  ActivationOptions opts;
+  opts.paddingRuns = 3;
+  opts.paddingLength = 40; // whole zero quantization groups of every size
+  AttnInputs in = rounded(activationLike(s, 31, opts), DType::BF16);
+  for (DType qk : {DType::I8, DType::I4, DType::E4M3})
+    for (DType pv : {DType::E4M3, DType::I8, DType::BF16})
+      for (bool smooth : {false, true}) {
+        Variant v = makeVariant(qk, pv, 64, 2);
+        v.q_granularity = Granularity::Token;
+        v.k_granularity = Granularity::Token;
+        v.smooth_k = smooth;
+        v.smooth_v = smooth;
+        Emulation e = emu(v, in);
+        CHECK(compare(e.out.o, e.out.o).nonFinite == 0);
+        CHECK(compare(e.out.lse, e.out.lse).nonFinite == 0);
+        CHECK(compare(e.q.scale, e.q.scale).nonFinite == 0);
+        CHECK(compare(e.k.scale, e.k.scale).nonFinite == 0);
+      }
+
+  AttnInputs zeros;
+  zeros.shape = s;
+  zeros.q.assign(s.qElems(), 0.f);
+  zeros.k.assign(s.kvElems(), 0.f);
+  zeros.v.assign(s.kvElems(), 0.f);
+  Variant v = makeVariant(DType::I8, DType::E4M3, 64, 2);
+  v.smooth_v = true;
+  Emulation e = emu(v, zeros);
+  ErrorMetrics m = compare(e.out.o, zeros.q);
+  CHECK(m.nonFinite == 0);
+  CHECK(m.maxAbs == 0);
+  for (float x : e.k.scale)
+    CHECK(x == 0.f);
+}
+
+TEST_CASE("K smoothing: exact output unchanged, quantized error reduced", "[reference]") {
+  AttnShape s{1, 2, 1, 128, 256, 64};
+  AttnInputs plain = rounded(randomNormal(s, 17), DType::BF16);
+  AttnInputs biased = plain;
+  for (int d = 0; d < 64; ++d) // a large per-channel bias, constant over tokens
+    for (int n = 0; n < 256; ++n)
+      biased.k[size_t(n) * 64 + d] += float(8.0 * std::sin(1.7 * d + 0.3));
+  biased = rounded(biased, DType::BF16);
+
+  // fp16 PV and per-token Q: K's quantization error dominates what is left.
+  Variant v = makeVariant(DType::I8, DType::F16, 64, 2);
+  v.q_granularity = Granularity::Token;
+  v.lse = true;
+  AttnOutput xPlain = exact(plain, v), xBiased = exact(biased, v);
+  // Exactness: the bias shifts each row of scores by a constant (up to bf16
+  // rounding of the biased keys, hence not bit-equal).
+  CHECK(compare(xBiased.o, xPlain.o).cosine > 0.9999);
+
+  v.smooth_k = false;
+  ErrorMetrics off = compare(emu(v, biased).out.o, xBiased.o);
+  v.smooth_k = true;
+  Emulation on = emu(v, biased);
+  ErrorMetrics onM = compare(on.out.o, xBiased.o);
+  INFO("smooth off: " << off.str() << "\nsmooth on:  " << onM.str());
+  CHECK(onM.relL1 * 2 < off.relL1);
+  CHECK(onM.cosine > off.cosine);
+  // The LSE of the smoothed emulation still means the unsmoothed scores.
+  CHECK(compare(on.out.lse, xBiased.lse).maxAbs < 0.05);
+}
+
+TEST_CASE("quantized operands reproduce their inputs within a step", "[reference]") {
+  AttnShape s{1, 2, 1, 100, 130, 64};
+  AttnInputs in = rounded(activationLike(s, 3), DType::BF16);
+  for (DType qk : {DType::I8, DType::I4, DType::E4M3}) {
+    Variant v = makeVariant(qk, DType::E4M3, 64, 2);
+    v.q_granularity = Granularity::Thread;
+    v.k_granularity = Granularity::Thread;
+    v.smooth_k = true;
+    v.smooth_v = true;
+    Emulation e = emu(v, in);
+    const float qmax = qk == DType::I8 ? 127.f : qk == DType::I4 ? 7.f : 448.f;
+    const float smLog2 = float(v.effectiveScale()) * 1.4426950408889634f;
+    checkRowQuantization(e.q, in.q, s.seqQ, smLog2, qmax);
+    std::vector<float> kSmooth = in.k;
+    for (int n = 0; n < s.seqK; ++n)
+      for (int d = 0; d < 64; ++d)
+        kSmooth[size_t(n) * 64 + d] -= e.kMean[size_t(d)];
+    checkRowQuantization(e.k, kSmooth, s.seqK, 1.f, qmax);
+
+    // Thread groups, computed independently: Q rows {i, i+8} of each 16, K
+    // tokens of a 64-block with equal (t mod 8) / 2 share one scale.
+    for (int r = 0; r < e.seqQPad; ++r)
+      CHECK(e.q.scale[size_t(r)] == e.q.scale[size_t(r / 16 * 16 + r % 8)]);
+    for (int t = 0; t < e.seqKPad; ++t)
+      CHECK(e.k.scale[size_t(t)] == e.k.scale[size_t(t / 64 * 64 + (t % 8) / 2 * 2)]);
+    CHECK(e.q.scale[0] != e.q.scale[1]);
+    // K mean in the kernels' order is the float mean up to rounding.
+    for (int d = 0; d < 64; ++d) {
+      double m = 0;
+      for (int n = 0; n < s.seqK; ++n)
+        m += in.k[size_t(n) * 64 + d];
+      CHECK(e.kMean[size_t(d)] == Approx(m / s.seqK).margin(1e-5));
+    }
+    // V: per-channel scale, smoothed values within half a step.
+    for (int d = 0; d < 64; ++d)
+      for (int n = 0; n < s.seqK; ++n) {
+        const float x = in.v[size_t(n) * 64 + d] - e.vMean[size_t(d)];
+        const float q = e.v.values[size_t(n) * 64 + d] * e.v.scale[size_t(d)];
+        CHECK(std::abs(q - x) <= std::abs(x) * 0.0625f + e.v.scale[size_t(d)] * 0.01f);
+      }
+  }
+}
+
+TEST_CASE("derived bounds accept the emulation and reject a wrong kernel", "[reference]") {
+  AttnShape s{1, 2, 1, 192, 192, 64};
+  AttnInputs in = rounded(randomNormal(s, 5), DType::BF16);
+  Variant v = makeVariant(DType::I8, DType::E4M3, 64, 2);
+  v.output = DType::BF16;
+  v.q_granularity = Granularity::Block;
+  AttnOutput x = exact(in, v);
+  Emulation e = emu(v, in);
+  KernelBounds kb = deriveBounds(compare(e.out.o, x.o), compare(e.out.lse, x.lse), v.output);
+  INFO(kb.vsEmulation.str() << " / " << kb.vsExact.str());
+  CHECK(kb.vsEmulation.check(compare(e.out.o, e.out.o)).empty());
+  CHECK(kb.vsExact.check(compare(e.out.o, x.o)).empty());
+
+  // A "kernel" that used a different blockN (different K groups and P
+  // blocks) and int4 Q must fail the tight bound against the emulation.
+  Variant wrong = v;
+  wrong.qk = DType::I4;
+  Emulation w = emu(wrong, in, {64, 32, 4, 2});
+  CHECK(!kb.vsEmulation.check(compare(w.out.o, e.out.o)).empty());
+  CHECK(!kb.vsExact.check(compare(w.out.o, x.o)).empty());
+  // A NaN anywhere fails.
+  std::vector<float> nan = e.out.o;
+  nan[7] = NAN;
+  CHECK(!kb.vsEmulation.check(compare(nan, e.out.o)).empty());
+}
+
+TEST_CASE("emulate rejects what the kernels do not implement", "[reference]") {
+  AttnShape s{1, 2, 1, 32, 32, 64};
+  AttnInputs in = randomNormal(s, 1);
+  std::string err;
+  Variant v = makeVariant(DType::I8, DType::E4M3, 64, 2);
+  v.smooth_q = true;
+  CHECK(!emulate(v, Tiles{}, 1024, in, err));
+  CHECK(err.find("smooth_q") != std::string::npos);
+  v = makeVariant(DType::I8, DType::E4M3, 128, 2);
+  CHECK(!emulate(v, Tiles{}, 1024, in, err));
+  CHECK(err.find("head dim") != std::string::npos);
+  v = makeVariant(DType::I8, DType::E4M3, 64, 2);
+  v.q_granularity = Granularity::Tensor;
+  CHECK(!emulate(v, Tiles{}, 1024, in, err));
+  v = makeVariant(DType::I8, DType::I4, 64, 2);
+  CHECK(!emulate(v, Tiles{}, 1024, in, err));
+}
