@@ -94,12 +94,13 @@ class Attn_Attr<string name, string attrMnemonic, list<Trait> traits = []>
   let mnemonic = attrMnemonic;
 }
 
-// Printed bare (`wgmma`, `kv_stats`) inside op assembly formats.
+// Printed bare (`wgmma`, `kv_stats`) inside op assembly formats (which put
+// "``" before them: the attribute prints its own leading space).
 def Attn_MainloopAttr : EnumAttr<Attn_Dialect, Attn_Mainloop, "mainloop"> {
-  let assemblyFormat = "`` $value";
+  let assemblyFormat = "$value";
 }
 def Attn_KernelRoleAttr : EnumAttr<Attn_Dialect, Attn_KernelRole, "role"> {
-  let assemblyFormat = "`` $value";
+  let assemblyFormat = "$value";
 }
 
 def Attn_TilesAttr : Attn_Attr<"Tiles", "tiles"> {

@@ -34,7 +34,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [Symbol]> {
                        OptionalAttr<Attn_MainloopAttr>:$mainloop,
                        OptionalAttr<Attn_TilesAttr>:$tiles);
   let assemblyFormat = [{
-    $sym_name $variant (`target` `=` $target^)? (`mainloop` `=` $mainloop^)?
+    $sym_name $variant (`target` `=` $target^)? (`mainloop` `=` `` $mainloop^)?
     (`tiles` `=` $tiles^)? attr-dict
   }];
   let hasVerifier = 1;
@@ -69,7 +69,7 @@ def Attn_PlanOp : Attn_Op<"plan", [Symbol, SymbolTable, NoTerminator,
                        I32Attr:$kv_chunk);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    $sym_name $variant `target` `=` $target `mainloop` `=` $mainloop
+    $sym_name $variant `target` `=` $target `mainloop` `=` `` $mainloop
     `tiles` `=` $tiles `kv_chunk` `=` $kv_chunk attr-dict-with-keyword $body
   }];
   let hasVerifier = 1;
@@ -92,7 +92,7 @@ def Attn_KernelOp : Attn_Op<"kernel", [Symbol, HasParent<"PlanOp">]> {
                        I32Attr:$threads,
                        I32Attr:$smem_bytes);
   let assemblyFormat = [{
-    $sym_name `role` `=` $role `threads` `=` $threads
+    $sym_name `role` `=` `` $role `threads` `=` $threads
     `smem_bytes` `=` $smem_bytes attr-dict
   }];
   let hasVerifier = 1;
