@@ -30,14 +30,24 @@ AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, in
                        : TileChoice{64, 64, 4, 2};
 }
 
-/// Dynamic shared memory of the attention kernel: the Q tile, `stages` K and
-/// V tiles (tile images, 1024-byte aligned panels), and 1 KB for alignment
-/// slack and mbarriers.
+/// Dynamic shared memory of the attention kernel.
+/// mma.sync: the Q tile, `stages` K and V tiles (tile images, 1024-byte
+/// aligned panels), and 1 KB for alignment slack and mbarriers.
+/// wgmma (kernel/mainloop_sm90.cuh, Sm90Shape): the Q image, `stages` K and V
+/// images plus the block's K scales (blockN floats, moved with K), one full
+/// mbarrier for Q, full K / full V / empty per stage (8 bytes each), and 1 KB
+/// to align the base to the 1024 bytes the 128B swizzle needs.
 AG_HOST_DEVICE constexpr int attentionSmemBytes(int mainloop, int headDim, int qk, int pv,
                                                 int blockM, int blockN, int stages) {
-  return blockM * headDim * dtBits(qk) / 8 +
-         stages * (blockN * headDim * dtBits(qk) / 8 + blockN * headDim * dtBits(pv) / 8) +
-         1024;
+  return mainloop == 1
+             ? blockM * headDim * dtBits(qk) / 8 +
+                   stages * (blockN * headDim * dtBits(qk) / 8 +
+                             blockN * headDim * dtBits(pv) / 8 + blockN * 4) +
+                   8 * (1 + 3 * stages) + 1024
+             : blockM * headDim * dtBits(qk) / 8 +
+                   stages * (blockN * headDim * dtBits(qk) / 8 +
+                             blockN * headDim * dtBits(pv) / 8) +
+                   1024;
 }
 
 } // namespace attngen

@@ -1,0 +1,27 @@
+//===- attention.cuh - The attention kernel: dispatch by Cfg::kMainloop ----===//
+//
+// kMainloop 1: the warp-specialized wgmma mainloop (sm_90a, mainloop_sm90.cuh);
+// 0: the mma.sync mainloop (sm_80 / 89 / 90, mainloop_sm80.cuh). Only the
+// chosen one is instantiated, so an sm_80 build never sees a wgmma.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_KERNEL_ATTENTION_CUH
+#define ATTNGEN_KERNEL_ATTENTION_CUH
+
+#include "attngen/kernel/mainloop_sm80.cuh"
+#include "attngen/kernel/mainloop_sm90.cuh"
+#include "attngen/kernel/params.h"
+
+namespace attngen {
+
+template <class Cfg> __device__ __forceinline__ void attention(const AttnParams &p) {
+  static_assert(Cfg::kMainloop == 0 || Cfg::kMainloop == 1, "kMainloop: 0 mma.sync, 1 wgmma");
+  if constexpr (Cfg::kMainloop == 1)
+    sm90::attention<Cfg>(p);
+  else
+    attention_sm80<Cfg>(p);
+}
+
+} // namespace attngen
+
+#endif // ATTNGEN_KERNEL_ATTENTION_CUH

@@ -1,0 +1,92 @@
+//===- epilogue.cuh - O = o / l * v_scale (+ v_mean), LSE, strided stores --===//
+//
+// Shared by the mainloops whose O accumulator is an m16nD fragment (two rows
+// per thread, channels 8j + 2(lane%4) + {0, 1}). `inv` is the per-row factor
+// 1 / l (times 1 / 448 for FP8 P when not folded into l); a row without any
+// visible key (l == 0) is written as zeros and its LSE as -inf.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_KERNEL_EPILOGUE_CUH
+#define ATTNGEN_KERNEL_EPILOGUE_CUH
+
+#include "attngen/arch/ptx_common.cuh"
+#include "attngen/kernel/config.h"
+#include "attngen/kernel/params.h"
+#include "attngen/kernel/softmax.cuh"
+#include "attngen/quant/quant_math.h"
+
+namespace attngen {
+
+/// Writes the two fragment rows `row[0..1]` (query indices in the head) of
+/// one thread; rows >= Nq are skipped. `l` is the row sum in the units of o.
+template <class Cfg, int kRegs>
+__device__ __forceinline__ void storeOutputFragment(const AttnParams &p, const float (&o)[kRegs],
+                                                    const float (&l)[2], const int (&row)[2],
+                                                    int b, int h, int lane) {
+  constexpr int D = Cfg::kHeadDim;
+  static_assert(kRegs == D / 2, "O fragment of m64nD expected");
+  const int hkv = h / Cfg::kGqa;
+  const agi64 vHead = ((agi64)b * p.heads_kv + hkv) * D;
+  const bool v8 = dtIs8Bit(Cfg::kPV);
+  float inv[2];
+#pragma unroll
+  for (int r = 0; r < 2; ++r)
+    inv[r] = l[r] > 0.f ? 1.f / l[r] : 0.f;
+#pragma unroll
+  for (int j = 0; j < D / 8; ++j) {
+    const int c = 8 * j + 2 * (lane % 4);
+    float vs0 = 1.f, vs1 = 1.f, vm0 = 0.f, vm1 = 0.f;
+    if (v8) {
+      vs0 = p.v_scale[vHead + c];
+      vs1 = p.v_scale[vHead + c + 1];
+    }
+    if (Cfg::kSmoothV) {
+      vm0 = p.v_mean[vHead + c];
+      vm1 = p.v_mean[vHead + c + 1];
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      if (row[r] >= p.seq_q)
+        continue;
+      const bool any = l[r] > 0.f;
+      const float x0 = any ? o[4 * j + 2 * r] * inv[r] * vs0 + vm0 : 0.f;
+      const float x1 = any ? o[4 * j + 2 * r + 1] * inv[r] * vs1 + vm1 : 0.f;
+      const agi64 off = (agi64)b * p.o_stride[0] + (agi64)h * p.o_stride[1] +
+                        (agi64)row[r] * p.o_stride[2] + c;
+      if constexpr (Cfg::kOut == dt::F32) {
+        float *dst = static_cast<float *>(p.o) + off;
+        dst[0] = x0;
+        dst[1] = x1;
+      } else {
+        unsigned short *dst = static_cast<unsigned short *>(p.o) + off;
+        const unsigned packed = packHalf2<Cfg::kOut>(x0, x1);
+        if ((off & 1) == 0) {
+          *reinterpret_cast<unsigned *>(dst) = packed;
+        } else {
+          dst[0] = (unsigned short)(packed & 0xffffu);
+          dst[1] = (unsigned short)(packed >> 16);
+        }
+      }
+    }
+  }
+}
+
+/// LSE_i = (m + log2 l) * ln 2 + q_kmean_i (natural log of the row's sum of
+/// exp of the scaled scores); -inf for a row without visible keys. `lScale`
+/// is the factor by which the kernel's l exceeds sum_j p_j (448 for FP8 P
+/// folded into l, else 1).
+template <class Cfg>
+__device__ __forceinline__ void storeLse(const AttnParams &p, float m, float l, float lScale,
+                                         int row, int b, int h) {
+  if (row >= p.seq_q)
+    return;
+  const agi64 head = (agi64)b * p.heads_q + h;
+  float lse = kNegInfF;
+  if (l > 0.f)
+    lse = (m + __log2f(l / lScale)) * kLn2 + p.q_kmean[head * p.seq_q_pad + row];
+  p.lse[head * p.seq_q + row] = lse;
+}
+
+} // namespace attngen
+
+#endif // ATTNGEN_KERNEL_EPILOGUE_CUH

@@ -1,0 +1,405 @@
+//===- mainloop_sm90.cuh - The wgmma attention mainloop (sm_90a) -----------===//
+//
+// FA3-like, warp specialized. A CTA owns blockM = 128 query rows of one
+// (batch, head) and runs three warpgroups:
+//  - warpgroup 0, the producer: one thread moves the Q tile image once and
+//    each K / V tile image (plus the block's K scales) with one
+//    cp.async.bulk per tile into a `stages`-deep ring guarded by full / empty
+//    mbarriers. The images are contiguous in global memory, so no tensor map
+//    is needed. It gives its registers away (setmaxnreg.dec).
+//  - warpgroups 1 and 2, the consumers: 64 query rows each. Per key block:
+//    S = Q K^T (wgmma SS, K-major, swizzled descriptors over the images),
+//    int32 -> float by the magic-number trick, scale, mask (diagonal and last
+//    blocks only), online softmax in exp2, P packed from the S registers into
+//    the A fragment (perm32 makes it a pure repack for 8-bit PV), O += P V
+//    (wgmma RS) in a fresh accumulator per block for FP8 / INT8 (two-level),
+//    directly into O for 16-bit PV.
+// The two consumer warpgroups drift apart naturally, so one's softmax
+// overlaps the other's tensor-core work.
+//
+// Arithmetic (docs/ARCHITECTURE.md): s = float(acc) * (q_scale * k_scale);
+// FP8 P = e4m3(448 p) with the 448 folded into the exponent and into l; INT8
+// P = rint(127 exp2(s - m_b)) with the per-row-per-block scale applied to the
+// int32 product; 16-bit P = half(p).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_KERNEL_MAINLOOP_SM90_CUH
+#define ATTNGEN_KERNEL_MAINLOOP_SM90_CUH
+
+#include "attngen/arch/ptx_common.cuh"
+#include "attngen/arch/wgmma_sm90.cuh"
+#include "attngen/kernel/config.h"
+#include "attngen/kernel/epilogue.cuh"
+#include "attngen/kernel/params.h"
+#include "attngen/kernel/softmax.cuh"
+#include "attngen/kernel/tile_size.h"
+#include "attngen/mask/causal.cuh"
+#include "attngen/quant/quant_math.h"
+#include "attngen/quant/tile_image.h"
+
+namespace attngen {
+namespace sm90 {
+
+/// Shapes and shared-memory layout derived from a Cfg.
+template <class Cfg> struct Sm90Shape {
+  static constexpr int D = Cfg::kHeadDim, BM = Cfg::kBlockM, BN = Cfg::kBlockN;
+  static constexpr int kStages = Cfg::kStages;
+  static constexpr bool kQkInt = Cfg::kQK == dt::I8;
+  static constexpr bool kQk16 = Cfg::kQK == dt::F16 || Cfg::kQK == dt::BF16;
+  static constexpr bool kPv8 = dtIs8Bit(Cfg::kPV);
+  static constexpr bool kPvInt = Cfg::kPV == dt::I8;
+  static constexpr bool kPvFp8 = Cfg::kPV == dt::E4M3;
+  /// Key scales uniform over a block: one q_scale * k_scale per row.
+  static constexpr bool kKScaleUniform =
+      Cfg::kKGran == gran::Block || Cfg::kKGran == gran::Tensor || kQk16;
+
+  static constexpr int kQkRowBytes = D * dtBits(Cfg::kQK) / 8;
+  static constexpr int kQkPanel = tilePanelBytes(kQkRowBytes);
+  /// One wgmma k-step reads 32 bytes of a row (k32 8-bit, k16 16-bit).
+  static constexpr int kQkSteps = kQkRowBytes / 32;
+  static constexpr int kVRows = kPv8 ? D : BN;
+  static constexpr int kVRowBytes = kPv8 ? BN : 2 * D;
+  static constexpr int kVPanel = tilePanelBytes(kVRowBytes);
+  static constexpr int kPvSteps = kPv8 ? BN / 32 : BN / 16;
+
+  static constexpr int kQBytes = BM * kQkRowBytes;
+  static constexpr int kKBytes = BN * kQkRowBytes;
+  static constexpr int kVBytes = kVRows * kVRowBytes;
+  static constexpr int kScaleBytes = BN * 4;
+  static constexpr int kOffK = kQBytes;
+  static constexpr int kOffV = kOffK + kStages * kKBytes;
+  static constexpr int kOffScale = kOffV + kStages * kVBytes;
+  static constexpr int kOffBar = kOffScale + kStages * kScaleBytes;
+  static constexpr int kBarriers = 1 + 3 * kStages; // fullQ, fullK, fullV, empty
+  static constexpr int kSmemBytes = kOffBar + 8 * kBarriers + 1024; // + alignment slack
+
+  static constexpr int kConsumerWarps = 8;
+  static_assert(Cfg::kWarps == 12, "wgmma mainloop: 1 producer + 2 consumer warpgroups");
+  static_assert(BM == 128, "wgmma mainloop: blockM is two warpgroups of 64 rows");
+  static_assert(BN == 64 || BN == 128, "QK wgmma N must be 64 or 128");
+  static_assert(D == 64 || D == 128 || D == 256, "head dim 64, 128 or 256");
+  static_assert(Cfg::kQK == dt::I8 || Cfg::kQK == dt::E4M3 || kQk16,
+                "wgmma QK operands are 8- or 16-bit");
+  static_assert(!kQk16 || Cfg::kQK == Cfg::kPV || !dtIs8Bit(Cfg::kPV),
+                "16-bit QK pairs with 16-bit PV");
+  static_assert(kPv8 || Cfg::kPV == dt::F16 || Cfg::kPV == dt::BF16, "PV is 8- or 16-bit");
+  static_assert(kSmemBytes == attentionSmemBytes(1, D, Cfg::kQK, Cfg::kPV, BM, BN, kStages),
+                "tile_size.h must agree with the kernel's shared memory");
+};
+
+/// Descriptor of k-step `kk` of a K-major tile image with `rows` rows at
+/// shared address `base`, starting at row `row0`.
+template <int kRowBytes>
+__device__ __forceinline__ unsigned long long kMajorDesc(unsigned base, int rows, int row0,
+                                                         int kk) {
+  constexpr int P = tilePanelBytes(kRowBytes);
+  const int byte = 32 * kk;
+  const unsigned addr = base + (byte / P) * rows * P + row0 * P + byte % P;
+  return makeSmemDesc(addr, P, 8 * P);
+}
+
+/// The QK wgmma of a Cfg (SS, K-major) and its accumulator element type.
+template <int kQK, int N> struct QkOp;
+template <int N> struct QkOp<dt::I8, N> {
+  using T = int;
+  using Op = WgmmaSS_S8<N>;
+};
+template <int N> struct QkOp<dt::E4M3, N> {
+  using T = float;
+  using Op = WgmmaSS_E4M3<N>;
+};
+template <int N> struct QkOp<dt::F16, N> {
+  using T = float;
+  using Op = WgmmaSS_F16<N>;
+};
+template <int N> struct QkOp<dt::BF16, N> {
+  using T = float;
+  using Op = WgmmaSS_BF16<N>;
+};
+
+/// The PV wgmma (RS) of a Cfg and its accumulator element type.
+template <int kPV, int N> struct PvOp;
+template <int N> struct PvOp<dt::I8, N> {
+  using T = int;
+  using Op = WgmmaRS_S8<N>;
+};
+template <int N> struct PvOp<dt::E4M3, N> {
+  using T = float;
+  using Op = WgmmaRS_E4M3<N>;
+};
+template <int N> struct PvOp<dt::F16, N> {
+  using T = float;
+  using Op = WgmmaRS_F16<N>;
+};
+template <int N> struct PvOp<dt::BF16, N> {
+  using T = float;
+  using Op = WgmmaRS_BF16<N>;
+};
+
+/// Packs four fragment values as one 8-bit A register (x0 in the low byte).
+template <int kPV>
+__device__ __forceinline__ unsigned packP8(float x0, float x1, float x2, float x3) {
+  if constexpr (kPV == dt::E4M3) {
+    return packE4m3x4(x0, x1, x2, x3);
+  } else {
+    // x in [0, 127]: adding 1.5 * 2^23 leaves rint(x) in the low mantissa bits.
+    const unsigned b0 = __float_as_uint(x0 + 12582912.f), b1 = __float_as_uint(x1 + 12582912.f);
+    const unsigned b2 = __float_as_uint(x2 + 12582912.f), b3 = __float_as_uint(x3 + 12582912.f);
+    return __byte_perm(__byte_perm(b0, b1, 0x0040), __byte_perm(b2, b3, 0x0040), 0x5410);
+  }
+}
+
+template <class Cfg> __device__ __forceinline__ void attention(const AttnParams &p) {
+  using S = Sm90Shape<Cfg>;
+  constexpr int D = S::D, BM = S::BM, BN = S::BN, kStages = S::kStages;
+  using QkT = typename QkOp<Cfg::kQK, BN>::T;
+  using QkMmaOp = typename QkOp<Cfg::kQK, BN>::Op;
+  using PvT = typename PvOp<Cfg::kPV, D>::T;
+  using PvMmaOp = typename PvOp<Cfg::kPV, D>::Op;
+
+  extern __shared__ unsigned char smemRaw[];
+  unsigned char *smem = smemRaw + ((1024u - (smemAddr(smemRaw) & 1023u)) & 1023u);
+  unsigned long long *bars = reinterpret_cast<unsigned long long *>(smem + S::kOffBar);
+  unsigned long long *fullQ = bars;
+  unsigned long long *fullK = bars + 1;
+  unsigned long long *fullV = bars + 1 + kStages;
+  unsigned long long *empty = bars + 1 + 2 * kStages;
+  const float *sKScale = reinterpret_cast<const float *>(smem + S::kOffScale);
+
+  const int mBlk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+  const int hkv = h / Cfg::kGqa;
+  const int m0 = mBlk * BM;
+  const KeyMask<Cfg::kCausal, BN> mask(p.seq_q, p.seq_k);
+  const int nEnd = mask.blockEnd(m0, BM);
+  const int warpGroup = threadIdx.x / 128;
+
+  if (threadIdx.x == 0) {
+    Mbarrier::init(fullQ, 1);
+    for (int s = 0; s < kStages; ++s) {
+      Mbarrier::init(fullK + s, 1);
+      Mbarrier::init(fullV + s, 1);
+      Mbarrier::init(empty + s, S::kConsumerWarps);
+    }
+    fenceBarrierInit();
+  }
+  __syncthreads();
+
+  if (warpGroup == 0) {
+    // ---- producer ---------------------------------------------------------
+    setMaxNRegDec<40>();
+    if (threadIdx.x == 0) {
+      const agi64 qHead = (agi64)b * p.heads_q + h;
+      const agi64 kvHead = (agi64)b * p.heads_kv + hkv;
+      const int kvBlocks = p.seq_k_pad / BN;
+      const unsigned char *qImg = static_cast<const unsigned char *>(p.q_quant) +
+                                  (qHead * (p.seq_q_pad / BM) + mBlk) * (agi64)S::kQBytes;
+      if (nEnd > 0) {
+        Mbarrier::arriveExpectTx(fullQ, S::kQBytes);
+        BulkCopyG2S::run(smem, qImg, S::kQBytes, fullQ);
+      }
+      const unsigned char *kImg =
+          static_cast<const unsigned char *>(p.k_quant) + kvHead * kvBlocks * (agi64)S::kKBytes;
+      const unsigned char *vImg =
+          static_cast<const unsigned char *>(p.v_quant) + kvHead * kvBlocks * (agi64)S::kVBytes;
+      const float *kScale = p.k_scale + kvHead * p.seq_k_pad;
+      for (int n = 0; n < nEnd; ++n) {
+        const int s = n % kStages;
+        const unsigned phase = (unsigned)(n / kStages) & 1u;
+        Mbarrier::wait(empty + s, phase ^ 1u);
+        Mbarrier::arriveExpectTx(fullK + s, S::kKBytes + S::kScaleBytes);
+        BulkCopyG2S::run(smem + S::kOffK + s * S::kKBytes, kImg + n * (agi64)S::kKBytes,
+                         S::kKBytes, fullK + s);
+        BulkCopyG2S::run(smem + S::kOffScale + s * S::kScaleBytes, kScale + n * BN,
+                         S::kScaleBytes, fullK + s);
+        Mbarrier::arriveExpectTx(fullV + s, S::kVBytes);
+        BulkCopyG2S::run(smem + S::kOffV + s * S::kVBytes, vImg + n * (agi64)S::kVBytes,
+                         S::kVBytes, fullV + s);
+      }
+    }
+    return;
+  }
+
+  // ---- consumers ------------------------------------------------------------
+  setMaxNRegInc<232>();
+  const int cwg = warpGroup - 1;
+  const int warp = (threadIdx.x % 128) / 32, lane = threadIdx.x % 32;
+  const int rowInTile = cwg * 64 + warp * 16 + lane / 4;
+  const int row[2] = {m0 + rowInTile, m0 + rowInTile + 8};
+  const agi64 qHead = (agi64)b * p.heads_q + h;
+  float qScale[2];
+#pragma unroll
+  for (int r = 0; r < 2; ++r)
+    qScale[r] = p.q_scale[qHead * p.seq_q_pad + row[r]];
+
+  float o[D / 2];
+#pragma unroll
+  for (int i = 0; i < D / 2; ++i)
+    o[i] = 0.f;
+  float mRow[2] = {kNegInfF, kNegInfF}, lRow[2] = {0.f, 0.f};
+
+  const unsigned sQ = smemAddr(smem);
+  if (nEnd > 0)
+    Mbarrier::wait(fullQ, 0);
+
+  for (int n = 0; n < nEnd; ++n) {
+    const int s = n % kStages;
+    const unsigned phase = (unsigned)(n / kStages) & 1u;
+    const unsigned sK = smemAddr(smem + S::kOffK + s * S::kKBytes);
+    const unsigned sV = smemAddr(smem + S::kOffV + s * S::kVBytes);
+
+    // S = Q K^T
+    QkT acc[BN / 2];
+    Mbarrier::wait(fullK + s, phase);
+    wgmmaFence();
+#pragma unroll
+    for (int kk = 0; kk < S::kQkSteps; ++kk)
+      QkMmaOp::run(acc, kMajorDesc<S::kQkRowBytes>(sQ, BM, cwg * 64, kk),
+                   kMajorDesc<S::kQkRowBytes>(sK, BN, 0, kk), kk > 0);
+    wgmmaCommit();
+    wgmmaWait<0>();
+    fenceRegs(acc);
+
+    // Scores in the log2 domain, unscaled when the key scale is uniform.
+    float sc[BN / 2];
+    const float *ks = sKScale + s * BN;
+#pragma unroll
+    for (int i = 0; i < BN / 2; ++i) {
+      float f;
+      if constexpr (S::kQkInt)
+        f = smallIntToFloat(acc[i]);
+      else
+        f = acc[i];
+      if constexpr (!S::kKScaleUniform) {
+        const int col = 8 * (i / 4) + 2 * (lane % 4) + (i % 2);
+        f *= fmaxf(qScale[(i % 4) / 2] * ks[col], kFltMin);
+      }
+      sc[i] = f;
+    }
+    float qk[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r)
+      qk[r] = S::kKScaleUniform ? fmaxf(qScale[r] * ks[0], kFltMin) : 1.f;
+    if (mask.blockNeedsMask(n, m0)) {
+#pragma unroll
+      for (int i = 0; i < BN / 2; ++i) {
+        const int col = n * BN + 8 * (i / 4) + 2 * (lane % 4) + (i % 2);
+        if (!mask.visible(row[(i % 4) / 2], col))
+          sc[i] = kNegInfF;
+      }
+    }
+
+    // Online softmax: new row maxima, rescale factors, exponent offsets.
+    float bias[2], alpha[2], blockScale[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      const float mBlock = fragRowMax(sc, r) * qk[r]; // qk > 0: max commutes
+      const float mNew = fmaxf(mRow[r], mBlock);
+      const float mUse = safeMax(mNew);
+      alpha[r] = exp2Approx(mRow[r] - mUse);
+      mRow[r] = mNew;
+      if constexpr (S::kPvInt) {
+        // INT8 P: exponent relative to the block's own max (per row per block).
+        bias[r] = -safeMax(mBlock);
+        blockScale[r] = exp2Approx(mBlock - mUse);
+      } else {
+        bias[r] = (S::kPvFp8 ? kLog2Fp8Max : 0.f) - mUse;
+        blockScale[r] = 1.f;
+      }
+    }
+    float lBlock[2] = {0.f, 0.f};
+#pragma unroll
+    for (int i = 0; i < BN / 2; ++i) {
+      const int r = (i % 4) / 2;
+      sc[i] = exp2Approx(fmaf(sc[i], qk[r], bias[r]));
+      lBlock[r] += sc[i];
+    }
+#pragma unroll
+    for (int r = 0; r < 2; ++r)
+      lRow[r] = lRow[r] * alpha[r] + quadSum(lBlock[r]) * blockScale[r];
+
+    // P as the A fragments of the PV wgmma.
+    constexpr int kSteps = S::kPvSteps;
+    unsigned pa[kSteps][4];
+    if constexpr (S::kPv8) {
+#pragma unroll
+      for (int kk = 0; kk < kSteps; ++kk) {
+#pragma unroll
+        for (int half = 0; half < 2; ++half) {
+          const int j = 4 * kk + 2 * half;
+#pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            const float m8 = S::kPvInt ? 127.f : 1.f;
+            pa[kk][2 * half + r] =
+                packP8<Cfg::kPV>(sc[4 * j + 2 * r] * m8, sc[4 * j + 2 * r + 1] * m8,
+                                 sc[4 * (j + 1) + 2 * r] * m8, sc[4 * (j + 1) + 2 * r + 1] * m8);
+          }
+        }
+      }
+    } else {
+#pragma unroll
+      for (int kk = 0; kk < kSteps; ++kk) {
+        pa[kk][0] = packHalf2<Cfg::kPV>(sc[8 * kk + 0], sc[8 * kk + 1]);
+        pa[kk][1] = packHalf2<Cfg::kPV>(sc[8 * kk + 2], sc[8 * kk + 3]);
+        pa[kk][2] = packHalf2<Cfg::kPV>(sc[8 * kk + 4], sc[8 * kk + 5]);
+        pa[kk][3] = packHalf2<Cfg::kPV>(sc[8 * kk + 6], sc[8 * kk + 7]);
+      }
+    }
+
+    // O += P V
+    Mbarrier::wait(fullV + s, phase);
+    if constexpr (S::kPv8) {
+      PvT ob[D / 2];
+      wgmmaFence();
+#pragma unroll
+      for (int kk = 0; kk < kSteps; ++kk)
+        PvMmaOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, D, 0, kk), kk > 0);
+      wgmmaCommit();
+      // Rescale the running O while the tensor cores work.
+#pragma unroll
+      for (int i = 0; i < D / 2; ++i)
+        o[i] *= alpha[(i % 4) / 2];
+      wgmmaWait<0>();
+      fenceRegs(ob);
+      if (lane == 0)
+        Mbarrier::arrive(empty + s);
+#pragma unroll
+      for (int i = 0; i < D / 2; ++i) {
+        if constexpr (S::kPvInt)
+          o[i] = fmaf(smallIntToFloat(ob[i]), blockScale[(i % 4) / 2] * (1.f / 127.f), o[i]);
+        else
+          o[i] += ob[i];
+      }
+    } else {
+#pragma unroll
+      for (int i = 0; i < D / 2; ++i)
+        o[i] *= alpha[(i % 4) / 2];
+      fenceRegs(o);
+      wgmmaFence();
+#pragma unroll
+      for (int kk = 0; kk < kSteps; ++kk) {
+        // MN-major V: 16 token rows per k-step, 64-channel panels BN rows apart.
+        const unsigned long long desc = makeSmemDesc(sV + kk * 16 * 128, 128, 1024, BN * 128);
+        PvMmaOp::run(o, pa[kk], desc, 1);
+      }
+      wgmmaCommit();
+      wgmmaWait<0>();
+      fenceRegs(o);
+      if (lane == 0)
+        Mbarrier::arrive(empty + s);
+    }
+  }
+
+  storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
+  if constexpr (Cfg::kLse) {
+    if (lane % 4 == 0) {
+#pragma unroll
+      for (int r = 0; r < 2; ++r)
+        storeLse<Cfg>(p, mRow[r], lRow[r], S::kPvFp8 ? kFp8Max : 1.f, row[r], b, h);
+    }
+  }
+}
+
+} // namespace sm90
+} // namespace attngen
+
+#endif // ATTNGEN_KERNEL_MAINLOOP_SM90_CUH
