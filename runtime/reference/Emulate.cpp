@@ -376,8 +376,9 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
             roundUp(s.seqK, tiles.blockN),
             (s.seqK + kvChunk - 1) / kvChunk,
             smScale,
-            // The runtime fills AttnParams::sm_scale_log2 the same way.
-            quantMul(smScale, kLog2e),
+            // As the launcher fills AttnParams (runtime/lib/Launch.cpp): the
+            // product in double, rounded once, so q_scale matches bit for bit.
+            float(var.effectiveScale() * M_LOG2E),
             opts.threads,
             in.q,
             in.k,

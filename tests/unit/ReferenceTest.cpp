@@ -3,10 +3,15 @@
 
 #include "attngen/reference/Emulate.h"
 #include "attngen/reference/Exact.h"
+#include "attngen/reference/Images.h"
 #include "attngen/reference/Inputs.h"
 #include "attngen/reference/Metrics.h"
 #include "attngen/reference/Tolerance.h"
 
+#include "attngen/quant/permute.h"
+#include "attngen/quant/quant_math.h"
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -229,7 +234,8 @@ TEST_CASE("input generators are seeded and carry their features", "[reference]")
     double bestDot = -INFINITY;
     for (int j = 0; j < s.seqK; ++j) {
       double dot = 0;
-      for (int d = 0; d < D; ++d) // minus the bias's constant: compare the
+      // K's channel bias adds q . bias to every key of the row: argmax-neutral.
+      for (int d = 0; d < D; ++d)
         dot += double(act.q[size_t(i) * D + d]) * act.k[size_t(j) * D + d];
       if (dot > bestDot) {
         bestDot = dot;
@@ -426,7 +432,7 @@ TEST_CASE("quantized operands reproduce their inputs within a step", "[reference
     v.smooth_v = true;
     Emulation e = emu(v, in);
     const float qmax = qk == DType::I8 ? 127.f : qk == DType::I4 ? 7.f : 448.f;
-    const float smLog2 = float(v.effectiveScale()) * 1.4426950408889634f;
+    const float smLog2 = float(v.effectiveScale() * 1.4426950408889634);
     checkRowQuantization(e.q, in.q, s.seqQ, smLog2, qmax);
     std::vector<float> kSmooth = in.k;
     for (int n = 0; n < s.seqK; ++n)
@@ -500,4 +506,46 @@ TEST_CASE("emulate rejects what the kernels do not implement", "[reference]") {
   CHECK(!emulate(v, Tiles{}, 1024, in, err));
   v = makeVariant(DType::I8, DType::I4, 64, 2);
   CHECK(!emulate(v, Tiles{}, 1024, in, err));
+}
+
+TEST_CASE("workspace images of the emulated operands", "[reference]") {
+  AttnShape s{1, 2, 1, 100, 100, 64};
+  AttnInputs in = rounded(randomNormal(s, 2), DType::BF16);
+  Variant v = makeVariant(DType::I8, DType::E4M3, 64, 2);
+  Emulation e = emu(v, in); // tiles 64 x 64
+  auto kImg = rowTileImages(e.k, 1, 64), vImg = vImages(e.v, 1, 64);
+  REQUIRE(kImg.size() == size_t(e.seqKPad) * 64);
+  REQUIRE(vImg.size() == size_t(e.seqKPad) * 64);
+  // Hand-computed offsets (64-byte rows: 64B swizzle, chunk ^= (offset >> 7) & 3):
+  // K token 2, channel 0 is at 2 * 64 = 128 -> 128 ^ 16 = 144.
+  CHECK(int8_t(kImg[144]) == int(e.k.values[2 * 64 + 0]));
+  CHECK(int8_t(kImg[0]) == int(e.k.values[0]));
+  // V^T: token 2 sits in column 4 of its 32-group; channel 3's row starts
+  // at 3 * 64 = 192, so 196 -> 196 ^ 16 = 212.
+  CHECK(decodeE4m3(vImg[212]) == e.v.values[2 * 64 + 3]);
+  // Second tile of V (tokens 64..127), token 64 + 1 -> column 1, channel 0.
+  CHECK(decodeE4m3(vImg[64 * 64 + 1]) == e.v.values[65 * 64 + 0]);
+  // Every code appears once: the images are permutations of the values.
+  std::vector<uint8_t> codes;
+  for (float x : e.v.values)
+    codes.push_back(encodeE4m3Soft(x));
+  std::vector<uint8_t> sortedImg = vImg;
+  std::sort(codes.begin(), codes.end());
+  std::sort(sortedImg.begin(), sortedImg.end());
+  CHECK(codes == sortedImg);
+  for (int t = 0; t < 32; ++t)
+    CHECK(perm32(invPerm32(t)) == t);
+
+  // int4 K: element 2i in the low nibble; fp16 V stays row-major 2 bytes each.
+  Variant v4 = makeVariant(DType::I4, DType::F16, 64, 2);
+  Emulation e4 = emu(v4, in);
+  auto k4 = rowTileImages(e4.k, 1, 64), v16 = vImages(e4.v, 1, 64);
+  REQUIRE(k4.size() == size_t(e4.seqKPad) * 32);
+  REQUIRE(v16.size() == size_t(e4.seqKPad) * 128);
+  const int lo = int(int8_t(uint8_t(k4[0] << 4)) >> 4), hi = int(int8_t(k4[0]) >> 4);
+  CHECK(lo == int(e4.k.values[0]));
+  CHECK(hi == int(e4.k.values[1]));
+  const uint16_t h0 = uint16_t(v16[0] | (v16[1] << 8));
+  CHECK(f16ToFloat(h0) == e4.v.values[0]);
+  CHECK(rowTileImages(e4.k, 1, 48).empty()); // 128 rows are not 48-row tiles
 }
