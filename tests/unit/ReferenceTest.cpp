@@ -1,6 +1,7 @@
 // The CPU oracle: exact attention, variant emulation, metrics, inputs, bounds.
 #include "catch.h"
 
+#include "attngen/reference/Convert.h"
 #include "attngen/reference/Emulate.h"
 #include "attngen/reference/Exact.h"
 #include "attngen/reference/Images.h"
@@ -548,4 +549,29 @@ TEST_CASE("workspace images of the emulated operands", "[reference]") {
   const uint16_t h0 = uint16_t(v16[0] | (v16[1] << 8));
   CHECK(f16ToFloat(h0) == e4.v.values[0]);
   CHECK(rowTileImages(e4.k, 1, 48).empty()); // 128 rows are not 48-row tiles
+}
+
+TEST_CASE("conversions between caller tensors and reference floats", "[reference]") {
+  std::vector<float> x = {1.f, -2.5f, 3.14159f, 65504.f, 1e-3f, 0.f};
+  auto bf = floatsToHalfBits(x, DType::BF16);
+  auto h = floatsToHalfBits(x, DType::F16);
+  CHECK(bf[0] == 0x3f80);
+  CHECK(h[0] == 0x3c00);
+  CHECK(h[1] == 0xc100);
+  auto back = halfBitsToFloats(h.data(), h.size(), DType::F16);
+  CHECK(back[3] == 65504.f);
+  CHECK(back[2] == Approx(3.14159).epsilon(1e-3));
+  CHECK(halfBitsToFloats(bf.data(), bf.size(), DType::BF16)[2] == Approx(3.14159).epsilon(1e-2));
+
+  // [B=2, N=3, H=2, D=2]: element (b, n, h, d) = 1000b + 100n + 10h + d.
+  std::vector<float> bnhd;
+  for (int b = 0; b < 2; ++b)
+    for (int n = 0; n < 3; ++n)
+      for (int hh = 0; hh < 2; ++hh)
+        for (int d = 0; d < 2; ++d)
+          bnhd.push_back(float(1000 * b + 100 * n + 10 * hh + d));
+  auto bhnd = bnhdToBhnd(bnhd, 2, 3, 2, 2);
+  // (b=1, h=1, n=2, d=1) at ((1*2+1)*3+2)*2+1 = 23.
+  CHECK(bhnd[23] == 1211.f);
+  CHECK(bhndToBnhd(bhnd, 2, 2, 3, 2) == bnhd);
 }
