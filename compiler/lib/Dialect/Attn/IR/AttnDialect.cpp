@@ -494,10 +494,11 @@ LogicalResult PlanOp::verifyRegions() {
              << "tiles have " << getTiles().getWarps() << " warps (" << threads
              << " threads)";
     int smem = attentionSmemBytes(v, getMainloop(), getTiles());
-    if (static_cast<int32_t>(kernel.getSmemBytes()) != smem)
+    // At least: a tuner may reserve more, never less than the templates use.
+    if (static_cast<int32_t>(kernel.getSmemBytes()) < smem)
       return kernel.emitOpError()
              << "has smem_bytes = " << static_cast<int32_t>(kernel.getSmemBytes())
-             << " but the plan's tiles need " << smem;
+             << " but the plan's tiles need at least " << smem;
   }
   if (actual != expected) {
     auto list = [](ArrayRef<KernelRole> roles) {

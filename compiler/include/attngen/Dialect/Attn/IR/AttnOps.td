@@ -57,7 +57,7 @@ def Attn_PlanOp : Attn_Op<"plan", [Symbol, SymbolTable, NoTerminator,
       attn.kernel @attngen_kv_stats role = kv_stats threads = 256 smem_bytes = 0
       attn.kernel @attngen_quant_kv role = quant_kv threads = 256 smem_bytes = 0
       attn.kernel @attngen_quant_q role = quant_q threads = 256 smem_bytes = 0
-      attn.kernel @attngen_attention role = attention threads = 384 smem_bytes = 82944
+      attn.kernel @attngen_attention role = attention threads = 384 smem_bytes = 98304
     }
     ```
   }];
