@@ -99,7 +99,9 @@ def gen(name, doc, ptxop, ns, acc, a_regs, tail):
         args_a = ("unsigned long long descA" if a_regs == 0 else "const unsigned (&a)[4]")
         in_a = ('"l"(descA)' if a_regs == 0 else '"r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3])')
         outs = ", ".join(f'"+{acc}"(d[{i}])' for i in range(nacc))
+        outs_w = ", ".join(f'"={acc}"(d[{i}])' for i in range(nacc))
         out.append(f'''template <> struct {name}<{n}> {{
+  /// d += A B (accumulate != 0) or d = A B.
   template <bool kOk = kHasWgmma>
   __device__ static void run({ctype} (&d)[{nacc}], {args_a}, unsigned long long descB,
                              int accumulate) {{
@@ -110,6 +112,18 @@ def gen(name, doc, ptxop, ns, acc, a_regs, tail):
                  "{{{regs(0, nacc)}}}, {a_op}, %{nb}, p{tail};\\n}}\\n"
                  : {outs}
                  : {in_a}, "l"(descB), "r"(accumulate));
+#endif
+  }}
+  /// d = A B with d write-only, so the compiler may rename d freely.
+  template <bool kOk = kHasWgmma>
+  __device__ static void init({ctype} (&d)[{nacc}], {args_a}, unsigned long long descB) {{
+    static_assert(kOk, "wgmma needs sm_90a");
+#if AG_WGMMA_OK && defined(__CUDA_ARCH__)
+    asm volatile("{{\\n.reg .pred p;\\nsetp.ne.b32 p, 0, 0;\\n"
+                 "{ptxop.format(n=n)} "
+                 "{{{regs(0, nacc)}}}, {a_op}, %{nb}, p{tail};\\n}}\\n"
+                 : {outs_w}
+                 : {in_a}, "l"(descB));
 #endif
   }}
 }};''')

@@ -83,7 +83,8 @@ __device__ __forceinline__ float smallIntToFloat(int x) {
 
 __device__ __forceinline__ U32x4 ldGlobalNc16(const void *p) {
   U32x4 v;
-  asm volatile("ld.global.nc.v4.u32 {%0,%1,%2,%3}, [%4];"
+  // Not volatile: independent loads may be batched by the compiler.
+  asm("ld.global.nc.v4.u32 {%0,%1,%2,%3}, [%4];"
                : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
                : "l"(p));
   return v;

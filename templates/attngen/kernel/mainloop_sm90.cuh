@@ -158,35 +158,45 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
   using PvMmaOp = typename PvOp<Cfg::kPV, D>::Op;
 
   extern __shared__ unsigned char smemRaw[];
-  unsigned char *smem = smemRaw + ((1024u - (smemAddr(smemRaw) & 1023u)) & 1023u);
-  unsigned long long *bars = reinterpret_cast<unsigned long long *>(smem + S::kOffBar);
-  unsigned long long *fullQ = bars;
-  unsigned long long *fullK = bars + 1;
-  unsigned long long *fullV = bars + 1 + kStages;
-  unsigned long long *empty = bars + 1 + 2 * kStages;
-  const float *sKScale = reinterpret_cast<const float *>(smem + S::kOffScale);
-
-  const int mBlk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
-  const int hkv = h / Cfg::kGqa;
-  const int m0 = mBlk * BM;
-  const KeyMask<Cfg::kCausal, BN> mask(p.seq_q, p.seq_k);
-  const int nEnd = mask.blockEnd(m0, BM);
-  const int warpGroup = threadIdx.x / 128;
-
+  // Everything below is recomputed on each side of the warpgroup split, so
+  // no value lives across setmaxnreg (the producer keeps only 24 registers).
+  auto smemBase = [&]() {
+    return smemRaw + ((1024u - (smemAddr(smemRaw) & 1023u)) & 1023u);
+  };
+  auto barrier = [&](int i) {
+    return reinterpret_cast<unsigned long long *>(smemBase() + S::kOffBar) + i;
+  };
   if (threadIdx.x == 0) {
-    Mbarrier::init(fullQ, 1);
+    Mbarrier::init(barrier(0), 1);
     for (int s = 0; s < kStages; ++s) {
-      Mbarrier::init(fullK + s, 1);
-      Mbarrier::init(fullV + s, 1);
-      Mbarrier::init(empty + s, S::kConsumerWarps);
+      Mbarrier::init(barrier(1 + s), 1);
+      Mbarrier::init(barrier(1 + kStages + s), 1);
+      Mbarrier::init(barrier(1 + 2 * kStages + s), S::kConsumerWarps);
     }
     fenceBarrierInit();
   }
   __syncthreads();
+  const int warpGroup = threadIdx.x / 128;
+
+  unsigned char *smem;
+  unsigned long long *fullQ, *fullK, *fullV, *empty;
+  int mBlk, h, b, hkv, m0, nEnd;
+  auto setup = [&]() {
+    smem = smemBase();
+    fullQ = barrier(0);
+    fullK = barrier(1);
+    fullV = barrier(1 + kStages);
+    empty = barrier(1 + 2 * kStages);
+    mBlk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+    hkv = h / Cfg::kGqa;
+    m0 = mBlk * BM;
+    nEnd = KeyMask<Cfg::kCausal, BN>(p.seq_q, p.seq_k).blockEnd(m0, BM);
+  };
 
   if (warpGroup == 0) {
     // ---- producer ---------------------------------------------------------
-    setMaxNRegDec<40>();
+    setMaxNRegDec<24>();
+    setup();
     if (threadIdx.x == 0) {
       const agi64 qHead = (agi64)b * p.heads_q + h;
       const agi64 kvHead = (agi64)b * p.heads_kv + hkv;
@@ -220,7 +230,10 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
   }
 
   // ---- consumers ------------------------------------------------------------
-  setMaxNRegInc<232>();
+  setMaxNRegInc<240>();
+  setup();
+  const KeyMask<Cfg::kCausal, BN> mask(p.seq_q, p.seq_k);
+  const float *sKScale = reinterpret_cast<const float *>(smem + S::kOffScale);
   const int cwg = warpGroup - 1;
   const int warp = (threadIdx.x % 128) / 32, lane = threadIdx.x % 32;
   const int rowInTile = cwg * 64 + warp * 16 + lane / 4;
@@ -238,71 +251,85 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
   float mRow[2] = {kNegInfF, kNegInfF}, lRow[2] = {0.f, 0.f};
 
   const unsigned sQ = smemAddr(smem);
-  if (nEnd > 0)
+  // Issues S = Q K^T for key block n into `acc` (asynchronous, one group).
+  auto issueQk = [&](QkT(&acc)[BN / 2], int n) {
+    const int s = n % kStages;
+    const unsigned sK = smemAddr(smem + S::kOffK + s * S::kKBytes);
+    Mbarrier::wait(fullK + s, (unsigned)(n / kStages) & 1u);
+    wgmmaFence();
+    QkMmaOp::init(acc, kMajorDesc<S::kQkRowBytes>(sQ, BM, cwg * 64, 0),
+                  kMajorDesc<S::kQkRowBytes>(sK, BN, 0, 0));
+#pragma unroll
+    for (int kk = 1; kk < S::kQkSteps; ++kk)
+      QkMmaOp::run(acc, kMajorDesc<S::kQkRowBytes>(sQ, BM, cwg * 64, kk),
+                   kMajorDesc<S::kQkRowBytes>(sK, BN, 0, kk), 1);
+    wgmmaCommit();
+  };
+
+  QkT acc[BN / 2];
+  if (nEnd > 0) {
     Mbarrier::wait(fullQ, 0);
+    issueQk(acc, 0);
+  }
+  // int8 QK: x = float bits of (acc + 1.5 * 2^23), i.e. float(acc) + kMagic,
+  // exact for |acc| < 2^22; kMagic is folded into the exponent offsets.
+  constexpr float kMagic = S::kQkInt ? 12582912.f : 0.f;
 
   for (int n = 0; n < nEnd; ++n) {
     const int s = n % kStages;
     const unsigned phase = (unsigned)(n / kStages) & 1u;
-    const unsigned sK = smemAddr(smem + S::kOffK + s * S::kKBytes);
     const unsigned sV = smemAddr(smem + S::kOffV + s * S::kVBytes);
 
-    // S = Q K^T
-    QkT acc[BN / 2];
-    Mbarrier::wait(fullK + s, phase);
-    wgmmaFence();
-#pragma unroll
-    for (int kk = 0; kk < S::kQkSteps; ++kk)
-      QkMmaOp::run(acc, kMajorDesc<S::kQkRowBytes>(sQ, BM, cwg * 64, kk),
-                   kMajorDesc<S::kQkRowBytes>(sK, BN, 0, kk), kk > 0);
-    wgmmaCommit();
     wgmmaWait<0>();
     fenceRegs(acc);
-
-    // Scores in the log2 domain, unscaled when the key scale is uniform.
-    float sc[BN / 2];
+    float x[BN / 2];
     const float *ks = sKScale + s * BN;
 #pragma unroll
     for (int i = 0; i < BN / 2; ++i) {
-      float f;
       if constexpr (S::kQkInt)
-        f = smallIntToFloat(acc[i]);
+        x[i] = __int_as_float(acc[i] + 0x4B400000);
       else
-        f = acc[i];
+        x[i] = acc[i];
       if constexpr (!S::kKScaleUniform) {
         const int col = 8 * (i / 4) + 2 * (lane % 4) + (i % 2);
-        f *= fmaxf(qScale[(i % 4) / 2] * ks[col], kFltMin);
+        x[i] = (x[i] - kMagic) * fmaxf(qScale[(i % 4) / 2] * ks[col], kFltMin);
       }
-      sc[i] = f;
     }
+    // Row scale of x, and the constant inside x (0 once the scales are applied).
     float qk[2];
 #pragma unroll
     for (int r = 0; r < 2; ++r)
       qk[r] = S::kKScaleUniform ? fmaxf(qScale[r] * ks[0], kFltMin) : 1.f;
+    const float magic = S::kKScaleUniform ? kMagic : 0.f;
+    // The tensor cores start on the next block while this one is in softmax.
+    if (n + 1 < nEnd)
+      issueQk(acc, n + 1);
+
     if (mask.blockNeedsMask(n, m0)) {
 #pragma unroll
       for (int i = 0; i < BN / 2; ++i) {
         const int col = n * BN + 8 * (i / 4) + 2 * (lane % 4) + (i % 2);
         if (!mask.visible(row[(i % 4) / 2], col))
-          sc[i] = kNegInfF;
+          x[i] = kNegInfF;
       }
     }
 
-    // Online softmax: new row maxima, rescale factors, exponent offsets.
+    // Online softmax: new row maxima, rescale factors, exponent offsets
+    // (p = exp2(x * qk + bias) with the magic constant folded into bias).
     float bias[2], alpha[2], blockScale[2];
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      const float mBlock = fragRowMax(sc, r) * qk[r]; // qk > 0: max commutes
+      const float mBlock = (fragRowMax(x, r) - magic) * qk[r]; // qk > 0: max commutes
       const float mNew = fmaxf(mRow[r], mBlock);
       const float mUse = safeMax(mNew);
       alpha[r] = exp2Approx(mRow[r] - mUse);
       mRow[r] = mNew;
       if constexpr (S::kPvInt) {
         // INT8 P: exponent relative to the block's own max (per row per block).
-        bias[r] = -safeMax(mBlock);
+        bias[r] = -safeMax(mBlock) - magic * qk[r];
         blockScale[r] = exp2Approx(mBlock - mUse);
       } else {
-        bias[r] = (S::kPvFp8 ? kLog2Fp8Max : 0.f) - mUse;
+        bias[r] = (S::kPvFp8 ? kLog2Fp8Max : 0.f) - mUse - magic * qk[r];
         blockScale[r] = 1.f;
       }
     }
@@ -310,8 +337,8 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
 #pragma unroll
     for (int i = 0; i < BN / 2; ++i) {
       const int r = (i % 4) / 2;
-      sc[i] = exp2Approx(fmaf(sc[i], qk[r], bias[r]));
-      lBlock[r] += sc[i];
+      x[i] = exp2Approx(fmaf(x[i], qk[r], bias[r]));
+      lBlock[r] += x[i];
     }
 #pragma unroll
     for (int r = 0; r < 2; ++r)
@@ -321,27 +348,26 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
     constexpr int kSteps = S::kPvSteps;
     unsigned pa[kSteps][4];
     if constexpr (S::kPv8) {
+      const float m8 = S::kPvInt ? 127.f : 1.f;
 #pragma unroll
       for (int kk = 0; kk < kSteps; ++kk) {
 #pragma unroll
         for (int half = 0; half < 2; ++half) {
           const int j = 4 * kk + 2 * half;
 #pragma unroll
-          for (int r = 0; r < 2; ++r) {
-            const float m8 = S::kPvInt ? 127.f : 1.f;
+          for (int r = 0; r < 2; ++r)
             pa[kk][2 * half + r] =
-                packP8<Cfg::kPV>(sc[4 * j + 2 * r] * m8, sc[4 * j + 2 * r + 1] * m8,
-                                 sc[4 * (j + 1) + 2 * r] * m8, sc[4 * (j + 1) + 2 * r + 1] * m8);
-          }
+                packP8<Cfg::kPV>(x[4 * j + 2 * r] * m8, x[4 * j + 2 * r + 1] * m8,
+                                 x[4 * (j + 1) + 2 * r] * m8, x[4 * (j + 1) + 2 * r + 1] * m8);
         }
       }
     } else {
 #pragma unroll
       for (int kk = 0; kk < kSteps; ++kk) {
-        pa[kk][0] = packHalf2<Cfg::kPV>(sc[8 * kk + 0], sc[8 * kk + 1]);
-        pa[kk][1] = packHalf2<Cfg::kPV>(sc[8 * kk + 2], sc[8 * kk + 3]);
-        pa[kk][2] = packHalf2<Cfg::kPV>(sc[8 * kk + 4], sc[8 * kk + 5]);
-        pa[kk][3] = packHalf2<Cfg::kPV>(sc[8 * kk + 6], sc[8 * kk + 7]);
+        pa[kk][0] = packHalf2<Cfg::kPV>(x[8 * kk + 0], x[8 * kk + 1]);
+        pa[kk][1] = packHalf2<Cfg::kPV>(x[8 * kk + 2], x[8 * kk + 3]);
+        pa[kk][2] = packHalf2<Cfg::kPV>(x[8 * kk + 4], x[8 * kk + 5]);
+        pa[kk][3] = packHalf2<Cfg::kPV>(x[8 * kk + 6], x[8 * kk + 7]);
       }
     }
 
@@ -350,24 +376,25 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
     if constexpr (S::kPv8) {
       PvT ob[D / 2];
       wgmmaFence();
+      PvMmaOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, D, 0, 0));
 #pragma unroll
-      for (int kk = 0; kk < kSteps; ++kk)
-        PvMmaOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, D, 0, kk), kk > 0);
+      for (int kk = 1; kk < kSteps; ++kk)
+        PvMmaOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, D, 0, kk), 1);
       wgmmaCommit();
-      // Rescale the running O while the tensor cores work.
-#pragma unroll
-      for (int i = 0; i < D / 2; ++i)
-        o[i] *= alpha[(i % 4) / 2];
       wgmmaWait<0>();
       fenceRegs(ob);
       if (lane == 0)
         Mbarrier::arrive(empty + s);
 #pragma unroll
       for (int i = 0; i < D / 2; ++i) {
-        if constexpr (S::kPvInt)
-          o[i] = fmaf(smallIntToFloat(ob[i]), blockScale[(i % 4) / 2] * (1.f / 127.f), o[i]);
-        else
-          o[i] += ob[i];
+        const int r = (i % 4) / 2;
+        if constexpr (S::kPvInt) {
+          // o * alpha + float(ob) * blockScale / 127, float(ob) by the magic trick.
+          const float sc = blockScale[r] * (1.f / 127.f);
+          o[i] = fmaf(__int_as_float(ob[i] + 0x4B400000), sc, fmaf(o[i], alpha[r], -12582912.f * sc));
+        } else {
+          o[i] = fmaf(o[i], alpha[r], ob[i]);
+        }
       }
     } else {
 #pragma unroll

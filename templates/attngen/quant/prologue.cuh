@@ -209,14 +209,24 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
         mx[i] = kNegInf;
         mn[i] = kPosInf;
       }
-      for (int t = t0 + lane; t < t1; t += 32) {
-        float x[8];
-        loadSlice<Cfg::kIn>(x, base + rowOffset(stride, b, h, t), j, vec);
+      // Four tokens per step with the loads issued first (memory-level
+      // parallelism); the sums still run over the lane's tokens in order.
+      for (int t = t0 + lane; t < t1; t += 4 * 32) {
+        float x[4][8];
 #pragma unroll
-        for (int i = 0; i < 8; ++i) {
-          sum[i] = quantAdd(sum[i], x[i]);
-          mx[i] = quantMax2(mx[i], x[i]);
-          mn[i] = quantMin2(mn[i], x[i]);
+        for (int u = 0; u < 4; ++u)
+          if (t + 32 * u < t1)
+            loadSlice<Cfg::kIn>(x[u], base + rowOffset(stride, b, h, t + 32 * u), j, vec);
+#pragma unroll
+        for (int u = 0; u < 4; ++u) {
+          if (t + 32 * u >= t1)
+            break;
+#pragma unroll
+          for (int i = 0; i < 8; ++i) {
+            sum[i] = quantAdd(sum[i], x[u][i]);
+            mx[i] = quantMax2(mx[i], x[u][i]);
+            mn[i] = quantMin2(mn[i], x[u][i]);
+          }
         }
       }
 #pragma unroll
