@@ -104,36 +104,29 @@ __device__ inline void copyImage(unsigned dst, const unsigned char *src, int tid
   }
 }
 
-/// One m16n8 mma over a 32-byte k-slice of operand type T.
-template <int T> struct QkMma;
-template <> struct QkMma<dt::I8> {
-  typedef int Acc;
-  __device__ static void run(int (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-    MmaS8::run(d, a, b0, b1);
-  }
+template <bool kInt> struct AccOf {
+  typedef int Type;
 };
-template <> struct QkMma<dt::I4> {
-  typedef int Acc;
-  __device__ static void run(int (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-    MmaS4::run(d, a, b0, b1);
-  }
+template <> struct AccOf<false> {
+  typedef float Type;
 };
-template <> struct QkMma<dt::E4M3> {
-  typedef float Acc;
-  __device__ static void run(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-    MmaE4M3<>::run(d, a, b0, b1);
-  }
-};
-template <> struct QkMma<dt::F16> {
-  typedef float Acc;
-  __device__ static void run(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-    MmaF16::run(d, a, b0, b1);
-  }
-};
-template <> struct QkMma<dt::BF16> {
-  typedef float Acc;
-  __device__ static void run(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-    MmaBF16::run(d, a, b0, b1);
+
+/// One m16n8 mma over a 32-byte k-slice of operand type T. A primary
+/// template (no explicit specializations) so that only the used type's mma is
+/// instantiated: the fp8 one must not be on sm_80.
+template <int T> struct QkMma {
+  typedef typename AccOf<T == dt::I8 || T == dt::I4>::Type Acc;
+  __device__ static void run(Acc (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+    if constexpr (T == dt::I8)
+      MmaS8::run(d, a, b0, b1);
+    else if constexpr (T == dt::I4)
+      MmaS4::run(d, a, b0, b1);
+    else if constexpr (T == dt::E4M3)
+      MmaE4M3<kHasFp8Mma || T != dt::E4M3>::run(d, a, b0, b1);
+    else if constexpr (T == dt::BF16)
+      MmaBF16::run(d, a, b0, b1);
+    else
+      MmaF16::run(d, a, b0, b1);
   }
 };
 
@@ -142,14 +135,15 @@ __device__ inline float accToFloat(float a) { return a; }
 
 /// Packs four P values (already scaled to the 8-bit range) into one A register,
 /// first value in the low byte.
-template <int PV> __device__ inline unsigned packP8(float a, float b, float c, float d);
-template <> __device__ inline unsigned packP8<dt::E4M3>(float a, float b, float c, float d) {
-  return (unsigned)CvtE4M3x2<>::run(a, b) | ((unsigned)CvtE4M3x2<>::run(c, d) << 16);
-}
-template <> __device__ inline unsigned packP8<dt::I8>(float a, float b, float c, float d) {
-  // P8 lies in [0, 127]: plain byte shifts, no sign handling.
-  return (unsigned)__float2int_rn(a) | ((unsigned)__float2int_rn(b) << 8) |
-         ((unsigned)__float2int_rn(c) << 16) | ((unsigned)__float2int_rn(d) << 24);
+template <int PV> __device__ inline unsigned packP8(float a, float b, float c, float d) {
+  if constexpr (PV == dt::E4M3) {
+    typedef CvtE4M3x2<kHasFp8Mma || PV != dt::E4M3> Cvt;
+    return (unsigned)Cvt::run(a, b) | ((unsigned)Cvt::run(c, d) << 16);
+  } else {
+    // INT8 P lies in [0, 127]: plain byte shifts, no sign handling.
+    return (unsigned)__float2int_rn(a) | ((unsigned)__float2int_rn(b) << 8) |
+           ((unsigned)__float2int_rn(c) << 16) | ((unsigned)__float2int_rn(d) << 24);
+  }
 }
 
 template <int PV> __device__ inline unsigned packP16(float lo, float hi) {
