@@ -556,3 +556,48 @@ TEST_CASE("every example parses", "[frontend]") {
   closedir(d);
   CHECK(files >= 7);
 }
+
+TEST_CASE("mutated sources never crash and report sane positions",
+          "[frontend][fuzz]") {
+  const std::string base = printVariant(Variant()) + "variant b { smooth = q, v; scale = 1e-2; }\n";
+  const std::string alphabet = "{}=;,#-.e9 \n\tqkvariantxyz$:\xc3\xa9";
+  std::mt19937 rng(77);
+  auto pick = [&](size_t n) {
+    return std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+  };
+  for (int iter = 0; iter < 2000; ++iter) {
+    std::string s = base;
+    for (int edits = 1 + static_cast<int>(pick(4)); edits > 0; --edits) {
+      size_t at = pick(s.size());
+      switch (pick(3)) {
+      case 0:
+        s.erase(at, 1 + pick(3));
+        break;
+      case 1:
+        s.insert(at, 1, alphabet[pick(alphabet.size())]);
+        break;
+      default:
+        s[at] = alphabet[pick(alphabet.size())];
+      }
+    }
+    ParseResult r = parseVariants(s, "fuzz.attn");
+    INFO(s << "\n" << r.errors());
+    int lines = 1;
+    for (char c : s)
+      lines += c == '\n';
+    for (const Diagnostic &d : r.diagnostics) {
+      REQUIRE(d.line >= 1);
+      REQUIRE(d.line <= lines);
+      REQUIRE(d.column >= 1);
+      REQUIRE(static_cast<size_t>(d.column) <= d.snippet.size() + 1);
+      REQUIRE(!d.message.empty());
+    }
+    // Whatever parsed is a valid variant whose text round-trips.
+    for (const Variant &v : r.variants) {
+      REQUIRE(validateVariant(v).empty());
+      ParseResult again = parseVariants(printVariant(v));
+      REQUIRE(again.ok());
+      REQUIRE(again.variants[0] == v);
+    }
+  }
+}

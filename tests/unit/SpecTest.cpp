@@ -368,3 +368,35 @@ TEST_CASE("plan JSON rejects malformed input with a byte offset",
   t = replaceOnce(good, "\"target\": {", "\"target\": [");
   expectJsonError(t, "expected ',' or ']' in array", at(t, "\"sm\"") + 4);
 }
+
+TEST_CASE("mutated plan JSON never crashes", "[spec][json]") {
+  const std::string good = toJson(samplePlan());
+  const std::string alphabet = "{}[]:,\"\\0123456789.eE-+ntrufalse \n";
+  std::mt19937 rng(99);
+  auto pick = [&](size_t n) {
+    return std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+  };
+  int rejected = 0;
+  for (int iter = 0; iter < 2000; ++iter) {
+    std::string s = good;
+    size_t at = pick(s.size());
+    if (pick(2))
+      s[at] = alphabet[pick(alphabet.size())];
+    else
+      s.erase(at, 1 + pick(8));
+    std::string error;
+    auto plan = planFromJson(s, error);
+    INFO(s << "\n" << error);
+    if (plan) {
+      // Accepted text means a complete plan that prints back stably.
+      std::string again;
+      REQUIRE(planFromJson(toJson(*plan), again));
+      continue;
+    }
+    ++rejected;
+    size_t byte = error.find("byte ");
+    REQUIRE(byte != std::string::npos);
+    REQUIRE(std::stoul(error.substr(byte + 5)) <= s.size());
+  }
+  CHECK(rejected > 1000);
+}
