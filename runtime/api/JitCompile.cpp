@@ -36,15 +36,16 @@ Expected<std::shared_ptr<Kernel>> Runtime::get(const Variant &variant,
 #ifdef ATTNGEN_HAS_COMPILER
   CompileOptions options;
   options.target = *target;
-  auto plan = compileToPlan(variant, options);
-  if (!plan)
+  auto compiled = compileToPlan(variant, options);
+  if (const auto *err = std::get_if<CompileError>(&compiled))
     return Error{fmt::format("variant '{}' for {}: {}", variant.name, target->name(),
-                             plan.message())};
-  auto kernel = load(*plan, emitCuda(*plan));
+                             err->message)};
+  const KernelPlan &plan = std::get<CompileResult>(compiled).plan;
+  auto kernel = load(plan, emitCuda(plan));
   if (!kernel)
     return kernel;
   std::lock_guard<std::mutex> lock(mutex);
-  byVariant.push_back({variant, *target, *kernel});
+  byVariant.push_back(VariantEntry{variant, *target, *kernel});
   return kernel;
 #else
   return Error{fmt::format("variant '{}': this build of attngen has no compiler (built with "
