@@ -36,8 +36,9 @@ std::string annotateNvrtcLog(const std::string &log, const std::string &source,
     for (std::string l; std::getline(in, l);)
       lines.push_back(l);
   }
-  // NVRTC reports `name(123): error: ...`.
-  const std::regex located("^(.*)\\((\\d+)\\): (.*)$");
+  // NVRTC reports `name(123): error: ...`; warnings are left unannotated so
+  // that the errors stand out.
+  const std::regex located("^(.*)\\((\\d+)\\): (catastrophic )?error.*$");
   std::string out;
   std::istringstream in(log);
   for (std::string l; std::getline(in, l);) {

@@ -153,3 +153,8 @@ TEST_CASE("a kernel package that is missing is an error", "[jit]") {
   REQUIRE(!k);
   CHECK(contains(k.message(), "not a kernel package"));
 }
+
+TEST_CASE("annotateNvrtcLog shows source only around errors", "[nvrtc]") {
+  std::string out = annotateNvrtcLog("k.cu(2): warning #177-D: unused\n", "a\nb\nc\n", "k.cu");
+  CHECK(out == "k.cu(2): warning #177-D: unused\n");
+}

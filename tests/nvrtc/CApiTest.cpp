@@ -1,0 +1,120 @@
+//===- CApiTest.cpp - The C API: errors, compile, packages (no GPU) -------===//
+//
+// Drives libattngen through attngen.h as a binding would: every failure is a
+// nonzero return with a message in attngen_last_error(); a compiled kernel
+// reports its plan and workspace; a package written from that plan loads the
+// same kernel without another NVRTC compile.
+//
+//===----------------------------------------------------------------------===//
+#include "catch.h"
+
+#include "attngen/attngen.h"
+
+#include "attngen/Codegen/EmitCuda.h"
+#include "attngen/Spec/Plan.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+bool contains(const std::string &s, const std::string &needle) {
+  return s.find(needle) != std::string::npos;
+}
+
+std::string lastError() { return attngen_last_error(); }
+
+const char *DefaultDsl = "variant default { qk = int8; pv = fp8; head_dim = 128; }\n";
+
+} // namespace
+
+TEST_CASE("C API reports errors through attngen_last_error", "[capi]") {
+  CHECK(std::string(attngen_version()).size() > 0);
+  attngen_kernel_t k = nullptr;
+  CHECK(attngen_compile(nullptr, nullptr, &k) != 0);
+  CHECK(contains(lastError(), "must not be null"));
+
+  CHECK(attngen_compile("variant v { head_dm = 128; }", "sm_90a", &k) != 0);
+  CHECK(contains(lastError(), "error"));
+  CHECK(k == nullptr);
+
+  CHECK(attngen_compile("variant a { } variant b { }", "sm_90a", &k) != 0);
+  CHECK(contains(lastError(), "takes one variant"));
+
+  CHECK(attngen_compile(DefaultDsl, "sm_91x", &k) != 0);
+  CHECK(contains(lastError(), "unknown target 'sm_91x'"));
+
+  CHECK(attngen_load_package("/nonexistent/attngen-package", &k) != 0);
+  CHECK(contains(lastError(), "not a kernel package"));
+
+  attngen_stats_t s;
+  CHECK(attngen_stats(&s) == 0);
+  CHECK(lastError().empty()); // success clears the message
+  attngen_kernel_release(nullptr);
+}
+
+#ifdef ATTNGEN_HAS_COMPILER
+TEST_CASE("C API compiles DSL text, and a package of its plan loads the same kernel",
+          "[capi][nvrtc]") {
+  attngen_kernel_t k = nullptr;
+  int rc = attngen_compile(DefaultDsl, "sm_90a", &k);
+  INFO(lastError());
+  REQUIRE(rc == 0);
+  REQUIRE(k != nullptr);
+  std::string json = attngen_kernel_plan_json(k);
+  CHECK(contains(json, "attngen_attention"));
+
+  attngen_problem problem = {1, 2, 2, 100, 300};
+  size_t bytes = 0;
+  REQUIRE(attngen_workspace_bytes(k, &problem, &bytes) == 0);
+  CHECK(bytes > 0);
+  CHECK(bytes % 256 == 0);
+  attngen_problem bad = {1, 2, 2, 0, 300};
+  CHECK(attngen_workspace_bytes(k, &bad, &bytes) != 0);
+
+  // Launch arguments are validated before any driver call.
+  attngen_tensors t = {};
+  CHECK(attngen_launch(k, &problem, &t, nullptr, 0, nullptr) != 0);
+  CHECK(contains(lastError(), "tensor q is null"));
+
+  attngen_stats_t before, after;
+  REQUIRE(attngen_stats(&before) == 0);
+  attngen_kernel_t again = nullptr;
+  REQUIRE(attngen_compile(DefaultDsl, "sm_90a", &again) == 0);
+  REQUIRE(attngen_stats(&after) == 0);
+  CHECK(after.nvrtc_compiles == before.nvrtc_compiles);
+  CHECK(after.memory_hits == before.memory_hits + 1);
+
+  // The same plan and source as a package on disk.
+  std::string error;
+  auto plan = attngen::planFromJson(json, error);
+  INFO(error);
+  REQUIRE(plan);
+  char dirTemplate[] = "/tmp/attngen-package-XXXXXX";
+  REQUIRE(::mkdtemp(dirTemplate));
+  std::string dir = dirTemplate;
+  std::ofstream(dir + "/plan.json") << json;
+  std::ofstream(dir + "/kernel.cu") << attngen::emitCuda(*plan);
+  attngen_kernel_t pkg = nullptr;
+  rc = attngen_load_package(dir.c_str(), &pkg);
+  INFO(lastError());
+  REQUIRE(rc == 0);
+  REQUIRE(attngen_stats(&before) == 0);
+  CHECK(before.nvrtc_compiles == after.nvrtc_compiles);
+  ::unlink((dir + "/plan.json").c_str());
+  ::unlink((dir + "/kernel.cu").c_str());
+  ::rmdir(dir.c_str());
+
+  attngen_kernel_release(pkg);
+  attngen_kernel_release(again);
+  attngen_kernel_release(k);
+}
+#else
+TEST_CASE("C API without the compiler says to load a package", "[capi]") {
+  attngen_kernel_t k = nullptr;
+  CHECK(attngen_compile(DefaultDsl, "sm_90a", &k) != 0);
+  CHECK(contains(lastError(), "no compiler"));
+}
+#endif
