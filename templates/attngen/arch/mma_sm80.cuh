@@ -8,25 +8,21 @@
 // row g / g + 8, columns 2q, 2q + 1. So one 32-byte k-slice of any operand
 // type is loaded by the same ldmatrix, whatever the element width.
 //
-// FP8 mma.sync and the e4m3 conversion need sm_89: using them on an older
-// target is a compile-time error (static_assert), not a silent fallback.
+// FP8 mma.sync needs sm_89: using it on an older target is a compile-time
+// error (static_assert), not a silent fallback. Conversions and the shared
+// address helper are in ptx_common.cuh.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNGEN_ARCH_MMA_SM80_CUH
 #define ATTNGEN_ARCH_MMA_SM80_CUH
 
-#if defined(__CUDA_ARCH__)
-#define AG_SM80_ARCH __CUDA_ARCH__
-#else
-// The host pass of nvcc parses device bodies too; it must not trip the guards.
-#define AG_SM80_ARCH 0
-#endif
+#include "attngen/arch/ptx_common.cuh"
 
 namespace attngen {
 namespace sm80 {
 
-/// True where the e4m3 mma.sync / cvt exist (or in a host pass).
-constexpr bool kHasFp8Mma = AG_SM80_ARCH == 0 || AG_SM80_ARCH >= 890;
+/// True where the e4m3 mma.sync exists (or in nvcc's host pass).
+constexpr bool kHasFp8Mma = archAtLeast(890);
 
 /// D = A * B + C, s8 x s8 -> s32, m16n8k32.
 struct MmaS8 {
@@ -52,7 +48,7 @@ struct MmaS4 {
 template <bool kEnabled = kHasFp8Mma> struct MmaE4M3 {
   static_assert(kEnabled, "e4m3 mma.sync needs sm_89 or newer");
   __device__ static void run(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
-#if AG_SM80_ARCH >= 890
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
     asm volatile("mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 "
                  "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
                  : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
@@ -116,41 +112,6 @@ struct CpAsyncCommit {
 template <int N> struct CpAsyncWait {
   __device__ static void run() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
 };
-
-/// Two floats -> two e4m3 (round to nearest even, saturating); lo in bits 0..7.
-template <bool kEnabled = kHasFp8Mma> struct CvtE4M3x2 {
-  static_assert(kEnabled, "the e4m3 conversion needs sm_89 or newer");
-  __device__ static unsigned short run(float lo, float hi) {
-    unsigned short r = 0;
-#if AG_SM80_ARCH >= 890
-    asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;\n" : "=h"(r) : "f"(hi), "f"(lo));
-#endif
-    return r;
-  }
-};
-
-/// Two floats -> packed f16x2 / bf16x2 (round to nearest even); lo in bits 0..15.
-struct CvtF16x2 {
-  __device__ static unsigned run(float lo, float hi) {
-    unsigned r;
-    asm("cvt.rn.f16x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(hi), "f"(lo));
-    return r;
-  }
-};
-struct CvtBF16x2 {
-  __device__ static unsigned run(float lo, float hi) {
-    unsigned r;
-    asm("cvt.rn.bf16x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(hi), "f"(lo));
-    return r;
-  }
-};
-
-/// Shared-memory address of a generic pointer (for ldmatrix / cp.async).
-__device__ inline unsigned smemAddress(const void *p) {
-  unsigned long long a;
-  asm("cvta.to.shared.u64 %0, %1;\n" : "=l"(a) : "l"(p));
-  return static_cast<unsigned>(a);
-}
 
 } // namespace sm80
 } // namespace attngen

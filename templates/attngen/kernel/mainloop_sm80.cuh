@@ -19,8 +19,11 @@
 #define ATTNGEN_KERNEL_MAINLOOP_SM80_CUH
 
 #include "attngen/arch/mma_sm80.cuh"
+#include "attngen/arch/ptx_common.cuh"
 #include "attngen/kernel/config.h"
+#include "attngen/kernel/epilogue.cuh"
 #include "attngen/kernel/params.h"
+#include "attngen/kernel/softmax.cuh"
 #include "attngen/quant/quant_math.h"
 #include "attngen/quant/tile_image.h"
 
@@ -70,29 +73,6 @@ template <int Rows, int RB> struct ImageAddr {
   }
 };
 
-__device__ inline float negInf() { return __int_as_float(0xff800000); }
-
-/// exp2 on the SFU (ex2.approx; exp2(-inf) = 0).
-__device__ inline float fastExp2(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
-  return y;
-}
-
-/// Exact int32 -> float for |x| < 2^22: place x in the significand of 1.5 * 2^23.
-__device__ inline float exactIntToFloat(int x) {
-  return __int_as_float(x + 0x4B400000) - 12582912.f;
-}
-
-__device__ inline float quadMax(float v) {
-  v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 1));
-  return fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 2));
-}
-__device__ inline float quadSum(float v) {
-  v += __shfl_xor_sync(0xffffffffu, v, 1);
-  return v + __shfl_xor_sync(0xffffffffu, v, 2);
-}
-
 /// Copies `Bytes` (a tile image) to shared memory, 16 bytes per cp.async.
 template <int Bytes, int Threads>
 __device__ inline void copyImage(unsigned dst, const unsigned char *src, int tid) {
@@ -130,36 +110,18 @@ template <int T> struct QkMma {
   }
 };
 
-__device__ inline float accToFloat(int a) { return exactIntToFloat(a); }
+__device__ inline float accToFloat(int a) { return smallIntToFloat(a); }
 __device__ inline float accToFloat(float a) { return a; }
 
 /// Packs four P values (already scaled to the 8-bit range) into one A register,
 /// first value in the low byte.
 template <int PV> __device__ inline unsigned packP8(float a, float b, float c, float d) {
   if constexpr (PV == dt::E4M3) {
-    typedef CvtE4M3x2<kHasFp8Mma || PV != dt::E4M3> Cvt;
-    return (unsigned)Cvt::run(a, b) | ((unsigned)Cvt::run(c, d) << 16);
+    return packE4m3x4<kHasFp8Mma || PV != dt::E4M3>(a, b, c, d);
   } else {
     // INT8 P lies in [0, 127]: plain byte shifts, no sign handling.
     return (unsigned)__float2int_rn(a) | ((unsigned)__float2int_rn(b) << 8) |
            ((unsigned)__float2int_rn(c) << 16) | ((unsigned)__float2int_rn(d) << 24);
-  }
-}
-
-template <int PV> __device__ inline unsigned packP16(float lo, float hi) {
-  return PV == dt::BF16 ? CvtBF16x2::run(lo, hi) : CvtF16x2::run(lo, hi);
-}
-
-/// Stores two adjacent output elements.
-template <int Out> __device__ inline void storeOut2(void *base, agi64 idx, float a, float b) {
-  if (Out == dt::F32) {
-    float2 v;
-    v.x = a;
-    v.y = b;
-    *reinterpret_cast<float2 *>(static_cast<float *>(base) + idx) = v;
-  } else {
-    const unsigned v = Out == dt::BF16 ? CvtBF16x2::run(a, b) : CvtF16x2::run(a, b);
-    *reinterpret_cast<unsigned *>(static_cast<unsigned short *>(base) + idx) = v;
   }
 }
 
@@ -171,7 +133,7 @@ template <int Out> __device__ inline void storeOut2(void *base, agi64 idx, float
 template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
   using namespace sm80;
   typedef Sm80Shape<Cfg> S;
-  constexpr int D = S::D, BM = S::BM, BN = S::BN, NT = S::kNT, DT = S::kDT;
+  constexpr int BM = S::BM, BN = S::BN, NT = S::kNT, DT = S::kDT;
   typedef typename QkMma<Cfg::kQK>::Acc QkAcc;
 
   const int tid = threadIdx.x, lane = tid % 32, warp = tid / 32;
@@ -201,12 +163,12 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
 #pragma unroll
   for (int i = 0; i < DT; ++i)
     oAcc[i][0] = oAcc[i][1] = oAcc[i][2] = oAcc[i][3] = 0.f;
-  rowMax[0] = rowMax[1] = negInf();
+  rowMax[0] = rowMax[1] = kNegInfF;
   rowSum[0] = rowSum[1] = 0.f;
 
   if (nBlocks > 0) {
     extern __shared__ __align__(1024) unsigned char smemRaw[];
-    const unsigned smemBase = (smemAddress(smemRaw) + 1023u) & ~1023u;
+    const unsigned smemBase = (smemAddr(smemRaw) + 1023u) & ~1023u;
     const unsigned sQ = smemBase;
     const unsigned sK = sQ + S::kQImage;
     const unsigned sV = sK + S::kStages * S::kKImage;
@@ -285,7 +247,7 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
       const int key0 = n * BN;
       const bool needMask = key0 + BN > Nk || (Cfg::kCausal && key0 + BN - 1 > m0 + diag);
       float sc[NT][4];
-      float blockMax[2] = {negInf(), negInf()};
+      float blockMax[2] = {kNegInfF, kNegInfF};
 #pragma unroll
       for (int j = 0; j < NT; ++j) {
         const int col = key0 + 8 * j + 2 * q;
@@ -296,7 +258,7 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
           float s = accToFloat(sAcc[j][e]) *
                     ((e / 2 ? qScale1 : qScale0) * (e % 2 ? ks2.y : ks2.x));
           if (needMask && (key >= Nk || (Cfg::kCausal && key > row + diag)))
-            s = negInf();
+            s = kNegInfF;
           sc[j][e] = s;
           blockMax[e / 2] = fmaxf(blockMax[e / 2], s);
         }
@@ -308,8 +270,8 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
         const float mNew = fmaxf(rowMax[r], blockMax[r]);
         // A row with no visible key so far keeps m = -inf; exponentiate
         // against 0 so that everything stays 0 rather than NaN.
-        ref[r] = mNew == negInf() ? 0.f : mNew;
-        alpha[r] = fastExp2(rowMax[r] - ref[r]);
+        ref[r] = mNew == kNegInfF ? 0.f : mNew;
+        alpha[r] = exp2Approx(rowMax[r] - ref[r]);
         rowMax[r] = mNew;
       }
       // P values, in the range the PV operand wants. `pScale` maps them back
@@ -319,17 +281,17 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
 #pragma unroll
       for (int r = 0; r < 2; ++r) {
         // INT8 P is scaled per row per block by its own block max.
-        bref[r] = kPInt8 ? (blockMax[r] == negInf() ? 0.f : blockMax[r]) : ref[r];
+        bref[r] = kPInt8 ? (blockMax[r] == kNegInfF ? 0.f : blockMax[r]) : ref[r];
         // A row whose block is all masked contributes nothing (and must not
         // make 0 * exp2(large) = NaN).
         const float toGlobal =
-            !kPInt8 ? 1.f : blockMax[r] == negInf() ? 0.f : fastExp2(bref[r] - ref[r]);
+            !kPInt8 ? 1.f : blockMax[r] == kNegInfF ? 0.f : exp2Approx(bref[r] - ref[r]);
         pScale[r] = kPInt8 ? toGlobal * (1.f / kInt8Max) : 1.f;
         float sum = 0.f;
 #pragma unroll
         for (int j = 0; j < NT; ++j) {
-          const float p0 = fastExp2(sc[j][2 * r] - bref[r]);
-          const float p1 = fastExp2(sc[j][2 * r + 1] - bref[r]);
+          const float p0 = exp2Approx(sc[j][2 * r] - bref[r]);
+          const float p1 = exp2Approx(sc[j][2 * r + 1] - bref[r]);
           sum += p0 + p1;
           const float mul = Cfg::kPV == dt::E4M3 ? kFp8Max : kPInt8 ? kInt8Max : 1.f;
           sc[j][2 * r] = p0 * mul;
@@ -379,10 +341,10 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
         unsigned pf[KC][4];
 #pragma unroll
         for (int kc = 0; kc < KC; ++kc) {
-          pf[kc][0] = packP16<Cfg::kPV>(sc[2 * kc][0], sc[2 * kc][1]);
-          pf[kc][1] = packP16<Cfg::kPV>(sc[2 * kc][2], sc[2 * kc][3]);
-          pf[kc][2] = packP16<Cfg::kPV>(sc[2 * kc + 1][0], sc[2 * kc + 1][1]);
-          pf[kc][3] = packP16<Cfg::kPV>(sc[2 * kc + 1][2], sc[2 * kc + 1][3]);
+          pf[kc][0] = packHalf2<Cfg::kPV>(sc[2 * kc][0], sc[2 * kc][1]);
+          pf[kc][1] = packHalf2<Cfg::kPV>(sc[2 * kc][2], sc[2 * kc][3]);
+          pf[kc][2] = packHalf2<Cfg::kPV>(sc[2 * kc + 1][0], sc[2 * kc + 1][1]);
+          pf[kc][3] = packHalf2<Cfg::kPV>(sc[2 * kc + 1][2], sc[2 * kc + 1][3]);
         }
 #pragma unroll
         for (int i = 0; i < DT; ++i)
@@ -408,42 +370,22 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
     CpAsyncWait<0>::run();
   }
 
-  // ---- epilogue: O = o / l * v_scale (/ 448) + v_mean; LSE ----------------
-  const float outDiv = Cfg::kPV == dt::E4M3 ? 1.f / kFp8Max : 1.f;
-  const float *vScale = S::kPv8 && p.v_scale ? p.v_scale + bhkv * D : nullptr;
-  const float *vMean = Cfg::kSmoothV ? p.v_mean + bhkv * D : nullptr;
+  // ---- epilogue (epilogue.cuh): O = o / l * v_scale + v_mean; LSE ---------
+  // FP8 P carries the factor 448 in o: l is passed in o's units.
+  constexpr float lUnits = Cfg::kPV == dt::E4M3 ? kFp8Max : 1.f;
+  float l[2];
+  int rows[2];
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
-    const float l = quadSum(rowSum[r]);
-    const int row = rowA + 8 * r;
-    // A fully masked row has l == 0: O = 0, LSE = -inf.
-    const bool empty = !(l > 0.f);
-    const float inv = empty ? 0.f : outDiv / l;
-    if (row < Nq) {
-      const agi64 base = b * p.o_stride[0] + h * p.o_stride[1] + row * p.o_stride[2];
-#pragma unroll
-      for (int i = 0; i < DT; ++i) {
-        const int c = 8 * i + 2 * q;
-        float o0 = oAcc[i][2 * r] * inv, o1 = oAcc[i][2 * r + 1] * inv;
-        if (vScale) {
-          o0 *= vScale[c];
-          o1 *= vScale[c + 1];
-        }
-        if (vMean && !empty) {
-          o0 += vMean[c];
-          o1 += vMean[c + 1];
-        }
-        storeOut2<Cfg::kOut>(p.o, base + c, o0, o1);
-      }
-      if (Cfg::kLse && p.lse && q == 0) {
-        float lse = negInf();
-        if (!empty) {
-          lse = (rowMax[r] + __log2f(l)) * kLn2;
-          if (Cfg::kSmoothK && p.q_kmean)
-            lse += p.q_kmean[bhq * p.seq_q_pad + row];
-        }
-        p.lse[bhq * Nq + row] = lse;
-      }
+    l[r] = quadSum(rowSum[r]) * lUnits;
+    rows[r] = rowA + 8 * r;
+  }
+  storeOutputFragment<Cfg>(p, reinterpret_cast<const float(&)[4 * DT]>(oAcc), l, rows, b, h,
+                           lane);
+  if constexpr (Cfg::kLse) {
+    if (q == 0) {
+      storeLse<Cfg>(p, rowMax[0], l[0], lUnits, rows[0], b, h);
+      storeLse<Cfg>(p, rowMax[1], l[1], lUnits, rows[1], b, h);
     }
   }
 }
