@@ -373,6 +373,13 @@ int main(int argc, char **argv) {
   const bool timing = !(argc > 1 && std::strcmp(argv[1], "--check-only") == 0);
   int fails = 0;
   auto tally = [&](bool ok) { fails += !ok; };
+  if (argc > 1 && std::strcmp(argv[1], "--small") == 0) { // for compute-sanitizer
+    tally(runCase<HCfg<dt::I8, dt::E4M3, 128, true, 4, false>>(Shape{1, 8, 130, 200}, true, 0));
+    tally(runCase<HCfg<dt::I8, dt::I8, 64, true, 1, true>>(Shape{1, 2, 200, 70}, true, 0));
+    tally(runCase<HCfg<dt::BF16, dt::BF16, 128, false, 1, false>>(Shape{1, 2, 100, 150}, true, 0));
+    std::printf("SUMMARY small: %d failed\n", fails);
+    return fails == 0 ? 0 : 1;
+  }
   const Shape sq{2, 4, 1000, 1000}, gq{1, 8, 1000, 1000};
   // Correctness: odd N (partial last block), causal, GQA, Nq != Nk both ways.
   tally(runCase<HCfg<dt::I8, dt::F16, 128, false, 1, false>>(sq, true, 0));
