@@ -102,6 +102,20 @@ Expected<DriverApi> openDriver() {
   resolve(lib, AG_STR(cuModuleGetFunction), api.moduleGetFunction, missing);
   resolve(lib, AG_STR(cuFuncSetAttribute), api.funcSetAttribute, missing);
   resolve(lib, AG_STR(cuLaunchKernel), api.launchKernel, missing);
+  resolve(lib, AG_STR(cuDeviceGetName), api.deviceGetName, missing);
+  resolve(lib, AG_STR(cuFuncGetAttribute), api.funcGetAttribute, missing);
+  resolve(lib, AG_STR(cuMemAlloc), api.memAlloc, missing);
+  resolve(lib, AG_STR(cuMemFree), api.memFree, missing);
+  resolve(lib, AG_STR(cuMemcpyHtoD), api.memcpyHtoD, missing);
+  resolve(lib, AG_STR(cuMemcpyDtoH), api.memcpyDtoH, missing);
+  resolve(lib, AG_STR(cuMemsetD8), api.memsetD8, missing);
+  resolve(lib, AG_STR(cuMemsetD32), api.memsetD32, missing);
+  resolve(lib, AG_STR(cuCtxSynchronize), api.ctxSynchronize, missing);
+  resolve(lib, AG_STR(cuEventCreate), api.eventCreate, missing);
+  resolve(lib, AG_STR(cuEventDestroy), api.eventDestroy, missing);
+  resolve(lib, AG_STR(cuEventRecord), api.eventRecord, missing);
+  resolve(lib, AG_STR(cuEventSynchronize), api.eventSynchronize, missing);
+  resolve(lib, AG_STR(cuEventElapsedTime), api.eventElapsedTime, missing);
   if (!missing.empty()) {
     dlclose(lib);
     return Error{"the CUDA driver (libcuda.so.1) is too old: it lacks " + joinNames(missing)};

@@ -122,3 +122,69 @@ Status launchOnStream(CUfunction fn, const unsigned grid[3], unsigned block, int
 }
 
 } // namespace attngen
+
+namespace attngen {
+
+Expected<DeviceBuffer> DeviceBuffer::allocate(size_t bytes) {
+  auto device = currentDevice(); // makes a context current if none is
+  if (!device)
+    return device.error();
+  const DriverApi &api = **driverApi();
+  DeviceBuffer b;
+  b.size = bytes;
+  if (bytes == 0)
+    return b;
+  CUresult r = api.memAlloc(&b.ptr, bytes);
+  if (r != CUDA_SUCCESS)
+    return Error{fmt::format("cuMemAlloc of {} bytes failed: {}", bytes, driverErrorText(api, r))};
+  if ((r = api.memsetD8(b.ptr, 0, bytes)) != CUDA_SUCCESS)
+    return Error{"cuMemsetD8 failed: " + driverErrorText(api, r)};
+  return b;
+}
+
+DeviceBuffer &DeviceBuffer::operator=(DeviceBuffer &&o) noexcept {
+  std::swap(ptr, o.ptr);
+  std::swap(size, o.size);
+  return *this;
+}
+
+DeviceBuffer::~DeviceBuffer() {
+  if (!ptr)
+    return;
+  if (auto api = driverApi())
+    (*api)->memFree(ptr);
+}
+
+Status DeviceBuffer::upload(const void *host, size_t bytes, size_t offset) const {
+  if (offset + bytes > size)
+    return Error{fmt::format("upload of {} bytes at {} overruns a {}-byte buffer", bytes, offset,
+                             size)};
+  const DriverApi &api = **driverApi();
+  CUresult r = api.memcpyHtoD(ptr + offset, host, bytes);
+  if (r != CUDA_SUCCESS)
+    return Error{"cuMemcpyHtoD failed: " + driverErrorText(api, r)};
+  return Status::ok();
+}
+
+Status DeviceBuffer::download(void *host, size_t bytes, size_t offset) const {
+  if (offset + bytes > size)
+    return Error{fmt::format("download of {} bytes at {} overruns a {}-byte buffer", bytes,
+                             offset, size)};
+  const DriverApi &api = **driverApi();
+  CUresult r = api.memcpyDtoH(host, ptr + offset, bytes);
+  if (r != CUDA_SUCCESS)
+    return Error{"cuMemcpyDtoH failed: " + driverErrorText(api, r)};
+  return Status::ok();
+}
+
+Status synchronizeContext() {
+  auto apiOr = driverApi();
+  if (!apiOr)
+    return Error{apiOr.message()};
+  CUresult r = (*apiOr)->ctxSynchronize();
+  if (r != CUDA_SUCCESS)
+    return Error{"cuCtxSynchronize failed: " + driverErrorText(**apiOr, r)};
+  return Status::ok();
+}
+
+} // namespace attngen

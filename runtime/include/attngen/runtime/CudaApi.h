@@ -50,6 +50,22 @@ struct DriverApi {
   decltype(&::cuModuleGetFunction) moduleGetFunction;
   decltype(&::cuFuncSetAttribute) funcSetAttribute;
   decltype(&::cuLaunchKernel) launchKernel;
+  // Memory, events and names: for tools and tests that own device buffers
+  // (runtime/DeviceMemory.h); the launch path itself needs none of them.
+  decltype(&::cuDeviceGetName) deviceGetName;
+  decltype(&::cuFuncGetAttribute) funcGetAttribute;
+  decltype(&::cuMemAlloc) memAlloc;
+  decltype(&::cuMemFree) memFree;
+  decltype(&::cuMemcpyHtoD) memcpyHtoD;
+  decltype(&::cuMemcpyDtoH) memcpyDtoH;
+  decltype(&::cuMemsetD8) memsetD8;
+  decltype(&::cuMemsetD32) memsetD32;
+  decltype(&::cuCtxSynchronize) ctxSynchronize;
+  decltype(&::cuEventCreate) eventCreate;
+  decltype(&::cuEventDestroy) eventDestroy;
+  decltype(&::cuEventRecord) eventRecord;
+  decltype(&::cuEventSynchronize) eventSynchronize;
+  decltype(&::cuEventElapsedTime) eventElapsedTime;
 };
 
 /// NVRTC, opened once per process: $ATTNGEN_NVRTC_PATH, libnvrtc.so.13,

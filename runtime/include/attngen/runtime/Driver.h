@@ -62,6 +62,29 @@ private:
   std::vector<CUfunction> fns;
 };
 
+/// Device memory in the current context (for the CLI and tests).
+class DeviceBuffer {
+public:
+  /// `bytes` bytes, zero-filled.
+  static Expected<DeviceBuffer> allocate(size_t bytes);
+  DeviceBuffer() = default;
+  DeviceBuffer(DeviceBuffer &&o) noexcept : ptr(o.ptr), size(o.size) { o.ptr = 0; }
+  DeviceBuffer &operator=(DeviceBuffer &&o) noexcept;
+  ~DeviceBuffer();
+
+  void *data() const { return reinterpret_cast<void *>(ptr); }
+  size_t bytes() const { return size; }
+  Status upload(const void *host, size_t bytes, size_t offset = 0) const;
+  Status download(void *host, size_t bytes, size_t offset = 0) const;
+
+private:
+  CUdeviceptr ptr = 0;
+  size_t size = 0;
+};
+
+/// Waits for all work of the current context.
+Status synchronizeContext();
+
 /// cuLaunchKernel with `params` (a pointer to the AttnParams) as the single
 /// kernel parameter.
 Status launchOnStream(CUfunction fn, const unsigned grid[3], unsigned block, int smemBytes,
