@@ -74,6 +74,11 @@ template <class Cfg> struct Sm90Shape {
   static constexpr int kSmemBytes = kOffBar + 8 * kBarriers + 1024; // + alignment slack
 
   static constexpr int kConsumerWarps = 8;
+#ifndef AG_SM90_PINGPONG
+#define AG_SM90_PINGPONG 1
+#endif
+  /// The consumer warpgroups alternate their GEMM issue (see attention()).
+  static constexpr bool kPingpong = AG_SM90_PINGPONG;
   static_assert(Cfg::kWarps == 12, "wgmma mainloop: 1 producer + 2 consumer warpgroups");
   static_assert(BM == 128, "wgmma mainloop: blockM is two warpgroups of 64 rows");
   static_assert(BN == 64 || BN == 128, "QK wgmma N must be 64 or 128");
@@ -85,6 +90,10 @@ template <class Cfg> struct Sm90Shape {
   static_assert(kPv8 || Cfg::kPV == dt::F16 || Cfg::kPV == dt::BF16, "PV is 8- or 16-bit");
   static_assert(kSmemBytes == attentionSmemBytes(1, D, Cfg::kQK, Cfg::kPV, BM, BN, kStages),
                 "tile_size.h must agree with the kernel's shared memory");
+};
+
+template <bool B> struct BoolConst {
+  static constexpr bool value = B;
 };
 
 /// Descriptor of k-step `kk` of a K-major tile image with `rows` rows at
@@ -251,37 +260,60 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
   float mRow[2] = {kNegInfF, kNegInfF}, lRow[2] = {0.f, 0.f};
 
   const unsigned sQ = smemAddr(smem);
-  // Issues S = Q K^T for key block n into `acc` (asynchronous, one group).
+  // Issues S = Q K^T for key block n into `acc` (asynchronous; the caller
+  // fences and commits).
   auto issueQk = [&](QkT(&acc)[BN / 2], int n) {
     const int s = n % kStages;
     const unsigned sK = smemAddr(smem + S::kOffK + s * S::kKBytes);
     Mbarrier::wait(fullK + s, (unsigned)(n / kStages) & 1u);
-    wgmmaFence();
-    QkMmaOp::init(acc, kMajorDesc<S::kQkRowBytes>(sQ, BM, cwg * 64, 0),
-                  kMajorDesc<S::kQkRowBytes>(sK, BN, 0, 0));
+    wgmmaFence(); // acc was last written by ordinary instructions
+    // The tied (+) form: acc is loop-carried, and a write-only form would let
+    // the compiler copy it between iterations, which serializes the wgmmas.
 #pragma unroll
-    for (int kk = 1; kk < S::kQkSteps; ++kk)
+    for (int kk = 0; kk < S::kQkSteps; ++kk)
       QkMmaOp::run(acc, kMajorDesc<S::kQkRowBytes>(sQ, BM, cwg * 64, kk),
-                   kMajorDesc<S::kQkRowBytes>(sK, BN, 0, kk), 1);
-    wgmmaCommit();
+                   kMajorDesc<S::kQkRowBytes>(sK, BN, 0, kk), kk > 0);
+  };
+  // Pingpong: the two consumer warpgroups take turns issuing their tensor-core
+  // work (named barriers 1 and 2), so one's softmax runs under the other's
+  // GEMMs instead of both waiting on the tensor cores at once.
+  auto myTurn = [&]() {
+    if constexpr (S::kPingpong)
+      asm volatile("bar.sync %0, 256;" ::"r"(1 + cwg) : "memory");
+  };
+  auto otherTurn = [&]() {
+    if constexpr (S::kPingpong)
+      asm volatile("bar.arrive %0, 256;" ::"r"(2 - cwg) : "memory");
   };
 
   QkT acc[BN / 2];
+#pragma unroll
+  for (int i = 0; i < BN / 2; ++i)
+    acc[i] = 0;
   if (nEnd > 0) {
+    if (cwg == 1)
+      otherTurn(); // warpgroup 0 goes first
     Mbarrier::wait(fullQ, 0);
+    myTurn();
+    wgmmaFence();
     issueQk(acc, 0);
+    wgmmaCommit();
+    otherTurn();
+    wgmmaWait<0>();
+    fenceRegs(acc);
   }
   // int8 QK: x = float bits of (acc + 1.5 * 2^23), i.e. float(acc) + kMagic,
   // exact for |acc| < 2^22; kMagic is folded into the exponent offsets.
   constexpr float kMagic = S::kQkInt ? 12582912.f : 0.f;
 
-  for (int n = 0; n < nEnd; ++n) {
+  // One key block: softmax of S(n), then O += P V and the next S issued.
+  auto step = [&](int n, auto masked, auto hasNext) {
+    constexpr bool kMasked = decltype(masked)::value;
+    constexpr bool kHasNext = decltype(hasNext)::value;
     const int s = n % kStages;
     const unsigned phase = (unsigned)(n / kStages) & 1u;
     const unsigned sV = smemAddr(smem + S::kOffV + s * S::kVBytes);
 
-    wgmmaWait<0>();
-    fenceRegs(acc);
     float x[BN / 2];
     const float *ks = sKScale + s * BN;
 #pragma unroll
@@ -301,11 +333,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
     for (int r = 0; r < 2; ++r)
       qk[r] = S::kKScaleUniform ? fmaxf(qScale[r] * ks[0], kFltMin) : 1.f;
     const float magic = S::kKScaleUniform ? kMagic : 0.f;
-    // The tensor cores start on the next block while this one is in softmax.
-    if (n + 1 < nEnd)
-      issueQk(acc, n + 1);
-
-    if (mask.blockNeedsMask(n, m0)) {
+    if constexpr (kMasked) {
 #pragma unroll
       for (int i = 0; i < BN / 2; ++i) {
         const int col = n * BN + 8 * (i / 4) + 2 * (lane % 4) + (i % 2);
@@ -369,51 +397,75 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
         pa[kk][2] = packHalf2<Cfg::kPV>(x[8 * kk + 4], x[8 * kk + 5]);
         pa[kk][3] = packHalf2<Cfg::kPV>(x[8 * kk + 6], x[8 * kk + 7]);
       }
-    }
-
-    // O += P V
-    Mbarrier::wait(fullV + s, phase);
-    if constexpr (S::kPv8) {
-      PvT ob[D / 2];
-      wgmmaFence();
-      PvMmaOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, D, 0, 0));
-#pragma unroll
-      for (int kk = 1; kk < kSteps; ++kk)
-        PvMmaOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, D, 0, kk), 1);
-      wgmmaCommit();
-      wgmmaWait<0>();
-      fenceRegs(ob);
-      if (lane == 0)
-        Mbarrier::arrive(empty + s);
-#pragma unroll
-      for (int i = 0; i < D / 2; ++i) {
-        const int r = (i % 4) / 2;
-        if constexpr (S::kPvInt) {
-          // o * alpha + float(ob) * blockScale / 127, float(ob) by the magic trick.
-          const float sc = blockScale[r] * (1.f / 127.f);
-          o[i] = fmaf(__int_as_float(ob[i] + 0x4B400000), sc, fmaf(o[i], alpha[r], -12582912.f * sc));
-        } else {
-          o[i] = fmaf(o[i], alpha[r], ob[i]);
-        }
-      }
-    } else {
+      // 16-bit PV accumulates into O itself: rescale it before the wgmma.
 #pragma unroll
       for (int i = 0; i < D / 2; ++i)
         o[i] *= alpha[(i % 4) / 2];
       fenceRegs(o);
-      wgmmaFence();
+    }
+
+    // O += P V (fresh accumulator for 8-bit P), then S(n+1) = Q K^T.
+    Mbarrier::wait(fullV + s, phase);
+    PvT ob[S::kPv8 ? D / 2 : 1];
+    (void)ob; // unused by 16-bit PV
+    myTurn();
+    wgmmaFence();
+    if constexpr (S::kPv8) {
+      PvMmaOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, D, 0, 0));
+#pragma unroll
+      for (int kk = 1; kk < kSteps; ++kk)
+        PvMmaOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, D, 0, kk), 1);
+    } else {
 #pragma unroll
       for (int kk = 0; kk < kSteps; ++kk) {
         // MN-major V: 16 token rows per k-step, 64-channel panels BN rows apart.
         const unsigned long long desc = makeSmemDesc(sV + kk * 16 * 128, 128, 1024, BN * 128);
         PvMmaOp::run(o, pa[kk], desc, 1);
       }
-      wgmmaCommit();
-      wgmmaWait<0>();
-      fenceRegs(o);
-      if (lane == 0)
-        Mbarrier::arrive(empty + s);
     }
+    if constexpr (kHasNext)
+      issueQk(acc, n + 1);
+    wgmmaCommit();
+    otherTurn();
+    // Both GEMMs retire together: the other warpgroup's softmax runs meanwhile.
+    wgmmaWait<0>();
+    fenceRegs(acc);
+    if constexpr (S::kPv8) {
+      fenceRegs(ob);
+    } else {
+      fenceRegs(o);
+    }
+    if (lane == 0)
+      Mbarrier::arrive(empty + s);
+    if constexpr (S::kPv8) {
+#pragma unroll
+      for (int i = 0; i < D / 2; ++i) {
+        const int r = (i % 4) / 2;
+        if constexpr (S::kPvInt) {
+          // o * alpha + float(ob) * blockScale / 127, float(ob) by the magic trick.
+          const float sc = blockScale[r] * (1.f / 127.f);
+          o[i] = fmaf(__int_as_float(ob[i] + 0x4B400000), sc,
+                      fmaf(o[i], alpha[r], -12582912.f * sc));
+        } else {
+          o[i] = fmaf(o[i], alpha[r], ob[i]);
+        }
+      }
+    }
+  };
+
+  // Blocks before the first masked one run without any mask code; the last
+  // block issues no next QK (static, so no wgmma sits under a branch).
+  const int nPlain = mask.unmaskedEnd(m0) < nEnd ? mask.unmaskedEnd(m0) : nEnd;
+  int n = 0;
+  for (; n < nPlain && n + 1 < nEnd; ++n)
+    step(n, BoolConst<false>{}, BoolConst<true>{});
+  for (; n + 1 < nEnd; ++n)
+    step(n, BoolConst<true>{}, BoolConst<true>{});
+  if (n < nEnd) {
+    if (n < nPlain)
+      step(n, BoolConst<false>{}, BoolConst<false>{});
+    else
+      step(n, BoolConst<true>{}, BoolConst<false>{});
   }
 
   storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);

@@ -29,6 +29,17 @@ template <bool kCausal, int kBlockN> struct KeyMask {
     return end;
   }
 
+  /// Key blocks [0, end) have no masked element for rows [m0, m0 + rows).
+  __device__ int unmaskedEnd(int m0) const {
+    int end = seqK / kBlockN;
+    if (kCausal) {
+      const int lim = m0 + diag + 1; // keys < lim are visible to row m0
+      const int causalEnd = lim <= 0 ? 0 : lim / kBlockN;
+      end = causalEnd < end ? causalEnd : end;
+    }
+    return end;
+  }
+
   /// Whether key block n has any masked element for rows [m0, m0 + rows).
   __device__ bool blockNeedsMask(int n, int m0) const {
     const int lastKey = (n + 1) * kBlockN - 1;
