@@ -84,8 +84,18 @@ int attngen_workspace_bytes(attngen_kernel_t kernel, const attngen_problem *prob
 int attngen_launch(attngen_kernel_t kernel, const attngen_problem *problem,
                    const attngen_tensors *tensors, void *workspace, size_t workspace_bytes,
                    void *stream) {
+  return attngen_launch_stages(kernel, problem, tensors, workspace, workspace_bytes, stream,
+                               ATTNGEN_STAGES_ALL);
+}
+
+int attngen_launch_stages(attngen_kernel_t kernel, const attngen_problem *problem,
+                          const attngen_tensors *tensors, void *workspace,
+                          size_t workspace_bytes, void *stream, int stages) {
   if (!kernel || !problem || !tensors)
     return fail("attngen_launch: kernel, problem and tensors must not be null");
+  if (stages < ATTNGEN_STAGES_ALL || stages > ATTNGEN_STAGES_ATTENTION)
+    return fail("attngen_launch_stages: stages must be ATTNGEN_STAGES_ALL, _PROLOGUE or "
+                "_ATTENTION");
   attngen::Problem p{problem->batch, problem->heads_q, problem->heads_kv, problem->seq_q,
                      problem->seq_k};
   attngen::Tensors t;
@@ -100,8 +110,9 @@ int attngen_launch(attngen_kernel_t kernel, const attngen_problem *problem,
     t.v_stride[i] = tensors->v_stride[i];
     t.o_stride[i] = tensors->o_stride[i];
   }
-  attngen::Status s = kernel->kernel->launch(p, t, workspace, workspace_bytes,
-                                             static_cast<CUstream>(stream));
+  attngen::Status s =
+      kernel->kernel->launch(p, t, workspace, workspace_bytes, static_cast<CUstream>(stream),
+                             static_cast<attngen::LaunchStages>(stages));
   return s ? succeed() : fail(s.message());
 }
 

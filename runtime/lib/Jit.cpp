@@ -57,7 +57,7 @@ Expected<const LoadedModule *> Kernel::moduleForCurrentContext() const {
 Status Kernel::prepare() const { return moduleForCurrentContext().status(); }
 
 Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *workspace,
-                      size_t workspaceBytes, CUstream stream) const {
+                      size_t workspaceBytes, CUstream stream, LaunchStages stages) const {
   // Arguments first: a bad call is reported without touching the driver.
   auto params = buildParams(kernelPlan, problem, tensors, workspace, workspaceBytes);
   if (!params)
@@ -68,6 +68,10 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
   const std::vector<CUfunction> &fns = (*module)->functions();
   for (size_t i = 0; i < kernelPlan.kernels.size(); ++i) {
     const KernelDesc &k = kernelPlan.kernels[i];
+    const bool attention = k.role == KernelRole::Attention;
+    if ((stages == LaunchStages::Prologue && attention) ||
+        (stages == LaunchStages::Attention && !attention))
+      continue;
     GridDims g = gridFor(k.role, kernelPlan, *params);
     const unsigned grid[3] = {g.x, g.y, g.z};
     if (Status s = launchOnStream(fns[i], grid, unsigned(k.threads), k.smemBytes, stream,

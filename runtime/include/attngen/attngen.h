@@ -60,6 +60,13 @@ int attngen_workspace_bytes(attngen_kernel_t kernel, const attngen_problem *prob
 int attngen_launch(attngen_kernel_t kernel, const attngen_problem *problem,
                    const attngen_tensors *tensors, void *workspace, size_t workspace_bytes,
                    void *stream);
+/* Which kernels attngen_launch_stages runs: all of them (as attngen_launch),
+ * only the quantization prologues, or only the attention kernel (on operands
+ * an earlier prologue launch quantized into the same workspace). */
+enum { ATTNGEN_STAGES_ALL = 0, ATTNGEN_STAGES_PROLOGUE = 1, ATTNGEN_STAGES_ATTENTION = 2 };
+int attngen_launch_stages(attngen_kernel_t kernel, const attngen_problem *problem,
+                          const attngen_tensors *tensors, void *workspace,
+                          size_t workspace_bytes, void *stream, int stages);
 /* The kernel's plan as JSON (valid until the kernel is released). */
 const char *attngen_kernel_plan_json(attngen_kernel_t kernel);
 /* Releases a handle (NULL is fine). */

@@ -36,6 +36,11 @@ namespace attngen {
 
 class LoadedModule;
 
+/// Which kernels of a plan a launch runs. Prologue then Attention is the same
+/// work as All: the split lets a benchmark time the attention kernel alone on
+/// operands the prologue already quantized.
+enum class LaunchStages { All, Prologue, Attention };
+
 class Kernel {
 public:
   Kernel(KernelPlan plan, std::string cacheKey, std::string cubin);
@@ -53,7 +58,8 @@ public:
   /// target, and launches each kernel of the plan in order on `stream`.
   /// `workspace` must hold `workspaceBytes` bytes, 256-byte aligned.
   Status launch(const Problem &problem, const Tensors &tensors, void *workspace,
-                size_t workspaceBytes, CUstream stream) const;
+                size_t workspaceBytes, CUstream stream,
+                LaunchStages stages = LaunchStages::All) const;
   /// As above, trusting that `workspace` holds workspaceBytes(problem) bytes.
   Status launch(const Problem &problem, const Tensors &tensors, void *workspace,
                 CUstream stream) const;

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: attngen variants vs torch SDPA (flash and cuDNN backends).
+
+Protocol (../../docs/BENCHMARK.md): bf16 inputs [B, H, N, D], H = 32, B * N = 16k tokens;
+CUDA events around each call, warm-up, median of many runs, fresh random normal inputs,
+two input sets alternated; TFLOPS = 4 B H N^2 D / time, halved for causal. attngen is
+timed end to end (all quantization prologues included) and kernel only (the attention
+kernel on already-quantized operands). Accuracy of each attngen output against an FP32
+reference on the first heads. Prints a table with progress, writes JSON and a PNG plot.
+"""
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+import attngen  # noqa: E402
+
+
+def flops(b, h, n, d, causal):
+    f = 4.0 * b * h * n * n * d
+    return f / 2 if causal else f
+
+
+def time_fn(fn, warmup=5, reps=30):
+    for _ in range(warmup):
+        fn(0)
+    torch.cuda.synchronize()
+    times = []
+    for i in range(reps):
+        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        s.record()
+        fn(i)
+        e.record()
+        e.synchronize()
+        times.append(s.elapsed_time(e))
+    return statistics.median(times)
+
+
+def metrics(o, ref):
+    o, ref = o.float().flatten(), ref.float().flatten()
+    finite = bool(torch.isfinite(o).all())
+    cos = float(F.cosine_similarity(o, ref, dim=0))
+    rel_l1 = float((o - ref).abs().sum() / ref.abs().sum())
+    return {"cos": cos, "rel_l1": rel_l1, "max_abs": float((o - ref).abs().max()), "finite": finite}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--packages", required=True, help="directory of kernel packages (attngen emit --package)")
+    ap.add_argument("--dims", default="64,128")
+    ap.add_argument("--lens", default="1024,4096,16384")
+    ap.add_argument("--causal", default="0,1")
+    ap.add_argument("--recipes", default="", help="comma list of package name prefixes (default: all)")
+    ap.add_argument("--tokens", type=int, default=16384)
+    ap.add_argument("--heads", type=int, default=32)
+    ap.add_argument("--reps", type=int, default=30)
+    ap.add_argument("--out", default=os.environ.get("OUT", "."))
+    args = ap.parse_args()
+
+    dev = torch.cuda.get_device_name()
+    info = {"device": dev, "torch": torch.__version__, "cuda": torch.version.cuda,
+            "cudnn": torch.backends.cudnn.version(), "attngen": attngen.version(),
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"), "host": platform.node()}
+    print("# " + " | ".join(f"{k} {v}" for k, v in info.items()), flush=True)
+
+    packages = attngen.list_packages(args.packages)
+    if args.recipes:
+        wanted = args.recipes.split(",")
+        packages = {n: p for n, p in packages.items() if any(n.startswith(w) for w in wanted)}
+    rows = []
+    torch.manual_seed(0)
+    for d in map(int, args.dims.split(",")):
+        for n in map(int, args.lens.split(",")):
+            for causal in map(int, args.causal.split(",")):
+                b, h = max(1, args.tokens // n), args.heads
+                sets = [[torch.randn(b, h, n, d, device="cuda", dtype=torch.bfloat16) for _ in range(3)]
+                        for _ in range(2)]
+                fl = flops(b, h, n, d, causal)
+                base = {"D": d, "N": n, "B": b, "H": h, "causal": causal}
+                for name, backend in (("sdpa-flash", SDPBackend.FLASH_ATTENTION),
+                                      ("sdpa-cudnn", SDPBackend.CUDNN_ATTENTION)):
+                    try:
+                        with sdpa_kernel(backend):
+                            ms = time_fn(lambda i: F.scaled_dot_product_attention(*sets[i % 2], is_causal=bool(causal)),
+                                         reps=args.reps)
+                        rows.append({**base, "impl": name, "ms": ms, "tflops": fl / ms / 1e9})
+                    except RuntimeError as e:  # a backend may refuse a shape
+                        rows.append({**base, "impl": name, "error": str(e)[:200]})
+                    print(f"  D={d} N={n} causal={causal} {name}: {rows[-1].get('tflops', 0):.0f} TFLOPS", flush=True)
+                # FP32 reference of the first two heads of batch 0 (accuracy).
+                q0, k0, v0 = (t[:1, :2].float() for t in sets[0])
+                with sdpa_kernel(SDPBackend.MATH):
+                    ref = F.scaled_dot_product_attention(q0, k0, v0, is_causal=bool(causal))
+                for pname, pkg in packages.items():
+                    if pkg.head_dim != d or pkg.causal != bool(causal):
+                        continue
+                    kern = attngen.load_package(pkg.path)
+                    outs = [torch.empty_like(s[0]) for s in sets]
+                    ws = kern.workspace(sets[0][0], sets[0][1])
+                    run = lambda i, stage="all": kern.launch(*sets[i % 2], outs[i % 2], ws, stage=stage)
+                    ms = time_fn(run, reps=args.reps)
+                    run(0, "prologue")
+                    ms_k = time_fn(lambda i: kern.launch(*sets[0], outs[0], ws, stage="attention"), reps=args.reps)
+                    outs[0].fill_(float("nan"))
+                    run(0)
+                    torch.cuda.synchronize()
+                    m = metrics(outs[0][:1, :2], ref)
+                    rows.append({**base, "impl": pname, "ms": ms, "tflops": fl / ms / 1e9,
+                                 "ms_kernel": ms_k, "tflops_kernel": fl / ms_k / 1e9, **m})
+                    print(f"  D={d} N={n} causal={causal} {pname}: {fl / ms / 1e9:.0f} TFLOPS e2e, "
+                          f"{fl / ms_k / 1e9:.0f} kernel, cos {m['cos']:.5f} relL1 {m['rel_l1']:.4f}", flush=True)
+                del sets
+                torch.cuda.empty_cache()
+
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "bench.json"), "w") as f:
+        json.dump({"info": info, "rows": rows}, f, indent=1)
+    plot(rows, os.path.join(args.out, "bench.png"))
+    print_table(rows, info)
+
+
+def print_table(rows, info):
+    print(f"\n## {info['device']}, torch {info['torch']}, cuDNN {info['cudnn']}, {info['date']}")
+    print("| D | N | causal | impl | ms e2e | TFLOPS e2e | x cuDNN | TFLOPS kernel | cos | relL1 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    cudnn = {(r["D"], r["N"], r["causal"]): r.get("tflops") for r in rows if r["impl"] == "sdpa-cudnn"}
+    for r in rows:
+        if "error" in r:
+            print(f"| {r['D']} | {r['N']} | {r['causal']} | {r['impl']} | error | | | | | |")
+            continue
+        c = cudnn.get((r["D"], r["N"], r["causal"]))
+        ratio = f"{r['tflops'] / c:.2f}" if c else ""
+        k = f"{r['tflops_kernel']:.0f}" if "tflops_kernel" in r else ""
+        acc = f"{r['cos']:.5f} | {r['rel_l1']:.4f}" if "cos" in r else " | "
+        print(f"| {r['D']} | {r['N']} | {r['causal']} | {r['impl']} | {r['ms']:.3f} | {r['tflops']:.0f} | {ratio} | {k} | {acc} |")
+
+
+def plot(rows, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    shapes = sorted({(r["D"], r["causal"], r["N"]) for r in rows})
+    impls = sorted({r["impl"] for r in rows})
+    fig, ax = plt.subplots(figsize=(max(8, len(shapes) * 0.9), 4.5))
+    width = 0.8 / max(1, len(impls))
+    for i, impl in enumerate(impls):
+        ys = [next((r.get("tflops", 0) for r in rows if r["impl"] == impl and (r["D"], r["causal"], r["N"]) == s), 0)
+              for s in shapes]
+        ax.bar([x + i * width for x in range(len(shapes))], ys, width, label=impl)
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(shapes))])
+    ax.set_xticklabels([f"D{d}{' c' if c else ''}\nN{n // 1024}k" for d, c, n in shapes], fontsize=7)
+    ax.set_ylabel("TFLOPS (end to end)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Run ON the lent GPU (tools/gpu/prepare.sh first, here): builds the MLIR-free runtime,
+# runs the GPU tests over the carried kernel packages, then the benchmark against torch
+# SDPA. Full logs and results go to $OUT; a short table is printed last.
+#   STAGES="build tests bench" (default: all)   BENCH_ARGS="--dims 128 --lens 16384"
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/attngen-out}; mkdir -p "$OUT"
+STAGES=${STAGES:-"build tests bench"}
+export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+export ATTNGEN_PACKAGES=$PWD/.carry/packages ATTNGEN_CACHE_DIR=$PWD/.carry/cache PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu --format=csv,noheader | tee "$OUT/gpu.txt"
+status=0
+if [[ $STAGES == *build* ]]; then
+  cmake -S . -B build-gpu -G Ninja -DATTNGEN_ENABLE_MLIR=OFF -DCMAKE_BUILD_TYPE=Release >"$OUT/cmake.log" 2>&1 \
+    && ninja -C build-gpu >"$OUT/build.log" 2>&1 || { tail -40 "$OUT/cmake.log" "$OUT/build.log"; exit 1; }
+  echo "build ok"
+fi
+if [[ $STAGES == *tests* ]]; then
+  build-gpu/bin/attngen-gpu-tests ${TEST_ARGS:-} >"$OUT/gpu-tests.log" 2>&1; status=$?
+  grep -E "FAILED|failed|passed|REQUIRE|with expansion" "$OUT/gpu-tests.log" | tail -25
+  tail -4 "$OUT/gpu-tests.log"
+fi
+if [[ $STAGES == *bench* ]]; then
+  export ATTNGEN_LIB=$PWD/build-gpu/lib/libattngen.so
+  python3 tools/bench/bench.py --packages .carry/packages --out "$OUT" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" | grep -v "^  D="
+fi
+exit $status
