@@ -1,0 +1,198 @@
+"""attngen for PyTorch: generated quantized-attention kernels on torch tensors.
+
+A thin ctypes binding over the C API (runtime/include/attngen/attngen.h). Kernels run on
+the caller's tensors and torch's current CUDA stream, in torch's (primary) CUDA context.
+
+    import attngen, torch
+    kern = attngen.compile(open("examples/default.attn").read())   # full build (MLIR)
+    kern = attngen.load_package("pkg/default")                      # any build
+    o = kern(q, k, v)          # q [B, Hq, N, D], k/v [B, Hkv, N, D] (bhnd variants)
+
+The library is found at $ATTNGEN_LIB, else build*/lib/libattngen.so of this checkout.
+"""
+import ctypes
+import glob
+import json
+import os
+from collections import namedtuple
+
+__all__ = ["compile", "load_package", "list_packages", "Kernel", "AttngenError", "version", "stats"]
+
+
+class AttngenError(RuntimeError):
+    pass
+
+
+class _Problem(ctypes.Structure):
+    _fields_ = [("batch", ctypes.c_int), ("heads_q", ctypes.c_int), ("heads_kv", ctypes.c_int),
+                ("seq_q", ctypes.c_int), ("seq_k", ctypes.c_int)]
+
+
+class _Tensors(ctypes.Structure):
+    _fields_ = [("q", ctypes.c_void_p), ("k", ctypes.c_void_p), ("v", ctypes.c_void_p),
+                ("o", ctypes.c_void_p), ("lse", ctypes.c_void_p),
+                ("q_stride", ctypes.c_int64 * 3), ("k_stride", ctypes.c_int64 * 3),
+                ("v_stride", ctypes.c_int64 * 3), ("o_stride", ctypes.c_int64 * 3)]
+
+
+class _Stats(ctypes.Structure):
+    _fields_ = [("nvrtc_compiles", ctypes.c_uint64), ("compile_ms", ctypes.c_double),
+                ("memory_hits", ctypes.c_uint64), ("memory_misses", ctypes.c_uint64),
+                ("disk_hits", ctypes.c_uint64), ("disk_misses", ctypes.c_uint64),
+                ("module_loads", ctypes.c_uint64), ("launches", ctypes.c_uint64)]
+
+
+_STAGES = {"all": 0, "prologue": 1, "attention": 2}
+_lib = None
+
+
+def _library():
+    global _lib
+    if _lib is not None:
+        return _lib
+    path = os.environ.get("ATTNGEN_LIB")
+    if not path:
+        root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+        found = sorted(glob.glob(os.path.join(root, "build*", "lib", "libattngen.so")), key=os.path.getmtime)
+        if not found:
+            raise AttngenError("libattngen.so not found: build the project (make build) or set ATTNGEN_LIB")
+        path = found[-1]
+    lib = ctypes.CDLL(path)
+    vp, i, sz = ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t
+    lib.attngen_compile.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(vp)]
+    lib.attngen_load_package.argtypes = [ctypes.c_char_p, ctypes.POINTER(vp)]
+    lib.attngen_workspace_bytes.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(sz)]
+    lib.attngen_launch_stages.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(_Tensors), vp, sz, vp, i]
+    lib.attngen_kernel_plan_json.argtypes = [vp]
+    lib.attngen_kernel_plan_json.restype = ctypes.c_char_p
+    lib.attngen_kernel_release.argtypes = [vp]
+    lib.attngen_last_error.restype = ctypes.c_char_p
+    lib.attngen_stats.argtypes = [ctypes.POINTER(_Stats)]
+    lib.attngen_version.restype = ctypes.c_char_p
+    for name in ("attngen_compile", "attngen_load_package", "attngen_workspace_bytes",
+                 "attngen_launch_stages", "attngen_stats"):
+        getattr(lib, name).restype = i
+    _lib = lib
+    return lib
+
+
+def _check(rc):
+    if rc != 0:
+        raise AttngenError(_library().attngen_last_error().decode())
+
+
+def version():
+    return _library().attngen_version().decode()
+
+
+def stats():
+    s = _Stats()
+    _check(_library().attngen_stats(ctypes.byref(s)))
+    return {name: getattr(s, name) for name, _ in _Stats._fields_}
+
+
+class Kernel:
+    """A generated kernel (prologues + attention) ready to launch on torch tensors."""
+
+    def __init__(self, handle):
+        self._h = handle
+        self.plan = json.loads(_library().attngen_kernel_plan_json(handle).decode())
+        v = self.plan["variant"]
+        self.name = v["name"]
+        self.head_dim = v["head_dim"]
+        self.causal = v["mask"] == "causal"
+        self.gqa = v["gqa"]
+        self.bnhd = v["layout"] == "bnhd"
+        self.lse = v["lse"]
+        self.input_dtype, self.output_dtype = v["input"], v["output"]
+        self._ws = {}
+
+    def __del__(self):
+        if getattr(self, "_h", None) and _lib is not None:
+            _lib.attngen_kernel_release(self._h)
+            self._h = None
+
+    def _shape(self, q, k):
+        if q.dim() != 4 or k.dim() != 4:
+            raise AttngenError("q, k, v must be 4-d: [B, H, N, D] (bhnd) or [B, N, H, D] (bnhd)")
+        if self.bnhd:
+            (b, nq, hq, d), (_, nk, hkv, _) = q.shape, k.shape
+        else:
+            (b, hq, nq, d), (_, hkv, nk, _) = q.shape, k.shape
+        if d != self.head_dim:
+            raise AttngenError(f"head dim {d} != the variant's {self.head_dim}")
+        return _Problem(b, hq, hkv, nq, nk)
+
+    def _strides(self, t):
+        if t.stride(3) != 1:
+            raise AttngenError("the channel (last) dimension must be contiguous")
+        s = t.stride()
+        return (ctypes.c_int64 * 3)(*((s[0], s[2], s[1]) if self.bnhd else (s[0], s[1], s[2])))
+
+    def workspace(self, q, k):
+        """A device buffer big enough for this problem (cached per shape)."""
+        import torch
+        p = self._shape(q, k)
+        key = (p.batch, p.heads_q, p.heads_kv, p.seq_q, p.seq_k, q.device.index)
+        if key not in self._ws:
+            n = ctypes.c_size_t()
+            _check(_library().attngen_workspace_bytes(self._h, ctypes.byref(p), ctypes.byref(n)))
+            self._ws[key] = torch.empty(n.value, dtype=torch.uint8, device=q.device)
+        return self._ws[key]
+
+    def launch(self, q, k, v, o, workspace, lse=None, stage="all", stream=None):
+        """Launches on torch's current stream (or `stream`): all kernels, or only the
+        quantization prologue / only the attention kernel (for kernel-only timing)."""
+        import torch
+        p = self._shape(q, k)
+        t = _Tensors(q.data_ptr(), k.data_ptr(), v.data_ptr(), o.data_ptr(),
+                     lse.data_ptr() if lse is not None else None,
+                     self._strides(q), self._strides(k), self._strides(v), self._strides(o))
+        s = stream if stream is not None else torch.cuda.current_stream(q.device)
+        _check(_library().attngen_launch_stages(self._h, ctypes.byref(p), ctypes.byref(t),
+                                                workspace.data_ptr(), workspace.numel(),
+                                                ctypes.c_void_p(s.cuda_stream), _STAGES[stage]))
+
+    def __call__(self, q, k, v, return_lse=False):
+        import torch
+        dt = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+        want = dt[self.input_dtype]
+        for name, t in (("q", q), ("k", k), ("v", v)):
+            if t.dtype != want or not t.is_cuda:
+                raise AttngenError(f"{name} must be a CUDA tensor of {want}, got {t.dtype} on {t.device}")
+        o = torch.empty(q.shape, dtype=dt[self.output_dtype], device=q.device)
+        lse = None
+        if self.lse:
+            b, h, n = (q.shape[0], q.shape[2], q.shape[1]) if self.bnhd else q.shape[:3]
+            lse = torch.empty((b, h, n), dtype=torch.float32, device=q.device)
+        self.launch(q, k, v, o, self.workspace(q, k), lse=lse)
+        return (o, lse) if return_lse else o
+
+
+def compile(dsl_text, target=None):
+    """JIT-compiles the one variant of `dsl_text` (needs a build with the compiler)."""
+    h = ctypes.c_void_p()
+    _check(_library().attngen_compile(dsl_text.encode(), target.encode() if target else None, ctypes.byref(h)))
+    return Kernel(h)
+
+
+def load_package(path):
+    """Loads a kernel package (plan.json + kernel.cu) written by `attngen emit --package`."""
+    h = ctypes.c_void_p()
+    _check(_library().attngen_load_package(os.fspath(path).encode(), ctypes.byref(h)))
+    return Kernel(h)
+
+
+PackageInfo = namedtuple("PackageInfo", "path name head_dim causal plan")
+
+
+def list_packages(root):
+    """{name: PackageInfo} of every package directory under `root`."""
+    out = {}
+    for plan_path in sorted(glob.glob(os.path.join(root, "*", "plan.json"))):
+        with open(plan_path) as f:
+            plan = json.load(f)
+        v = plan["variant"]
+        out[v["name"]] = PackageInfo(os.path.dirname(plan_path), v["name"], v["head_dim"],
+                                     v["mask"] == "causal", plan)
+    return out
