@@ -158,158 +158,94 @@ __device__ __forceinline__ unsigned packP8(float x0, float x1, float x2, float x
   }
 }
 
-template <class Cfg> __device__ __forceinline__ void attention(const AttnParams &p) {
+/// The consumer side of the kernel: one warpgroup's 64 query rows. A struct
+/// (not lambdas) so that the per-block step can be a template (NVRTC accepts
+/// no generic lambdas in device code) and its state stays in registers.
+template <class Cfg> struct Sm90Consumer {
   using S = Sm90Shape<Cfg>;
-  constexpr int D = S::D, BM = S::BM, BN = S::BN, kStages = S::kStages;
+  static constexpr int D = S::D, BM = S::BM, BN = S::BN, kStages = S::kStages;
   using QkT = typename QkOp<Cfg::kQK, BN>::T;
   using QkMmaOp = typename QkOp<Cfg::kQK, BN>::Op;
   using PvT = typename PvOp<Cfg::kPV, D>::T;
   using PvMmaOp = typename PvOp<Cfg::kPV, D>::Op;
+  /// int8 QK: x = float bits of (acc + 1.5 * 2^23), i.e. float(acc) + kMagic,
+  /// exact for |acc| < 2^22; kMagic is folded into the exponent offsets.
+  static constexpr float kMagic = S::kQkInt ? 12582912.f : 0.f;
 
-  extern __shared__ unsigned char smemRaw[];
-  // Everything below is recomputed on each side of the warpgroup split, so
-  // no value lives across setmaxnreg (the producer keeps only 24 registers).
-  auto smemBase = [&]() {
-    return smemRaw + ((1024u - (smemAddr(smemRaw) & 1023u)) & 1023u);
-  };
-  auto barrier = [&](int i) {
-    return reinterpret_cast<unsigned long long *>(smemBase() + S::kOffBar) + i;
-  };
-  if (threadIdx.x == 0) {
-    Mbarrier::init(barrier(0), 1);
-    for (int s = 0; s < kStages; ++s) {
-      Mbarrier::init(barrier(1 + s), 1);
-      Mbarrier::init(barrier(1 + kStages + s), 1);
-      Mbarrier::init(barrier(1 + 2 * kStages + s), S::kConsumerWarps);
-    }
-    fenceBarrierInit();
-  }
-  __syncthreads();
-  const int warpGroup = threadIdx.x / 128;
-
+  const AttnParams &p;
   unsigned char *smem;
   unsigned long long *fullQ, *fullK, *fullV, *empty;
-  int mBlk, h, b, hkv, m0, nEnd;
-  auto setup = [&]() {
-    smem = smemBase();
-    fullQ = barrier(0);
-    fullK = barrier(1);
-    fullV = barrier(1 + kStages);
-    empty = barrier(1 + 2 * kStages);
-    mBlk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
-    hkv = h / Cfg::kGqa;
-    m0 = mBlk * BM;
-    nEnd = KeyMask<Cfg::kCausal, BN>(p.seq_q, p.seq_k).blockEnd(m0, BM);
-  };
+  const float *sKScale;
+  KeyMask<Cfg::kCausal, BN> mask;
+  int b, h, m0, nEnd, cwg, lane;
+  int row[2];
+  float qScale[2];
+  unsigned sQ;
+  float o[D / 2];
+  float mRow[2], lRow[2];
+  QkT acc[BN / 2];
 
-  if (warpGroup == 0) {
-    // ---- producer ---------------------------------------------------------
-    setMaxNRegDec<24>();
-    setup();
-    if (threadIdx.x == 0) {
-      const agi64 qHead = (agi64)b * p.heads_q + h;
-      const agi64 kvHead = (agi64)b * p.heads_kv + hkv;
-      const int kvBlocks = p.seq_k_pad / BN;
-      const unsigned char *qImg = static_cast<const unsigned char *>(p.q_quant) +
-                                  (qHead * (p.seq_q_pad / BM) + mBlk) * (agi64)S::kQBytes;
-      if (nEnd > 0) {
-        Mbarrier::arriveExpectTx(fullQ, S::kQBytes);
-        BulkCopyG2S::run(smem, qImg, S::kQBytes, fullQ);
-      }
-      const unsigned char *kImg =
-          static_cast<const unsigned char *>(p.k_quant) + kvHead * kvBlocks * (agi64)S::kKBytes;
-      const unsigned char *vImg =
-          static_cast<const unsigned char *>(p.v_quant) + kvHead * kvBlocks * (agi64)S::kVBytes;
-      const float *kScale = p.k_scale + kvHead * p.seq_k_pad;
-      for (int n = 0; n < nEnd; ++n) {
-        const int s = n % kStages;
-        const unsigned phase = (unsigned)(n / kStages) & 1u;
-        Mbarrier::wait(empty + s, phase ^ 1u);
-        Mbarrier::arriveExpectTx(fullK + s, S::kKBytes + S::kScaleBytes);
-        BulkCopyG2S::run(smem + S::kOffK + s * S::kKBytes, kImg + n * (agi64)S::kKBytes,
-                         S::kKBytes, fullK + s);
-        BulkCopyG2S::run(smem + S::kOffScale + s * S::kScaleBytes, kScale + n * BN,
-                         S::kScaleBytes, fullK + s);
-        Mbarrier::arriveExpectTx(fullV + s, S::kVBytes);
-        BulkCopyG2S::run(smem + S::kOffV + s * S::kVBytes, vImg + n * (agi64)S::kVBytes,
-                         S::kVBytes, fullV + s);
-      }
+  __device__ __forceinline__ Sm90Consumer(const AttnParams &params, unsigned char *smemBase,
+                                          int nEndBlocks)
+      : p(params), smem(smemBase), mask(params.seq_q, params.seq_k) {
+    unsigned long long *bars = reinterpret_cast<unsigned long long *>(smem + S::kOffBar);
+    fullQ = bars;
+    fullK = bars + 1;
+    fullV = bars + 1 + kStages;
+    empty = bars + 1 + 2 * kStages;
+    sKScale = reinterpret_cast<const float *>(smem + S::kOffScale);
+    b = blockIdx.z, h = blockIdx.y, m0 = blockIdx.x * BM, nEnd = nEndBlocks;
+    cwg = threadIdx.x / 128 - 1;
+    lane = threadIdx.x % 32;
+    const int warp = (threadIdx.x % 128) / 32;
+    const int rowInTile = cwg * 64 + warp * 16 + lane / 4;
+    row[0] = m0 + rowInTile;
+    row[1] = m0 + rowInTile + 8;
+    const agi64 qHead = (agi64)b * p.heads_q + h;
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      qScale[r] = p.q_scale[qHead * p.seq_q_pad + row[r]];
+      mRow[r] = kNegInfF;
+      lRow[r] = 0.f;
     }
-    return;
+#pragma unroll
+    for (int i = 0; i < D / 2; ++i)
+      o[i] = 0.f;
+#pragma unroll
+    for (int i = 0; i < BN / 2; ++i)
+      acc[i] = 0;
+    sQ = smemAddr(smem);
   }
 
-  // ---- consumers ------------------------------------------------------------
-  setMaxNRegInc<240>();
-  setup();
-  const KeyMask<Cfg::kCausal, BN> mask(p.seq_q, p.seq_k);
-  const float *sKScale = reinterpret_cast<const float *>(smem + S::kOffScale);
-  const int cwg = warpGroup - 1;
-  const int warp = (threadIdx.x % 128) / 32, lane = threadIdx.x % 32;
-  const int rowInTile = cwg * 64 + warp * 16 + lane / 4;
-  const int row[2] = {m0 + rowInTile, m0 + rowInTile + 8};
-  const agi64 qHead = (agi64)b * p.heads_q + h;
-  float qScale[2];
-#pragma unroll
-  for (int r = 0; r < 2; ++r)
-    qScale[r] = p.q_scale[qHead * p.seq_q_pad + row[r]];
-
-  float o[D / 2];
-#pragma unroll
-  for (int i = 0; i < D / 2; ++i)
-    o[i] = 0.f;
-  float mRow[2] = {kNegInfF, kNegInfF}, lRow[2] = {0.f, 0.f};
-
-  const unsigned sQ = smemAddr(smem);
-  // Issues S = Q K^T for key block n into `acc` (asynchronous; the caller
-  // fences and commits).
-  auto issueQk = [&](QkT(&acc)[BN / 2], int n) {
+  /// Issues S = Q K^T for key block n into acc (asynchronous; the caller
+  /// commits). The tied (+) form: acc is loop-carried, and a write-only form
+  /// would let the compiler copy it between iterations, which serializes the
+  /// wgmmas.
+  __device__ __forceinline__ void issueQk(int n) {
     const int s = n % kStages;
     const unsigned sK = smemAddr(smem + S::kOffK + s * S::kKBytes);
     Mbarrier::wait(fullK + s, (unsigned)(n / kStages) & 1u);
     wgmmaFence(); // acc was last written by ordinary instructions
-    // The tied (+) form: acc is loop-carried, and a write-only form would let
-    // the compiler copy it between iterations, which serializes the wgmmas.
 #pragma unroll
     for (int kk = 0; kk < S::kQkSteps; ++kk)
       QkMmaOp::run(acc, kMajorDesc<S::kQkRowBytes>(sQ, BM, cwg * 64, kk),
                    kMajorDesc<S::kQkRowBytes>(sK, BN, 0, kk), kk > 0);
-  };
+  }
+
   // Pingpong: the two consumer warpgroups take turns issuing their tensor-core
   // work (named barriers 1 and 2), so one's softmax runs under the other's
   // GEMMs instead of both waiting on the tensor cores at once.
-  auto myTurn = [&]() {
+  __device__ __forceinline__ void myTurn() {
     if constexpr (S::kPingpong)
       asm volatile("bar.sync %0, 256;" ::"r"(1 + cwg) : "memory");
-  };
-  auto otherTurn = [&]() {
+  }
+  __device__ __forceinline__ void otherTurn() {
     if constexpr (S::kPingpong)
       asm volatile("bar.arrive %0, 256;" ::"r"(2 - cwg) : "memory");
-  };
-
-  QkT acc[BN / 2];
-#pragma unroll
-  for (int i = 0; i < BN / 2; ++i)
-    acc[i] = 0;
-  if (nEnd > 0) {
-    if (cwg == 1)
-      otherTurn(); // warpgroup 0 goes first
-    Mbarrier::wait(fullQ, 0);
-    myTurn();
-    wgmmaFence();
-    issueQk(acc, 0);
-    wgmmaCommit();
-    otherTurn();
-    wgmmaWait<0>();
-    fenceRegs(acc);
   }
-  // int8 QK: x = float bits of (acc + 1.5 * 2^23), i.e. float(acc) + kMagic,
-  // exact for |acc| < 2^22; kMagic is folded into the exponent offsets.
-  constexpr float kMagic = S::kQkInt ? 12582912.f : 0.f;
 
-  // One key block: softmax of S(n), then O += P V and the next S issued.
-  auto step = [&](int n, auto masked, auto hasNext) {
-    constexpr bool kMasked = decltype(masked)::value;
-    constexpr bool kHasNext = decltype(hasNext)::value;
+  /// One key block: softmax of S(n), then O += P V and S(n+1) issued.
+  template <bool kMasked, bool kHasNext> __device__ __forceinline__ void step(int n) {
     const int s = n % kStages;
     const unsigned phase = (unsigned)(n / kStages) & 1u;
     const unsigned sV = smemAddr(smem + S::kOffV + s * S::kVBytes);
@@ -424,7 +360,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
       }
     }
     if constexpr (kHasNext)
-      issueQk(acc, n + 1);
+      issueQk(n + 1);
     wgmmaCommit();
     otherTurn();
     // Both GEMMs retire together: the other warpgroup's softmax runs meanwhile.
@@ -451,31 +387,130 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
         }
       }
     }
-  };
-
-  // Blocks before the first masked one run without any mask code; the last
-  // block issues no next QK (static, so no wgmma sits under a branch).
-  const int nPlain = mask.unmaskedEnd(m0) < nEnd ? mask.unmaskedEnd(m0) : nEnd;
-  int n = 0;
-  for (; n < nPlain && n + 1 < nEnd; ++n)
-    step(n, BoolConst<false>{}, BoolConst<true>{});
-  for (; n + 1 < nEnd; ++n)
-    step(n, BoolConst<true>{}, BoolConst<true>{});
-  if (n < nEnd) {
-    if (n < nPlain)
-      step(n, BoolConst<false>{}, BoolConst<false>{});
-    else
-      step(n, BoolConst<true>{}, BoolConst<false>{});
   }
 
-  storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
-  if constexpr (Cfg::kLse) {
-    if (lane % 4 == 0) {
-#pragma unroll
-      for (int r = 0; r < 2; ++r)
-        storeLse<Cfg>(p, mRow[r], lRow[r], S::kPvFp8 ? kFp8Max : 1.f, row[r], b, h);
+  __device__ __forceinline__ void run() {
+    if (nEnd > 0) {
+      if (cwg == 1)
+        otherTurn(); // warpgroup 0 goes first
+      Mbarrier::wait(fullQ, 0);
+      myTurn();
+      issueQk(0);
+      wgmmaCommit();
+      otherTurn();
+      wgmmaWait<0>();
+      fenceRegs(acc);
+    }
+    // Blocks before the first masked one run without any mask code; the last
+    // block issues no next QK (static, so no wgmma sits under a branch).
+    const int nPlain = mask.unmaskedEnd(m0) < nEnd ? mask.unmaskedEnd(m0) : nEnd;
+    int n = 0;
+    for (; n < nPlain && n + 1 < nEnd; ++n)
+      step<false, true>(n);
+    for (; n + 1 < nEnd; ++n)
+      step<true, true>(n);
+    if (n < nEnd) {
+      if (n < nPlain)
+        step<false, false>(n);
+      else
+        step<true, false>(n);
+    }
+
+    storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
+    if constexpr (Cfg::kLse) {
+      if (lane % 4 == 0) {
+  #pragma unroll
+        for (int r = 0; r < 2; ++r)
+          storeLse<Cfg>(p, mRow[r], lRow[r], S::kPvFp8 ? kFp8Max : 1.f, row[r], b, h);
+      }
     }
   }
+};
+
+template <class Cfg> __device__ __forceinline__ void attention(const AttnParams &p) {
+  using S = Sm90Shape<Cfg>;
+  constexpr int D = S::D, BM = S::BM, BN = S::BN, kStages = S::kStages;
+  using QkT = typename QkOp<Cfg::kQK, BN>::T;
+  using QkMmaOp = typename QkOp<Cfg::kQK, BN>::Op;
+  using PvT = typename PvOp<Cfg::kPV, D>::T;
+  using PvMmaOp = typename PvOp<Cfg::kPV, D>::Op;
+
+  extern __shared__ unsigned char smemRaw[];
+  // Everything below is recomputed on each side of the warpgroup split, so
+  // no value lives across setmaxnreg (the producer keeps only 24 registers).
+  auto smemBase = [&]() {
+    return smemRaw + ((1024u - (smemAddr(smemRaw) & 1023u)) & 1023u);
+  };
+  auto barrier = [&](int i) {
+    return reinterpret_cast<unsigned long long *>(smemBase() + S::kOffBar) + i;
+  };
+  if (threadIdx.x == 0) {
+    Mbarrier::init(barrier(0), 1);
+    for (int s = 0; s < kStages; ++s) {
+      Mbarrier::init(barrier(1 + s), 1);
+      Mbarrier::init(barrier(1 + kStages + s), 1);
+      Mbarrier::init(barrier(1 + 2 * kStages + s), S::kConsumerWarps);
+    }
+    fenceBarrierInit();
+  }
+  __syncthreads();
+  const int warpGroup = threadIdx.x / 128;
+
+  unsigned char *smem;
+  unsigned long long *fullQ, *fullK, *fullV, *empty;
+  int mBlk, h, b, hkv, m0, nEnd;
+  auto setup = [&]() {
+    smem = smemBase();
+    fullQ = barrier(0);
+    fullK = barrier(1);
+    fullV = barrier(1 + kStages);
+    empty = barrier(1 + 2 * kStages);
+    mBlk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+    hkv = h / Cfg::kGqa;
+    m0 = mBlk * BM;
+    nEnd = KeyMask<Cfg::kCausal, BN>(p.seq_q, p.seq_k).blockEnd(m0, BM);
+  };
+
+  if (warpGroup == 0) {
+    // ---- producer ---------------------------------------------------------
+    setMaxNRegDec<24>();
+    setup();
+    if (threadIdx.x == 0) {
+      const agi64 qHead = (agi64)b * p.heads_q + h;
+      const agi64 kvHead = (agi64)b * p.heads_kv + hkv;
+      const int kvBlocks = p.seq_k_pad / BN;
+      const unsigned char *qImg = static_cast<const unsigned char *>(p.q_quant) +
+                                  (qHead * (p.seq_q_pad / BM) + mBlk) * (agi64)S::kQBytes;
+      if (nEnd > 0) {
+        Mbarrier::arriveExpectTx(fullQ, S::kQBytes);
+        BulkCopyG2S::run(smem, qImg, S::kQBytes, fullQ);
+      }
+      const unsigned char *kImg =
+          static_cast<const unsigned char *>(p.k_quant) + kvHead * kvBlocks * (agi64)S::kKBytes;
+      const unsigned char *vImg =
+          static_cast<const unsigned char *>(p.v_quant) + kvHead * kvBlocks * (agi64)S::kVBytes;
+      const float *kScale = p.k_scale + kvHead * p.seq_k_pad;
+      for (int n = 0; n < nEnd; ++n) {
+        const int s = n % kStages;
+        const unsigned phase = (unsigned)(n / kStages) & 1u;
+        Mbarrier::wait(empty + s, phase ^ 1u);
+        Mbarrier::arriveExpectTx(fullK + s, S::kKBytes + S::kScaleBytes);
+        BulkCopyG2S::run(smem + S::kOffK + s * S::kKBytes, kImg + n * (agi64)S::kKBytes,
+                         S::kKBytes, fullK + s);
+        BulkCopyG2S::run(smem + S::kOffScale + s * S::kScaleBytes, kScale + n * BN,
+                         S::kScaleBytes, fullK + s);
+        Mbarrier::arriveExpectTx(fullV + s, S::kVBytes);
+        BulkCopyG2S::run(smem + S::kOffV + s * S::kVBytes, vImg + n * (agi64)S::kVBytes,
+                         S::kVBytes, fullV + s);
+      }
+    }
+    return;
+  }
+
+  // ---- consumers ------------------------------------------------------------
+  setMaxNRegInc<240>();
+  setup();
+  Sm90Consumer<Cfg>(p, smem, nEnd).run();
 }
 
 } // namespace sm90

@@ -29,8 +29,9 @@ namespace attngen {
 namespace prologue {
 
 constexpr int kThreads = 256;
-constexpr float kNegInf = -__builtin_huge_valf();
-constexpr float kPosInf = __builtin_huge_valf();
+// Bit casts: NVRTC knows no __builtin_huge_valf.
+constexpr float kNegInf = __builtin_bit_cast(float, 0xff800000u);
+constexpr float kPosInf = __builtin_bit_cast(float, 0x7f800000u);
 
 /// True if rows of a [B, H, N, D] tensor can be read as 16-byte vectors.
 __device__ __forceinline__ bool canVectorize(const void *base, const agi64 *stride) {
