@@ -1,0 +1,183 @@
+//===- Check.cpp - Run a generated kernel against the CPU reference -------===//
+
+#include "attngen/runtime/Check.h"
+
+#include "attngen/Analysis/CostModel.h"
+#include "attngen/Codegen/EmitCuda.h"
+#include "attngen/reference/Emulate.h"
+#include "attngen/reference/Exact.h"
+#include "attngen/reference/Inputs.h"
+#include "attngen/reference/Tolerance.h"
+#include "attngen/runtime/DeviceMemory.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace attngen {
+
+using namespace attngen::ref;
+
+namespace {
+
+/// [B, H, N, D] -> [B, N, H, D] (or back with `inverse`).
+std::vector<float> swapHeadsTokens(const std::vector<float> &x, int batch, int heads, int seq,
+                                   int dim, bool inverse) {
+  std::vector<float> y(x.size());
+  for (int b = 0; b < batch; ++b)
+    for (int h = 0; h < heads; ++h)
+      for (int n = 0; n < seq; ++n) {
+        size_t bhnd = ((size_t(b) * heads + h) * seq + n) * dim;
+        size_t bnhd = ((size_t(b) * seq + n) * heads + h) * dim;
+        for (int d = 0; d < dim; ++d)
+          (inverse ? y[bhnd + d] : y[bnhd + d]) = inverse ? x[bnhd + d] : x[bhnd + d];
+      }
+  return y;
+}
+
+} // namespace
+
+Expected<std::unique_ptr<DeviceProblem>> makeDeviceProblem(const Kernel &kernel,
+                                                           const AttnShape &s, InputKind kind,
+                                                           uint64_t seed) {
+  const Variant &var = kernel.plan().variant;
+  if (s.headDim != var.head_dim)
+    return Error{fmt::format("shape head dim {} != the variant's {}", s.headDim, var.head_dim)};
+  auto p = std::make_unique<DeviceProblem>();
+  p->problem = {s.batch, s.headsQ, s.headsKv, s.seqQ, s.seqK};
+  p->shape = s;
+  if (std::string err = validate(s); !err.empty())
+    return Error{err};
+  p->inputs = kind == InputKind::Random ? randomNormal(s, seed) : activationLike(s, seed);
+  const int in = toDtCode(var.input);
+  const bool bnhd = var.layout == Layout::BNHD;
+  auto upload = [&](std::vector<float> &host, int heads, int seq, DeviceBuffer &dev) -> Status {
+    std::vector<unsigned short> bits = toHalfBits(host, in);
+    host = fromHalfBits(bits, in); // the reference sees exactly what the GPU sees
+    if (bnhd)
+      bits = toHalfBits(swapHeadsTokens(host, s.batch, heads, seq, s.headDim, false), in);
+    auto b = DeviceBuffer::allocate(bits.size() * 2);
+    if (!b)
+      return b.status();
+    dev = std::move(*b);
+    return dev.upload(bits.data(), bits.size() * 2);
+  };
+  if (Status st = upload(p->inputs.q, s.headsQ, s.seqQ, p->q); !st)
+    return Error{st.message()};
+  if (Status st = upload(p->inputs.k, s.headsKv, s.seqK, p->k); !st)
+    return Error{st.message()};
+  if (Status st = upload(p->inputs.v, s.headsKv, s.seqK, p->v); !st)
+    return Error{st.message()};
+  const size_t wsBytes = kernel.workspaceBytes(p->problem);
+  if (wsBytes == 0)
+    return Error{"invalid problem for this kernel (workspace size 0)"};
+  auto o = DeviceBuffer::allocate(s.qElems() * (bitWidth(var.output) / 8));
+  auto lse = DeviceBuffer::allocate(s.lseElems() * 4);
+  auto ws = DeviceBuffer::allocate(wsBytes);
+  if (!o || !lse || !ws)
+    return Error{!o ? o.message() : !lse ? lse.message() : ws.message()};
+  p->o = std::move(*o);
+  p->lse = std::move(*lse);
+  p->workspace = std::move(*ws);
+  Tensors &t = p->tensors;
+  t.q = p->q.data();
+  t.k = p->k.data();
+  t.v = p->v.data();
+  t.o = p->o.data();
+  t.lse = var.lse ? static_cast<float *>(p->lse.data()) : nullptr;
+  denseStrides(t.q_stride, bnhd, s.headsQ, s.seqQ, s.headDim);
+  denseStrides(t.k_stride, bnhd, s.headsKv, s.seqK, s.headDim);
+  denseStrides(t.v_stride, bnhd, s.headsKv, s.seqK, s.headDim);
+  denseStrides(t.o_stride, bnhd, s.headsQ, s.seqQ, s.headDim);
+  return p;
+}
+
+Expected<std::vector<float>> readOutput(const DeviceProblem &p, const Variant &var) {
+  const size_t n = p.shape.qElems();
+  std::vector<float> out(n);
+  if (var.output == DType::F32) {
+    if (Status s = p.o.download(out.data(), n * 4); !s)
+      return Error{s.message()};
+  } else {
+    std::vector<unsigned short> bits(n);
+    if (Status s = p.o.download(bits.data(), n * 2); !s)
+      return Error{s.message()};
+    out = fromHalfBits(bits, toDtCode(var.output));
+  }
+  if (var.layout == Layout::BNHD)
+    out = swapHeadsTokens(out, p.shape.batch, p.shape.headsQ, p.shape.seqQ, p.shape.headDim,
+                          true);
+  return out;
+}
+
+double attentionFlops(const Variant &v, const AttnShape &s) {
+  KernelPlan plan;
+  plan.variant = v;
+  return analyzeCost(plan, ProblemShape{s.batch, s.headsQ, s.headsKv, s.seqQ, s.seqK}).flops;
+}
+
+Expected<CheckReport> checkAgainstReference(const Kernel &kernel, DeviceProblem &p) {
+  const KernelPlan &plan = kernel.plan();
+  const Variant &var = plan.variant;
+  if (Status st = fillBytes(p.o, 0xFF); !st)
+    return Error{st.message()};
+  if (Status st = fillBytes(p.lse, 0xFF); !st)
+    return Error{st.message()};
+  if (Status st = kernel.launch(p.problem, p.tensors, p.workspace.data(), p.workspace.bytes(),
+                                nullptr);
+      !st)
+    return Error{st.message()};
+  if (Status st = synchronizeContext(); !st)
+    return Error{st.message()};
+  auto out = readOutput(p, var);
+  if (!out)
+    return out.error();
+
+  std::string err;
+  auto emu = emulate(plan, p.inputs, err);
+  if (!emu)
+    return Error{"emulation: " + err};
+  ExactOptions eo;
+  eo.scale = var.effectiveScale();
+  eo.causal = var.mask == MaskKind::Causal;
+  auto exact = exactAttention(p.inputs, eo, err);
+  if (!exact)
+    return Error{"exact reference: " + err};
+
+  CheckReport r;
+  r.kernelVsEmulation = compare(*out, emu->out.o);
+  r.kernelVsExact = compare(*out, exact->o);
+  r.emulationVsExact = compare(emu->out.o, exact->o);
+  ErrorMetrics emuLse = var.lse ? compare(emu->out.lse, exact->lse) : ErrorMetrics();
+  KernelBounds bounds = deriveBounds(r.emulationVsExact, emuLse, var.output);
+  std::vector<std::string> failures = {bounds.vsEmulation.check(r.kernelVsEmulation),
+                                       bounds.vsExact.check(r.kernelVsExact)};
+  if (var.lse) {
+    std::vector<float> lse(p.shape.lseElems());
+    if (Status st = p.lse.download(lse.data(), lse.size() * 4); !st)
+      return Error{st.message()};
+    for (size_t i = 0; i < lse.size(); ++i) {
+      const float a = lse[i], b = emu->out.lse[i];
+      if (std::isinf(b) && a == b)
+        continue;
+      r.lseMaxAbs = std::max(r.lseMaxAbs, std::isfinite(a) ? double(std::fabs(a - b)) : INFINITY);
+    }
+    if (!(r.lseMaxAbs <= bounds.maxLseAbs))
+      failures.push_back(
+          fmt::format("LSE max abs error {:.3g} > {:.3g}", r.lseMaxAbs, bounds.maxLseAbs));
+  }
+  r.text += fmt::format("  kernel vs emulation: {}\n", r.kernelVsEmulation.str());
+  r.text += fmt::format("  kernel vs exact:     {}\n", r.kernelVsExact.str());
+  r.text += fmt::format("  emulation vs exact:  {}\n", r.emulationVsExact.str());
+  r.text += fmt::format("  bounds: vs emulation {}; vs exact {}\n", bounds.vsEmulation.str(),
+                        bounds.vsExact.str());
+  r.pass = true;
+  for (const std::string &f : failures)
+    if (!f.empty()) {
+      r.text += "  FAILED: " + f + "\n";
+      r.pass = false;
+    }
+  return r;
+}
+
+} // namespace attngen
