@@ -221,7 +221,8 @@ TEST_CASE("print/parse round-trips random variants", "[frontend][printer]") {
   auto pick = [&](int n) {
     return std::uniform_int_distribution<int>(0, n - 1)(rng);
   };
-  const DType qk[] = {DType::I4, DType::I8, DType::E4M3, DType::F16, DType::BF16};
+  const DType qk[] = {DType::I4, DType::I8, DType::E4M3, DType::F16,
+                      DType::BF16};
   const DType pv[] = {DType::I8, DType::E4M3, DType::F16, DType::BF16};
   const Granularity rows[] = {Granularity::Tensor, Granularity::Block,
                               Granularity::Warp, Granularity::Thread,
@@ -311,11 +312,14 @@ TEST_CASE("builder", "[frontend][builder]") {
   INFO(all);
   REQUIRE(d.size() == 10);
   CHECK(contains(all, "<builder>: error: variant name '9bad'"));
-  CHECK(contains(all, "qk cannot be fp32\nhint: allowed: int4, int8, fp8, fp16, bf16"));
+  CHECK(contains(
+      all, "qk cannot be fp32\nhint: allowed: int4, int8, fp8, fp16, bf16"));
   CHECK(contains(all, "pv cannot be int4"));
   CHECK(contains(all, "granularity q cannot be channel"));
-  CHECK(contains(all, "granularity v cannot be token\nhint: allowed: channel, tensor"));
-  CHECK(contains(all, "head_dim must be a positive multiple of 16 up to 256, not 100"));
+  CHECK(contains(
+      all, "granularity v cannot be token\nhint: allowed: channel, tensor"));
+  CHECK(contains(
+      all, "head_dim must be a positive multiple of 16 up to 256, not 100"));
   CHECK(contains(all, "gqa must be at least 1, not 0"));
   CHECK(contains(all, "input cannot be int8"));
   CHECK(contains(all, "output cannot be fp8"));
@@ -361,9 +365,9 @@ TEST_CASE("diagnostics: unknown key", "[frontend][diagnostics]") {
   CHECK(oneError("variant a { QK = int8; }", 1, 13, "unknown key").hint ==
         "did you mean 'qk'?");
   // Nothing close: list the keys instead of a misleading guess.
-  CHECK(contains(oneError("variant a { bananas = 1; }", 1, 13, "unknown key")
-                     .hint,
-                 "known keys: qk, pv, granularity,"));
+  CHECK(contains(
+      oneError("variant a { bananas = 1; }", 1, 13, "unknown key").hint,
+      "known keys: qk, pv, granularity,"));
   Diagnostic g = oneError("variant a { granularity x = warp; }", 1, 25,
                           "unknown operand 'x' of granularity");
   CHECK(g.hint == "granularity applies to q, k or v");
@@ -394,10 +398,12 @@ TEST_CASE("diagnostics: bad value", "[frontend][diagnostics]") {
             .hint == "allowed: true, false");
   CHECK(oneError("variant a { qk = 8; }", 1, 18, "bad value '8'").hint ==
         "allowed: int4, int8, fp8, fp16, bf16");
-  CHECK(oneError("variant a { smooth = k, x; }", 1, 25, "bad value 'x' for 'smooth'")
+  CHECK(oneError("variant a { smooth = k, x; }", 1, 25,
+                 "bad value 'x' for 'smooth'")
             .hint == "allowed: none, or a comma list of q, k, v");
   oneError("variant a { smooth = k, k; }", 1, 25, "'k' is listed twice");
-  oneError("variant a { smooth = none, k; }", 1, 26, "'none' cannot be combined");
+  oneError("variant a { smooth = none, k; }", 1, 26,
+           "'none' cannot be combined");
   oneError("variant a { smooth = k,; }", 1, 24, "bad value ';' for 'smooth'");
   oneError("variant a { head_dim = 100; }", 1, 24,
            "head_dim must be a positive multiple of 16 up to 256, not 100");
@@ -413,21 +419,25 @@ TEST_CASE("diagnostics: bad value", "[frontend][diagnostics]") {
             .hint == "write 'scale = default;' for 1/sqrt(head_dim)");
   oneError("variant a { scale = -0.5; }", 1, 21, "greater than 0");
   oneError("variant a { scale = inf; }", 1, 21, "bad value 'inf' for 'scale'");
-  CHECK(oneError("variant a { qk = ; }", 1, 18, "missing value for 'qk'").hint ==
-        "allowed: int4, int8, fp8, fp16, bf16");
+  CHECK(
+      oneError("variant a { qk = ; }", 1, 18, "missing value for 'qk'").hint ==
+      "allowed: int4, int8, fp8, fp16, bf16");
 }
 
 TEST_CASE("diagnostics: duplicate key", "[frontend][diagnostics]") {
-  Diagnostic d = oneError("variant a {\n  qk = int8;\n  pv = fp8;\n  qk = fp8;\n}",
-                          4, 3, "duplicate key 'qk'");
+  Diagnostic d =
+      oneError("variant a {\n  qk = int8;\n  pv = fp8;\n  qk = fp8;\n}", 4, 3,
+               "duplicate key 'qk'");
   CHECK(d.hint == "first set at line 2, column 3");
-  Diagnostic g = oneError(
-      "variant a { granularity k = warp;\n granularity  k = block; }", 2, 2,
-      "duplicate key 'granularity k'");
+  Diagnostic g =
+      oneError("variant a { granularity k = warp;\n granularity  k = block; }",
+               2, 2, "duplicate key 'granularity k'");
   CHECK(g.hint == "first set at line 1, column 13");
   CHECK(g.length == 14); // `granularity  k`
   // Different operands are different keys.
-  CHECK(parseVariants("variant a { granularity q = warp; granularity k = warp; }").ok());
+  CHECK(
+      parseVariants("variant a { granularity q = warp; granularity k = warp; }")
+          .ok());
   Diagnostic v = oneError("variant a {}\nvariant a {}", 2, 9,
                           "duplicate variant name 'a'");
   CHECK(v.hint == "first defined at line 1, column 9");
@@ -445,8 +455,9 @@ TEST_CASE("diagnostics: missing ';' and '}'", "[frontend][diagnostics]") {
   CHECK(contains(r.diagnostics[1].message, "bad value 'int9'"));
   oneError("variant a { lse = true }", 1, 23, "expected ';'");
 
-  Diagnostic m = oneError("variant a {\n  qk = int8;\nvariant b {\n  pv = fp16;\n}",
-                          3, 1, "missing '}' before the next variant");
+  Diagnostic m =
+      oneError("variant a {\n  qk = int8;\nvariant b {\n  pv = fp16;\n}", 3, 1,
+               "missing '}' before the next variant");
   CHECK(m.hint == "close variant 'a' (opened at line 1) with '}'");
   // The next block is parsed on its own.
   r = parseVariants("variant a {\nvariant b { pv = fp16; }");
@@ -464,35 +475,41 @@ TEST_CASE("diagnostics: unterminated block", "[frontend][diagnostics]") {
 
 TEST_CASE("diagnostics: bad number and unexpected character",
           "[frontend][diagnostics]") {
-  Diagnostic d = oneError("variant a {\n  head_dim = 12x;\n}", 2, 14,
-                          "bad number '12x'");
+  Diagnostic d =
+      oneError("variant a {\n  head_dim = 12x;\n}", 2, 14, "bad number '12x'");
   CHECK(d.length == 3);
   CHECK(d.hint == "numbers look like 128, 0.125 or 1e-3");
   oneError("variant a { scale = 1.2.3; }", 1, 21, "bad number '1.2.3'");
-  oneError("variant a { scale = 1e999; }", 1, 21, "bad number '1e999' (out of the range");
-  oneError("variant a { gqa = 99999999999999999999; }", 1, 19, "(out of range)");
+  oneError("variant a { scale = 1e999; }", 1, 21,
+           "bad number '1e999' (out of the range");
+  oneError("variant a { gqa = 99999999999999999999; }", 1, 19,
+           "(out of range)");
   oneError("variant a { gqa = 3000000000; }", 1, 19, "(out of range)");
 
   Diagnostic u = oneError("variant a {\n  head_dim = 128$;\n}", 2, 17,
                           "unexpected character '$'");
   CHECK(u.snippet == "  head_dim = 128$;");
-  Diagnostic c = oneError("variant a { qk: int8; }", 1, 15,
-                          "unexpected character ':'");
+  Diagnostic c =
+      oneError("variant a { qk: int8; }", 1, 15, "unexpected character ':'");
   CHECK(c.hint == "keys and values are separated by '='");
   // A stray character before a key costs only itself.
   ParseResult r = parseVariants("variant a { @qk = fp16; }");
   REQUIRE(r.diagnostics.size() == 1);
   CHECK(r.diagnostics[0].column == 13);
-  oneError("variant a { qk int8; }", 1, 16, "expected '=' after 'qk', found 'int8'");
+  oneError("variant a { qk int8; }", 1, 16,
+           "expected '=' after 'qk', found 'int8'");
   oneError("variant a { = int8; }", 1, 13, "expected a key, found '='");
   oneError("hello a {}", 1, 1, "expected 'variant', found 'hello'");
   CHECK(oneError("}", 1, 1, "expected 'variant', found '}'").hint ==
         "no block is open here");
-  oneError("variant {}", 1, 9, "expected a variant name after 'variant', found '{'");
-  oneError("variant a qk = int8; }", 1, 11, "expected '{' after the variant name");
+  oneError("variant {}", 1, 9,
+           "expected a variant name after 'variant', found '{'");
+  oneError("variant a qk = int8; }", 1, 11,
+           "expected '{' after the variant name");
 }
 
-TEST_CASE("diagnostics: several errors in one file", "[frontend][diagnostics]") {
+TEST_CASE("diagnostics: several errors in one file",
+          "[frontend][diagnostics]") {
   ParseResult r = parseVariants(R"(variant good { qk = fp16; }
 variant bad {
   qk = int9;
@@ -559,7 +576,8 @@ TEST_CASE("every example parses", "[frontend]") {
 
 TEST_CASE("mutated sources never crash and report sane positions",
           "[frontend][fuzz]") {
-  const std::string base = printVariant(Variant()) + "variant b { smooth = q, v; scale = 1e-2; }\n";
+  const std::string base =
+      printVariant(Variant()) + "variant b { smooth = q, v; scale = 1e-2; }\n";
   const std::string alphabet = "{}=;,#-.e9 \n\tqkvariantxyz$:\xc3\xa9";
   std::mt19937 rng(77);
   auto pick = [&](size_t n) {

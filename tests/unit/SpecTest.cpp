@@ -11,7 +11,7 @@ using namespace attngen;
 
 namespace {
 
-const DType kDTypes[] = {DType::I4, DType::I8, DType::E4M3,
+const DType kDTypes[] = {DType::I4,  DType::I8,   DType::E4M3,
                          DType::F16, DType::BF16, DType::F32};
 const Granularity kGranularities[] = {
     Granularity::Tensor, Granularity::Block, Granularity::Warp,
@@ -178,9 +178,9 @@ TEST_CASE("targets", "[spec]") {
   CHECK_FALSE(Target::parse("sm_86")->hasFp8());
   CHECK(Target::parse("sm_90a")->hasWgmma());
   CHECK_FALSE(Target::parse("sm_90")->hasWgmma());
-  for (const char *bad : {"", "sm_", "sm_75", "sm_100", "sm_89a", "sm_80a",
-                          "sm90", "SM_90", "sm_90b", "sm_9O", "sm_+90",
-                          "sm_90aa", "compute_90"})
+  for (const char *bad :
+       {"", "sm_", "sm_75", "sm_100", "sm_89a", "sm_80a", "sm90", "SM_90",
+        "sm_90b", "sm_9O", "sm_+90", "sm_90aa", "compute_90"})
     CHECK_FALSE(Target::parse(bad));
   // The 'a' suffix exists only for sm_90.
   CHECK(Target{89, true}.name() == "sm_89");
@@ -270,7 +270,8 @@ TEST_CASE("plan JSON round-trips random plans exactly", "[spec][json]") {
           std::uniform_real_distribution<double>(1, 2)(rng), pick(2000) - 1000);
       break;
     case 2:
-      p.variant.scale = std::numeric_limits<double>::denorm_min() * (1 + pick(1000));
+      p.variant.scale =
+          std::numeric_limits<double>::denorm_min() * (1 + pick(1000));
       break;
     default:
       p.variant.scale = 1.0 / std::sqrt(static_cast<double>(1 + pick(300)));
@@ -282,8 +283,8 @@ TEST_CASE("plan JSON round-trips random plans exactly", "[spec][json]") {
     int n = pick(5);
     for (int k = 0; k < n; ++k)
       p.kernels.push_back({static_cast<KernelRole>(pick(4)),
-                           "k" + std::to_string(pick(1000)), 32 * (1 + pick(32)),
-                           pick(1 << 30)});
+                           "k" + std::to_string(pick(1000)),
+                           32 * (1 + pick(32)), pick(1 << 30)});
     std::string json = toJson(p);
     std::string error;
     auto back = planFromJson(json, error);
@@ -330,11 +331,13 @@ TEST_CASE("plan JSON rejects malformed input with a byte offset",
   t = replaceOnce(good, "\"block_m\"", "\"bogus\": 1, \"block_m\"");
   expectJsonError(t, "unknown key \"bogus\" in tiles", at(t, "\"bogus\""));
   t = replaceOnce(good, "\"warps\": 4", "\"warps\": 4, \"warps\": 4");
-  expectJsonError(t, "duplicate key \"warps\" in tiles", at(t, "\"warps\": 4, ") + 12);
+  expectJsonError(t, "duplicate key \"warps\" in tiles",
+                  at(t, "\"warps\": 4, ") + 12);
   t = replaceOnce(good, "\"stages\": 3", "\"stagez\": 3");
   expectJsonError(t, "unknown key \"stagez\"", at(t, "\"stagez\""));
   t = replaceOnce(good, ",\n    \"stages\": 3", "");
-  expectJsonError(t, "missing key \"stages\" in tiles", at(t, "\"tiles\": ") + 9);
+  expectJsonError(t, "missing key \"stages\" in tiles",
+                  at(t, "\"tiles\": ") + 9);
   t = replaceOnce(good, "\"gqa\": 8", "\"gqa\": \"8\"");
   expectJsonError(t, "gqa must be a number, not a string", at(t, "\"8\""));
   t = replaceOnce(good, "\"gqa\": 8", "\"gqa\": 8.5");
@@ -342,9 +345,11 @@ TEST_CASE("plan JSON rejects malformed input with a byte offset",
   t = replaceOnce(good, "\"gqa\": 8", "\"gqa\": 1e3");
   expectJsonError(t, "gqa must be an integer", at(t, "1e3"));
   t = replaceOnce(good, "\"gqa\": 8", "\"gqa\": 99999999999");
-  expectJsonError(t, "gqa must be an integer in int range", at(t, "99999999999"));
+  expectJsonError(t, "gqa must be an integer in int range",
+                  at(t, "99999999999"));
   t = replaceOnce(good, "\"lse\": true", "\"lse\": 1");
-  expectJsonError(t, "lse must be a boolean, not a number", at(t, "\"lse\": 1") + 7);
+  expectJsonError(t, "lse must be a boolean, not a number",
+                  at(t, "\"lse\": 1") + 7);
   t = replaceOnce(good, "\"qk\": \"int4\"", "\"qk\": \"int3\"");
   expectJsonError(t, "bad qk \"int3\"", at(t, "\"int3\""));
   t = replaceOnce(good, "\"qk\": \"int4\"", "\"qk\": \"e4m3\"");
@@ -364,7 +369,8 @@ TEST_CASE("plan JSON rejects malformed input with a byte offset",
   t = replaceOnce(good, "\"kernels\": [", "\"kernels\": {\"a\": 1}, \"x\": [");
   expectJsonError(t, "unknown key \"x\" in plan", at(t, "\"x\""));
   t = replaceOnce(good, "\"threads\": 128", "\"threads\": null");
-  expectJsonError(t, "kernel threads must be a number, not null", at(t, "null"));
+  expectJsonError(t, "kernel threads must be a number, not null",
+                  at(t, "null"));
   t = replaceOnce(good, "\"target\": {", "\"target\": [");
   expectJsonError(t, "expected ',' or ']' in array", at(t, "\"sm\"") + 4);
 }

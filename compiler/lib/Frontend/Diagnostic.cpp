@@ -16,7 +16,7 @@ std::string Diagnostic::str() const {
     int pad = std::max(column - 1, 0);
     for (int i = 0; i < pad; ++i)
       out += i < static_cast<int>(snippet.size()) && snippet[i] == '\t' ? '\t'
-                                                                         : ' ';
+                                                                        : ' ';
     out += '^';
     out.append(static_cast<size_t>(std::max(length - 1, 0)), '~');
     out += '\n';

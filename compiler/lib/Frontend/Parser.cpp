@@ -11,8 +11,8 @@
 //===----------------------------------------------------------------------===//
 #include "attngen/Frontend/Parser.h"
 
-#include "attngen/Frontend/Lexer.h"
 #include "Domains.h"
+#include "attngen/Frontend/Lexer.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -31,8 +31,8 @@ namespace {
 
 /// Every key a statement may start with, for `did you mean` hints.
 constexpr std::string_view kKeys[] = {
-    "qk",       "pv",     "granularity", "smooth", "mask",   "head_dim",
-    "layout",   "gqa",    "input",       "output", "lse",    "scale"};
+    "qk",     "pv",  "granularity", "smooth", "mask", "head_dim",
+    "layout", "gqa", "input",       "output", "lse",  "scale"};
 
 size_t editDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -43,8 +43,8 @@ size_t editDistance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min(
+          {row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
       diag = up;
     }
   }
@@ -109,9 +109,7 @@ private:
     return at(TokenKind::Identifier) && peek().text == text;
   }
   /// `variant NAME {`: the start of a block, also inside an unclosed one.
-  bool atVariantKeyword() const {
-    return atIdent("variant");
-  }
+  bool atVariantKeyword() const { return atIdent("variant"); }
   bool atBlockStart() const {
     return atIdent("variant") && peek(1).kind == TokenKind::Identifier &&
            peek(2).kind == TokenKind::LBrace;
@@ -264,8 +262,9 @@ private:
       if (operand.kind != TokenKind::Identifier ||
           (operand.text != "q" && operand.text != "k" && operand.text != "v")) {
         if (operand.kind == TokenKind::Identifier)
-          error(operand, "unknown operand '" + std::string(operand.text) +
-                             "' of granularity",
+          error(operand,
+                "unknown operand '" + std::string(operand.text) +
+                    "' of granularity",
                 "granularity applies to q, k or v");
         else
           unexpected(operand, "q, k or v after 'granularity'");
@@ -282,7 +281,8 @@ private:
       skipStatement();
       return;
     }
-    auto [it, inserted] = seen.emplace(key, SeenKey{keyTok.line, keyTok.column});
+    auto [it, inserted] =
+        seen.emplace(key, SeenKey{keyTok.line, keyTok.column});
     if (!inserted) {
       errorAt(keyTok.offset, keyTok.line, keyTok.column, keyLength,
               "duplicate key '" + key + "'",
@@ -411,8 +411,8 @@ private:
         if (t.kind != TokenKind::Number)
           return badValue(t, key);
         double d = 0;
-        auto [end, ec] = std::from_chars(t.text.data(),
-                                         t.text.data() + t.text.size(), d);
+        auto [end, ec] =
+            std::from_chars(t.text.data(), t.text.data() + t.text.size(), d);
         if (ec != std::errc() || end != t.text.data() + t.text.size()) {
           badNumber(t, " (out of the range of a double)");
           return false;
@@ -463,8 +463,10 @@ private:
       const Token &t = peek();
       bool *flag = nullptr;
       if (t.kind == TokenKind::Identifier)
-        flag = t.text == "q" ? &q : t.text == "k" ? &k : t.text == "v" ? &vv
-                                                                        : nullptr;
+        flag = t.text == "q"   ? &q
+               : t.text == "k" ? &k
+               : t.text == "v" ? &vv
+                               : nullptr;
       if (!flag) {
         if (t.kind == TokenKind::Unknown || t.kind == TokenKind::BadNumber)
           unexpected(t, "q, k or v");
@@ -511,8 +513,9 @@ private:
   }
 
   bool badValue(const Token &t, const std::string &key) {
-    std::string shown = t.kind == TokenKind::Eof ? "end of file"
-                                                 : "'" + std::string(t.text) + "'";
+    std::string shown = t.kind == TokenKind::Eof
+                            ? "end of file"
+                            : "'" + std::string(t.text) + "'";
     error(t, "bad value " + shown + " for '" + key + "'", allowedHint(key));
     return false;
   }

@@ -128,7 +128,7 @@ struct JsonValue {
   Kind kind = Null;
   size_t offset = 0;
   bool boolean = false;
-  std::string text; ///< a string's contents or a number's raw text
+  std::string text;             ///< a string's contents or a number's raw text
   std::vector<JsonValue> items; ///< array elements or object values
   std::vector<std::string> keys;
   std::vector<size_t> keyOffsets;
@@ -188,8 +188,8 @@ private:
   size_t pos = 0;
 
   void skipSpace() {
-    while (pos < s.size() &&
-           (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r'))
+    while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t' ||
+                              s[pos] == '\n' || s[pos] == '\r'))
       ++pos;
   }
 
@@ -441,9 +441,11 @@ class ObjectView {
 public:
   ObjectView(const JsonValue &v, ErrorSink &sink) : v(v), sink(sink) {}
 
-  bool check(std::string_view what, std::initializer_list<std::string_view> keys) {
+  bool check(std::string_view what,
+             std::initializer_list<std::string_view> keys) {
     if (v.kind != JsonValue::Object)
-      return sink.fail(v.offset, std::string(what) + " must be an object, not " +
+      return sink.fail(v.offset, std::string(what) +
+                                     " must be an object, not " +
                                      std::string(kindName(v.kind)));
     for (size_t i = 0; i < v.keys.size(); ++i) {
       bool known = false;
@@ -495,7 +497,9 @@ bool readInt(const JsonValue &v, std::string_view what, int &out,
   const std::string &t = v.text;
   auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
   if (ec != std::errc() || end != t.data() + t.size())
-    return sink.fail(v.offset, std::string(what) + " must be an integer in int range, not " + t);
+    return sink.fail(v.offset, std::string(what) +
+                                   " must be an integer in int range, not " +
+                                   t);
   return true;
 }
 
@@ -517,24 +521,24 @@ bool readString(const JsonValue &v, std::string_view what, std::string &out,
 
 /// Reads a canonical enum spelling; aliases are not part of the schema.
 template <class T, class ParseFn>
-bool readEnum(const JsonValue &v, std::string_view what, T &out,
-              ParseFn parse, ErrorSink &sink) {
+bool readEnum(const JsonValue &v, std::string_view what, T &out, ParseFn parse,
+              ErrorSink &sink) {
   if (!expectKind(v, JsonValue::String, what, sink))
     return false;
   std::optional<T> parsed = parse(v.text);
   if (!parsed || toString(*parsed) != v.text)
-    return sink.fail(v.offset, "bad " + std::string(what) + " \"" + v.text + "\"");
+    return sink.fail(v.offset,
+                     "bad " + std::string(what) + " \"" + v.text + "\"");
   out = *parsed;
   return true;
 }
 
 bool readVariant(const JsonValue &json, Variant &v, ErrorSink &sink) {
   ObjectView o(json, sink);
-  if (!o.check("variant",
-               {"name", "qk", "pv", "q_granularity", "k_granularity",
-                "v_granularity", "smooth_q", "smooth_k", "smooth_v", "mask",
-                "head_dim", "layout", "gqa", "input", "output", "lse",
-                "scale"}))
+  if (!o.check("variant", {"name", "qk", "pv", "q_granularity", "k_granularity",
+                           "v_granularity", "smooth_q", "smooth_k", "smooth_v",
+                           "mask", "head_dim", "layout", "gqa", "input",
+                           "output", "lse", "scale"}))
     return false;
   if (!readString(o["name"], "variant name", v.name, sink) ||
       !readEnum(o["qk"], "qk", v.qk, parseDType, sink) ||
@@ -562,8 +566,9 @@ bool readVariant(const JsonValue &json, Variant &v, ErrorSink &sink) {
     return true;
   }
   if (scale.kind != JsonValue::Number)
-    return sink.fail(scale.offset, "scale must be a finite number or null, not " +
-                                       std::string(kindName(scale.kind)));
+    return sink.fail(scale.offset,
+                     "scale must be a finite number or null, not " +
+                         std::string(kindName(scale.kind)));
   double d = 0;
   const std::string &t = scale.text;
   auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), d);

@@ -19,8 +19,7 @@ double Variant::effectiveScale() const {
 
 bool Variant::operator==(const Variant &o) const {
   return name == o.name && qk == o.qk && pv == o.pv &&
-         q_granularity == o.q_granularity &&
-         k_granularity == o.k_granularity &&
+         q_granularity == o.q_granularity && k_granularity == o.k_granularity &&
          v_granularity == o.v_granularity && smooth_q == o.smooth_q &&
          smooth_k == o.smooth_k && smooth_v == o.smooth_v && mask == o.mask &&
          head_dim == o.head_dim && layout == o.layout && gqa == o.gqa &&
@@ -85,8 +84,8 @@ std::string_view toString(Layout l) {
 }
 
 std::optional<DType> parseDType(std::string_view s) {
-  for (DType t : {DType::I4, DType::I8, DType::E4M3, DType::F16, DType::BF16,
-                  DType::F32})
+  for (DType t :
+       {DType::I4, DType::I8, DType::E4M3, DType::F16, DType::BF16, DType::F32})
     if (s == toString(t))
       return t;
   // The e4m3 format is the only FP8 format we support, so its full names
@@ -97,9 +96,9 @@ std::optional<DType> parseDType(std::string_view s) {
 }
 
 std::optional<Granularity> parseGranularity(std::string_view s) {
-  for (Granularity g : {Granularity::Tensor, Granularity::Block,
-                        Granularity::Warp, Granularity::Thread,
-                        Granularity::Token, Granularity::Channel})
+  for (Granularity g :
+       {Granularity::Tensor, Granularity::Block, Granularity::Warp,
+        Granularity::Thread, Granularity::Token, Granularity::Channel})
     if (s == toString(g))
       return g;
   return std::nullopt;

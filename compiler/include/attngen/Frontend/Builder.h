@@ -1,4 +1,4 @@
-//===- Builder.h - A fluent C++ way to describe a variant --------*- C++ -*-===//
+//===- Builder.h - A fluent C++ way to describe a variant -------*- C++ -*-===//
 //
 //   Variant v = VariantBuilder("sage").qk(DType::I8).pv(DType::E4M3)
 //                   .causal().headDim(128).gqa(4).build();
@@ -28,32 +28,91 @@ std::vector<Diagnostic> validateVariant(const Variant &v);
 
 class VariantBuilder {
 public:
-  explicit VariantBuilder(std::string name = "default") { v.name = std::move(name); }
+  explicit VariantBuilder(std::string name = "default") {
+    v.name = std::move(name);
+  }
 
-  VariantBuilder &name(std::string n) { v.name = std::move(n); return *this; }
-  VariantBuilder &qk(DType t) { v.qk = t; return *this; }
-  VariantBuilder &pv(DType t) { v.pv = t; return *this; }
-  VariantBuilder &qGranularity(Granularity g) { v.q_granularity = g; return *this; }
-  VariantBuilder &kGranularity(Granularity g) { v.k_granularity = g; return *this; }
-  VariantBuilder &vGranularity(Granularity g) { v.v_granularity = g; return *this; }
+  VariantBuilder &name(std::string n) {
+    v.name = std::move(n);
+    return *this;
+  }
+  VariantBuilder &qk(DType t) {
+    v.qk = t;
+    return *this;
+  }
+  VariantBuilder &pv(DType t) {
+    v.pv = t;
+    return *this;
+  }
+  VariantBuilder &qGranularity(Granularity g) {
+    v.q_granularity = g;
+    return *this;
+  }
+  VariantBuilder &kGranularity(Granularity g) {
+    v.k_granularity = g;
+    return *this;
+  }
+  VariantBuilder &vGranularity(Granularity g) {
+    v.v_granularity = g;
+    return *this;
+  }
   /// Sets all three smoothing flags (the DSL's `smooth = ...` list).
   VariantBuilder &smooth(bool q, bool k, bool v_) {
-    v.smooth_q = q; v.smooth_k = k; v.smooth_v = v_; return *this;
+    v.smooth_q = q;
+    v.smooth_k = k;
+    v.smooth_v = v_;
+    return *this;
   }
-  VariantBuilder &smoothQ(bool on = true) { v.smooth_q = on; return *this; }
-  VariantBuilder &smoothK(bool on = true) { v.smooth_k = on; return *this; }
-  VariantBuilder &smoothV(bool on = true) { v.smooth_v = on; return *this; }
-  VariantBuilder &mask(MaskKind m) { v.mask = m; return *this; }
+  VariantBuilder &smoothQ(bool on = true) {
+    v.smooth_q = on;
+    return *this;
+  }
+  VariantBuilder &smoothK(bool on = true) {
+    v.smooth_k = on;
+    return *this;
+  }
+  VariantBuilder &smoothV(bool on = true) {
+    v.smooth_v = on;
+    return *this;
+  }
+  VariantBuilder &mask(MaskKind m) {
+    v.mask = m;
+    return *this;
+  }
   VariantBuilder &causal() { return mask(MaskKind::Causal); }
-  VariantBuilder &headDim(int d) { v.head_dim = d; return *this; }
-  VariantBuilder &layout(Layout l) { v.layout = l; return *this; }
-  VariantBuilder &gqa(int groups) { v.gqa = groups; return *this; }
-  VariantBuilder &input(DType t) { v.input = t; return *this; }
-  VariantBuilder &output(DType t) { v.output = t; return *this; }
-  VariantBuilder &lse(bool on = true) { v.lse = on; return *this; }
-  VariantBuilder &scale(double s) { v.scale = s; return *this; }
+  VariantBuilder &headDim(int d) {
+    v.head_dim = d;
+    return *this;
+  }
+  VariantBuilder &layout(Layout l) {
+    v.layout = l;
+    return *this;
+  }
+  VariantBuilder &gqa(int groups) {
+    v.gqa = groups;
+    return *this;
+  }
+  VariantBuilder &input(DType t) {
+    v.input = t;
+    return *this;
+  }
+  VariantBuilder &output(DType t) {
+    v.output = t;
+    return *this;
+  }
+  VariantBuilder &lse(bool on = true) {
+    v.lse = on;
+    return *this;
+  }
+  VariantBuilder &scale(double s) {
+    v.scale = s;
+    return *this;
+  }
   /// Back to 1/sqrt(head_dim).
-  VariantBuilder &defaultScale() { v.scale.reset(); return *this; }
+  VariantBuilder &defaultScale() {
+    v.scale.reset();
+    return *this;
+  }
 
   /// validateVariant of the variant built so far.
   std::vector<Diagnostic> validate() const { return validateVariant(v); }

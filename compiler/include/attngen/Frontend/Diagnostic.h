@@ -1,4 +1,4 @@
-//===- Diagnostic.h - Frontend error reports with source context -*- C++ -*-===//
+//===- Diagnostic.h - Frontend errors with source context -------*- C++ -*-===//
 //
 // A Diagnostic is an error the frontend returns (never prints, never exits):
 // where it is, what is wrong, the offending source line and a hint on how to

@@ -1,4 +1,4 @@
-//===- Lexer.h - Tokens of the variant DSL -----------------------*- C++ -*-===//
+//===- Lexer.h - Tokens of the variant DSL ----------------------*- C++ -*-===//
 //
 // The DSL has identifiers, numbers and four punctuators; `#` starts a comment
 // that runs to the end of the line. The lexer never fails: text it cannot

@@ -1,4 +1,4 @@
-//===- Parser.h - The variant DSL -> attngen::Variant ------------*- C++ -*-===//
+//===- Parser.h - The variant DSL -> attngen::Variant -----------*- C++ -*-===//
 //
 // A recursive-descent parser for the DSL of docs/DSL.md. It checks syntax and
 // the value domain of each key (the MLIR verifier checks what a target

@@ -1,4 +1,4 @@
-//===- Printer.h - attngen::Variant -> canonical DSL text --------*- C++ -*-===//
+//===- Printer.h - attngen::Variant -> canonical DSL text -------*- C++ -*-===//
 //
 // The canonical text of a variant prints every key, in a fixed order, one per
 // line, so it is a complete and stable description (the runtime keys caches
