@@ -575,3 +575,72 @@ TEST_CASE("conversions between caller tensors and reference floats", "[reference
   CHECK(bhnd[23] == 1211.f);
   CHECK(bhndToBnhd(bhnd, 2, 2, 3, 2) == bnhd);
 }
+
+TEST_CASE("emulation equals exact attention on its own dequantized operands",
+          "[reference]") {
+  // Independent of the online softmax: dequantize the emulation's Q and K
+  // (value * scale, Q's scale back in natural-log units), run the exact
+  // reference on them, and the only differences left are P's rounding to
+  // fp16 and float arithmetic. A scale applied to the wrong token or group,
+  // or a wrong block order, shows up far above that.
+  AttnShape s{1, 4, 2, 130, 190, 64};
+  AttnInputs in = rounded(activationLike(s, 12), DType::BF16);
+  for (Granularity g : {Granularity::Block, Granularity::Thread}) {
+    Variant v = makeVariant(DType::I8, DType::F16, 64, 2);
+    v.q_granularity = g;
+    v.k_granularity = g == Granularity::Block ? Granularity::Tensor : g;
+    v.mask = MaskKind::Causal;
+    v.smooth_v = true;
+    Emulation e = emu(v, in);
+    AttnInputs deq = in;
+    const int D = 64;
+    for (int h = 0; h < s.headsQ; ++h)
+      for (int i = 0; i < s.seqQ; ++i)
+        for (int d = 0; d < D; ++d)
+          deq.q[(size_t(h) * s.seqQ + i) * D + d] =
+              float(double(e.q.values[(size_t(h) * e.seqQPad + i) * D + d]) *
+                    e.q.scale[size_t(h) * e.seqQPad + i] * M_LN2);
+    for (int h = 0; h < s.headsKv; ++h)
+      for (int j = 0; j < s.seqK; ++j)
+        for (int d = 0; d < D; ++d) {
+          const size_t src = (size_t(h) * e.seqKPad + j) * D + d;
+          const size_t dst = (size_t(h) * s.seqK + j) * D + d;
+          deq.k[dst] = float(double(e.k.values[src]) * e.k.scale[size_t(h) * e.seqKPad + j]);
+          deq.v[dst] = e.v.values[src] + e.vMean[size_t(h) * D + d];
+        }
+    std::string err;
+    auto x = exactAttention(deq, {1.0, true, 0}, err);
+    REQUIRE(x);
+    ErrorMetrics mo = compare(e.out.o, x->o);
+    // The emulation's LSE minus q . mean(K) is the LSE of the smoothed scores.
+    std::vector<float> lse = e.out.lse;
+    for (int h = 0; h < s.headsQ; ++h)
+      for (int i = 0; i < s.seqQ; ++i)
+        lse[size_t(h) * s.seqQ + i] -= e.qKmean[size_t(h) * e.seqQPad + i];
+    ErrorMetrics ml = compare(lse, x->lse);
+    INFO(toString(g) << ": " << mo.str() << " | lse " << ml.str());
+    CHECK(mo.nonFinite == 0);
+    CHECK(mo.relL1 < 1e-3);
+    CHECK(ml.maxAbs < 1e-4);
+  }
+}
+
+TEST_CASE("results do not depend on the thread count", "[reference]") {
+  AttnShape s{2, 4, 2, 100, 150, 64};
+  AttnInputs in = rounded(activationLike(s, 77), DType::BF16);
+  Variant v = makeVariant(DType::I8, DType::E4M3, 64, 2);
+  v.mask = MaskKind::Causal;
+  std::string err;
+  auto one = emulate(v, Tiles{64, 64, 4, 2}, 64, in, err, {1});
+  auto many = emulate(v, Tiles{64, 64, 4, 2}, 64, in, err, {5});
+  REQUIRE(one);
+  REQUIRE(many);
+  CHECK(one->out.o == many->out.o);
+  CHECK(one->out.lse == many->out.lse);
+  CHECK(one->k.values == many->k.values);
+  CHECK(one->kPartial == many->kPartial);
+  auto x1 = exactAttention(in, {0, true, 1}, err), x5 = exactAttention(in, {0, true, 5}, err);
+  REQUIRE(x1);
+  REQUIRE(x5);
+  CHECK(x1->o == x5->o);
+}
