@@ -76,6 +76,11 @@ std::string checkVariant(const Variant &v, const Tiles &t, int kvChunk, const At
   if (s.gqa() != v.gqa)
     return fmt::format("shape gqa {} (Hq={}, Hkv={}) != variant gqa {}", s.gqa(), s.headsQ,
                        s.headsKv, v.gqa);
+  // The prologues give each row D/8 threads, a power of two up to 32 whose
+  // lane trees (kmeanDot, quant_math.h) need exactly that.
+  if (s.headDim % 8 || s.headDim > 256 || (s.headDim / 8 & (s.headDim / 8 - 1)))
+    return fmt::format("head dim {}: the prologues need D / 8 to be a power of two <= 32",
+                       s.headDim);
   if (t.blockM < 16 || t.blockM % 16 || t.blockN < 32 || t.blockN % 32)
     return fmt::format("tiles blockM={} blockN={}: blockM must be a multiple of 16 and "
                        "blockN of 32",

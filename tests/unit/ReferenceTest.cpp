@@ -507,6 +507,10 @@ TEST_CASE("emulate rejects what the kernels do not implement", "[reference]") {
   CHECK(!emulate(v, Tiles{}, 1024, in, err));
   v = makeVariant(DType::I8, DType::I4, 64, 2);
   CHECK(!emulate(v, Tiles{}, 1024, in, err));
+  AttnShape s96{1, 2, 1, 32, 32, 96};
+  v = makeVariant(DType::I8, DType::E4M3, 96, 2);
+  CHECK(!emulate(v, Tiles{}, 1024, randomNormal(s96, 1), err));
+  CHECK(err.find("power of two") != std::string::npos);
 }
 
 TEST_CASE("workspace images of the emulated operands", "[reference]") {

@@ -41,7 +41,7 @@ struct QuantizedTensor {
 };
 
 struct Emulation {
-  AttnOutput out;  ///< O rounded to the variant's output type; LSE in float
+  AttnOutput out;  ///< O rounded to the variant's output type; LSE (always)
   int seqQPad = 0; ///< Nq rounded up to blockM
   int seqKPad = 0; ///< Nk rounded up to blockN
   int kvChunks = 0;
