@@ -115,6 +115,7 @@ struct Problem {
   int nqPad, nkPad, chunks;
   float smScale, smScaleLog2;
   int threads;
+  int exp2JitterUlps;
   std::vector<float> q, k, v; // inputs rounded to the input type
 };
 
@@ -213,6 +214,21 @@ void quantizeRows(const Problem &p, const std::vector<float> &x, int heads, int 
 
 int roundUp(int x, int m) { return (x + m - 1) / m * m; }
 
+/// exp2 as the emulation computes it: std::exp2, or, to model the GPU's
+/// ex2.approx, moved by a hash of x to within +-jitterUlps ulp (deterministic,
+/// so results do not depend on threads).
+float ex2(float x, int jitterUlps) {
+  const float y = std::exp2(x);
+  if (jitterUlps <= 0 || x == 0.f || !(y > 0.f) || y == std::numeric_limits<float>::infinity())
+    return y;
+  uint64_t h = uint64_t(floatBits(x)) * 0x9e3779b97f4a7c15ull;
+  h ^= h >> 29;
+  const int delta = int(h % uint64_t(2 * jitterUlps + 1)) - jitterUlps;
+  const unsigned bits = floatBits(y);
+  // Stay a positive normal float (y >= 2^-126 has room below for a few ulp).
+  return bits > unsigned(jitterUlps) + 0x00800000u ? bitsFloat(unsigned(int(bits) + delta)) : y;
+}
+
 /// The attention mainloop and epilogue for one block of blockM query rows.
 void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBlock,
                  AttnOutput &out) {
@@ -227,6 +243,7 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
   const float *Vv = &e.v.values[kSlice * p.nkPad * D];
   const bool fp8Pv = var.pv == DType::E4M3, int8Pv = var.pv == DType::I8;
   const bool intQk = var.qk == DType::I8 || var.qk == DType::I4;
+  const int jit = p.exp2JitterUlps;
   const float *vScale = isQuant(var.pv) ? &e.v.scale[kSlice * D] : nullptr;
   const float *vMean = &e.vMean[kSlice * D];
 
@@ -289,10 +306,10 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
       const float mNew = std::max(m, mb);
       if (mNew == kNegInf)
         continue; // nothing visible yet: the row's state stays empty
-      const float alpha = std::exp2(m - mNew);
+      const float alpha = ex2(m - mNew, jit);
       float rowSum = 0.f;
       for (int jj = 0; jj < BN; ++jj)
-        rowSum += std::exp2(s[size_t(jj)] - mNew); // masked: exp2(-inf) = 0
+        rowSum += ex2(s[size_t(jj)] - mNew, jit); // masked: exp2(-inf) = 0
       l = l * alpha + rowSum;
       if (int8Pv) {
         // P8 = rint(127 exp2(s - m_b)) against the block's own max.
@@ -300,12 +317,12 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
         for (int jj = 0; jj < BN; ++jj) {
           if (s[size_t(jj)] == kNegInf)
             continue;
-          const int32_t p8 = int32_t(roundEven(kInt8Max * std::exp2(s[size_t(jj)] - mb)));
+          const int32_t p8 = int32_t(roundEven(kInt8Max * ex2(s[size_t(jj)] - mb, jit)));
           const int16_t *vr = &vInt[size_t(j0 + jj) * D];
           for (int d = 0; d < D; ++d)
             accI[size_t(d)] += p8 * int32_t(vr[d]);
         }
-        const float blockScale = std::exp2(mb - mNew);
+        const float blockScale = ex2(mb - mNew, jit);
         for (int d = 0; d < D; ++d)
           o[size_t(d)] = o[size_t(d)] * alpha + float(accI[size_t(d)]) * blockScale / kInt8Max;
       } else {
@@ -315,7 +332,7 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
         for (int jj = 0; jj < BN; ++jj) {
           if (s[size_t(jj)] == kNegInf)
             continue;
-          const float pj = std::exp2(s[size_t(jj)] - mNew);
+          const float pj = ex2(s[size_t(jj)] - mNew, jit);
           const double pq = fp8Pv ? double(decodeE4m3(encodeE4m3(kFp8Max * pj)))
                                   : double(roundHalf(pj, var.pv));
           if (pq == 0)
@@ -385,6 +402,7 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
             // product in double, rounded once, so q_scale matches bit for bit.
             float(var.effectiveScale() * M_LOG2E),
             opts.threads,
+            opts.exp2JitterUlps,
             in.q,
             in.k,
             in.v};

@@ -485,6 +485,34 @@ TEST_CASE("derived bounds accept the emulation and reject a wrong kernel", "[ref
   Emulation w = emu(wrong, in, {64, 32, 4, 2});
   CHECK(!kb.vsEmulation.check(compare(w.out.o, e.out.o)).empty());
   CHECK(!kb.vsExact.check(compare(w.out.o, x.o)).empty());
+  // A stand-in for a correct kernel (the same arithmetic with ex2.approx's
+  // error) passes every family's bounds, on random and activation-like data.
+  for (bool act : {false, true}) {
+    AttnInputs data = act ? rounded(activationLike(s, 6), DType::BF16) : in;
+    AttnOutput xd = exact(data, v);
+    for (auto [qk, pv] : {std::pair{DType::I8, DType::E4M3}, std::pair{DType::I8, DType::I8},
+                          std::pair{DType::E4M3, DType::E4M3}, std::pair{DType::I4, DType::E4M3},
+                          std::pair{DType::I8, DType::BF16}}) {
+      Variant f = v;
+      f.qk = qk;
+      f.pv = pv;
+      std::string err;
+      auto ref = emulate(f, Tiles{64, 64, 4, 2}, 128, data, err);
+      auto kernel = emulate(f, Tiles{64, 64, 4, 2}, 128, data, err, {0, 2});
+      REQUIRE(ref);
+      REQUIRE(kernel);
+      KernelBounds b = deriveBounds(compare(ref->out.o, xd.o), compare(ref->out.lse, xd.lse),
+                                    f.output);
+      ErrorMetrics vsEmu = compare(kernel->out.o, ref->out.o);
+      INFO(toString(qk) << "/" << toString(pv) << " act=" << act << " vs emu " << vsEmu.str()
+                        << " bound " << b.vsEmulation.str());
+      if (!act) // near one-hot rows can round to the same bf16 outputs
+        CHECK(vsEmu.relL1 > 0); // the jitter did change something
+      CHECK(b.vsEmulation.check(vsEmu).empty());
+      CHECK(b.vsExact.check(compare(kernel->out.o, xd.o)).empty());
+      CHECK(compare(kernel->out.lse, ref->out.lse).maxAbs <= b.maxLseAbs);
+    }
+  }
   // A NaN anywhere fails.
   std::vector<float> nan = e.out.o;
   nan[7] = NAN;

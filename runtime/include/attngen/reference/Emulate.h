@@ -55,6 +55,10 @@ struct Emulation {
 
 struct EmulationOptions {
   int threads = 0; ///< 0: every hardware thread
+  /// Models the GPU's ex2.approx: every exp2 of the softmax moves by up to
+  /// this many ulp (a hash of its argument picks how many). 0 = std::exp2.
+  /// A run with jitter stands in for a correct kernel when testing bounds.
+  int exp2JitterUlps = 0;
 };
 
 /// Emulates `variant` with the plan's tiles and KVStats chunk. The shape must
