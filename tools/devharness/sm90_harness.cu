@@ -54,7 +54,7 @@ using CfgI8F8D64 = HCfg<dt::I8, dt::E4M3, 64, false, gran::Block, gran::Warp, fa
 using CfgI8F16 = HCfg<dt::I8, dt::F16, 128, false, gran::Token, gran::Token, true, 2>;
 using CfgF8F8C = HCfg<dt::E4M3, dt::E4M3, 128, true, gran::Thread, gran::Thread, false, 1>;
 using CfgI8I8 = HCfg<dt::I8, dt::I8, 128, false, gran::Warp, gran::Block, true, 1>;
-using CfgI8F8S3 = HCfg<dt::I8, dt::E4M3, 128, false, gran::Block, gran::Warp, false, 1, 2>;
+using CfgI8F8S4 = HCfg<dt::I8, dt::E4M3, 128, false, gran::Block, gran::Warp, false, 1, 4>;
 
 // The four wrappers exactly as the emitter writes them (suffixed per config).
 #define AG_KERNELS(tag, Cfg)                                                                       \
@@ -95,7 +95,7 @@ AG_KERNELS(i8f8_d64, CfgI8F8D64)
 AG_KERNELS(i8f16_d128_tok_gqa2, CfgI8F16)
 AG_KERNELS(f8f8_d128_causal_thr, CfgF8F8C)
 AG_KERNELS(i8i8_d128_smoothv, CfgI8I8)
-AG_KERNELS(i8f8_d128_s2, CfgI8F8S3)
+AG_KERNELS(i8f8_d128_s4, CfgI8F8S4)
 
 //===-- inputs, reference ----------------------------------------------------===//
 
@@ -352,12 +352,34 @@ template <class Cfg> static bool runCase(const Case &cs, std::string &summary) {
       if (it >= 5)
         tAll.push_back(ms);
     }
+    // Each prologue kernel alone.
+    float tk[3];
+    for (int kind = 0; kind < 3; ++kind) {
+      std::vector<float> t;
+      for (int it = 0; it < 15; ++it) {
+        float ms;
+        cudaEventRecord(e0);
+        if (kind == 0)
+          K::kvStats(gStats, p);
+        else if (kind == 1)
+          K::quantKv(gKv, p);
+        else
+          K::quantQ(gQ, p);
+        cudaEventRecord(e1);
+        cudaEventSynchronize(e1);
+        cudaEventElapsedTime(&ms, e0, e1);
+        if (it >= 5)
+          t.push_back(ms);
+      }
+      tk[kind] = median(t);
+    }
     CK(cudaGetLastError());
     const double flops = 4.0 * B * Hq * (double)Nq * Nk * D * (Cfg::kCausal ? 0.5 : 1.0);
     const float ma = median(tAttn), mp = median(tAll);
     std::snprintf(line, sizeof line,
-                  "TIME %-24s N%-5d kernel %.3f ms %.0f TFLOPS | pipeline %.3f ms %.0f TFLOPS",
-                  K::name, Nq, ma, flops / ma * 1e-9, mp, flops / mp * 1e-9);
+                  "TIME %-24s N%-5d kernel %.3f ms %.0f TFLOPS | pipeline %.3f ms %.0f TFLOPS | "
+                  "kv_stats %.3f quant_kv %.3f quant_q %.3f ms",
+                  K::name, Nq, ma, flops / ma * 1e-9, mp, flops / mp * 1e-9, tk[0], tk[1], tk[2]);
     std::printf("%s\n", line);
     summary += line;
     summary += "\n";
@@ -406,7 +428,7 @@ int main(int argc, char **argv) {
   if (want("i8f16_d128_tok_gqa2")) ok &= runAll<CfgI8F16>(timing, summary);
   if (want("f8f8_d128_causal_thr")) ok &= runAll<CfgF8F8C>(timing, summary);
   if (want("i8i8_d128_smoothv")) ok &= runAll<CfgI8I8>(timing, summary);
-  if (want("i8f8_d128_s2")) ok &= runAll<CfgI8F8S3>(timing, summary);
+  if (want("i8f8_d128_s4")) ok &= runAll<CfgI8F8S4>(timing, summary);
   std::printf("\n==== SUMMARY ====\n%s%s\n", summary.c_str(), ok ? "ALL PASS" : "SOME FAILED");
   return ok ? 0 : 1;
 }

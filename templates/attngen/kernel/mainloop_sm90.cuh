@@ -97,14 +97,17 @@ template <bool B> struct BoolConst {
 };
 
 /// Descriptor of k-step `kk` of a K-major tile image with `rows` rows at
-/// shared address `base`, starting at row `row0`.
+/// shared address `base`, starting at row `row0`. Built as one descriptor of
+/// the image plus the k-step's byte offset / 16 in the start-address field
+/// (addresses stay below 256 KB, so the field never carries), which leaves
+/// the compiler one 64-bit add per k-step instead of rebuilding it.
 template <int kRowBytes>
 __device__ __forceinline__ unsigned long long kMajorDesc(unsigned base, int rows, int row0,
                                                          int kk) {
   constexpr int P = tilePanelBytes(kRowBytes);
   const int byte = 32 * kk;
-  const unsigned addr = base + (byte / P) * rows * P + row0 * P + byte % P;
-  return makeSmemDesc(addr, P, 8 * P);
+  const unsigned long long desc0 = makeSmemDesc(base + row0 * P, P, 8 * P);
+  return desc0 + (unsigned long long)(((byte / P) * rows * P + byte % P) >> 4);
 }
 
 /// The QK wgmma of a Cfg (SS, K-major) and its accumulator element type.
@@ -355,7 +358,8 @@ template <class Cfg> struct Sm90Consumer {
 #pragma unroll
       for (int kk = 0; kk < kSteps; ++kk) {
         // MN-major V: 16 token rows per k-step, 64-channel panels BN rows apart.
-        const unsigned long long desc = makeSmemDesc(sV + kk * 16 * 128, 128, 1024, BN * 128);
+        const unsigned long long desc =
+            makeSmemDesc(sV, 128, 1024, BN * 128) + (unsigned long long)(kk * 16 * 128 / 16);
         PvMmaOp::run(o, pa[kk], desc, 1);
       }
     }

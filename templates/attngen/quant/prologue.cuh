@@ -129,12 +129,12 @@ template <int kHeadDim, int kRows> struct RowTiling {
 /// Quantizes a tile of rows (already loaded, smoothed, as floats) with the
 /// group scales of `gran`: per-row amax -> shared, group amax per row, then
 /// quantize into the tile image and write one scale per row. Token indices
-/// of the tile start at `row0`; `groupOf(g, row)` gives the group.
-template <int kType, int kHeadDim, int kRows, class GroupOf>
+/// of the tile start at a multiple of kRows, so each group (qGroupOf /
+/// kGroupOf in quant_math.h; kIsK picks which) lies inside the tile.
+template <int kType, int kHeadDim, int kRows, int kGran, bool kIsK>
 __device__ __forceinline__ void quantizeTile(float (&x)[RowTiling<kHeadDim, kRows>::kPasses][8],
-                                             int gran, float tensorAmax, int row0,
-                                             unsigned char *image, float *scaleOut,
-                                             float scaleMul, float *sAmax, GroupOf groupOf) {
+                                             float tensorAmax, unsigned char *image,
+                                             float *scaleOut, float scaleMul, float *sAmax) {
   using T = RowTiling<kHeadDim, kRows>;
   constexpr int kRowBytes = kHeadDim * dtBits(kType) / 8;
   constexpr bool k16 = !(dtIs8Bit(kType) || kType == dt::I4);
@@ -154,13 +154,29 @@ __device__ __forceinline__ void quantizeTile(float (&x)[RowTiling<kHeadDim, kRow
     // Row r's group amax: the max over the rows of its group in this tile.
     float groupAmax = 0.f;
     if (threadIdx.x < kRows) {
-      const int r = threadIdx.x, g = groupOf(gran, row0 + r);
-      if (gran == gran::Tensor) {
+      const int r = threadIdx.x;
+      if constexpr (kGran == gran::Tensor) {
         groupAmax = tensorAmax;
-      } else {
+      } else if constexpr (kGran == gran::Token) {
+        groupAmax = sAmax[r];
+      } else if constexpr (kGran == gran::Block) {
         for (int u = 0; u < kRows; ++u)
-          if (groupOf(gran, row0 + u) == g)
-            groupAmax = quantMax2(groupAmax, sAmax[u]);
+          groupAmax = quantMax2(groupAmax, sAmax[u]);
+      } else if constexpr (kGran == gran::Warp) {
+#pragma unroll
+        for (int u = 0; u < 16; ++u)
+          groupAmax = quantMax2(groupAmax, sAmax[16 * (r / 16) + u]);
+      } else if constexpr (kGran == gran::Thread && !kIsK) {
+        // Q rows {i, i + 8} of each 16-row group.
+        groupAmax = quantMax2(sAmax[16 * (r / 16) + r % 8], sAmax[16 * (r / 16) + r % 8 + 8]);
+      } else if constexpr (kGran == gran::Thread && kIsK) {
+        // K tokens of the tile with equal (t mod 8) / 2.
+#pragma unroll
+        for (int a = 0; a < kRows / 8; ++a)
+          groupAmax = quantMax2(groupAmax, quantMax2(sAmax[8 * a + 2 * ((r % 8) / 2)],
+                                                     sAmax[8 * a + 2 * ((r % 8) / 2) + 1]));
+      } else {
+        static_assert(kGran == gran::Token, "unknown granularity");
       }
     }
     __syncthreads();
@@ -185,16 +201,26 @@ __device__ __forceinline__ void quantizeTile(float (&x)[RowTiling<kHeadDim, kRow
 
 //===-- KVStats ------------------------------------------------------------===//
 
-/// Grid (kv_chunks, Hkv, B). Warp w handles 8-channel slices w, w+8, ...; lane
-/// l sums tokens l, l+32, ... of the chunk, then a lane tree (quant_math.h).
+/// Grid (kv_chunks, Hkv, B). The partial sum of residue l (0..31) of a
+/// channel runs over the chunk's tokens l, l+32, ... in order, then the 32
+/// residues combine by treeSum32 (quant_math.h). Threads map to (residue,
+/// 8-channel slice) so that a warp reads whole rows (coalesced): D/8 threads
+/// per row, 256/D residues per warp; a thread owns residues r, r + R, ... for
+/// R = residues per pass. The residue partials meet in shared memory, where
+/// thread c runs the tree of channel c.
 template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &p) {
   using namespace prologue;
   constexpr int D = Cfg::kHeadDim, kSlices = D / 8;
+  constexpr int kResPerPass = kThreads / kSlices; // residues covered by one pass
+  constexpr int kPasses = 32 / kResPerPass;
+  static_assert(kThreads % kSlices == 0 && 32 % kResPerPass == 0, "head dim 64..256");
   const int chunk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int j = threadIdx.x % kSlices, res0 = threadIdx.x / kSlices;
   const int t0 = chunk * Cfg::kKvChunk;
   const int t1 = t0 + Cfg::kKvChunk < p.seq_k ? t0 + Cfg::kKvChunk : p.seq_k;
-#pragma unroll
+  __shared__ float sPart[32][D];
+
+#pragma unroll 1
   for (int which = 0; which < 2; ++which) {
     const unsigned short *base =
         static_cast<const unsigned short *>(which == 0 ? p.k : p.v);
@@ -202,48 +228,66 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
     float *out = (which == 0 ? p.k_partial : p.v_partial) +
                  (((agi64)b * p.heads_kv + h) * p.kv_chunks + chunk) * 3 * D;
     const bool vec = canVectorize(base, stride);
-    for (int j = warp; j < kSlices; j += kThreads / 32) {
-      float sum[8], mx[8], mn[8];
+    float sum[kPasses][8], mx[8], mn[8];
 #pragma unroll
-      for (int i = 0; i < 8; ++i) {
-        sum[i] = 0.f;
-        mx[i] = kNegInf;
-        mn[i] = kPosInf;
+    for (int i = 0; i < 8; ++i) {
+      mx[i] = kNegInf;
+      mn[i] = kPosInf;
+#pragma unroll
+      for (int q = 0; q < kPasses; ++q)
+        sum[q][i] = 0.f;
+    }
+    // Step over 32 tokens at a time: each thread loads its kPasses residues
+    // first (memory-level parallelism), then adds them in token order.
+    for (int t = t0; t < t1; t += 32) {
+      float x[kPasses][8];
+#pragma unroll
+      for (int q = 0; q < kPasses; ++q) {
+        const int tok = t + res0 + q * kResPerPass;
+        if (tok < t1)
+          loadSlice<Cfg::kIn>(x[q], base + rowOffset(stride, b, h, tok), j, vec);
       }
-      // Four tokens per step with the loads issued first (memory-level
-      // parallelism); the sums still run over the lane's tokens in order.
-      for (int t = t0 + lane; t < t1; t += 4 * 32) {
-        float x[4][8];
 #pragma unroll
-        for (int u = 0; u < 4; ++u)
-          if (t + 32 * u < t1)
-            loadSlice<Cfg::kIn>(x[u], base + rowOffset(stride, b, h, t + 32 * u), j, vec);
-#pragma unroll
-        for (int u = 0; u < 4; ++u) {
-          if (t + 32 * u >= t1)
-            break;
+      for (int q = 0; q < kPasses; ++q) {
+        if (t + res0 + q * kResPerPass < t1) {
 #pragma unroll
           for (int i = 0; i < 8; ++i) {
-            sum[i] = quantAdd(sum[i], x[u][i]);
-            mx[i] = quantMax2(mx[i], x[u][i]);
-            mn[i] = quantMin2(mn[i], x[u][i]);
+            sum[q][i] = quantAdd(sum[q][i], x[q][i]);
+            mx[i] = quantMax2(mx[i], x[q][i]);
+            mn[i] = quantMin2(mn[i], x[q][i]);
           }
         }
       }
+    }
+    // Sums: residue partials -> shared -> per-channel tree.
 #pragma unroll
-      for (int i = 0; i < 8; ++i) {
-        sum[i] = treeSumOverLanes<32>(sum[i]);
-        mx[i] = maxOverLanes<32>(mx[i]);
-        mn[i] = -maxOverLanes<32>(-mn[i]);
-      }
-      if (lane == 0) {
+    for (int q = 0; q < kPasses; ++q)
 #pragma unroll
-        for (int i = 0; i < 8; ++i) {
-          out[8 * j + i] = sum[i];
-          out[D + 8 * j + i] = mx[i];
-          out[2 * D + 8 * j + i] = mn[i];
-        }
+      for (int i = 0; i < 8; ++i)
+        sPart[res0 + q * kResPerPass][8 * j + i] = sum[q][i];
+    __syncthreads();
+    for (int c = threadIdx.x; c < D; c += kThreads) {
+      float v[32];
+#pragma unroll
+      for (int l = 0; l < 32; ++l)
+        v[l] = sPart[l][c];
+      out[c] = treeSum32(v);
+    }
+    __syncthreads();
+    // Extrema (order-free): per thread, then over the threads of a channel.
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+        sPart[res0][8 * j + i] = half == 0 ? mx[i] : mn[i];
+      __syncthreads();
+      for (int c = threadIdx.x; c < D; c += kThreads) {
+        float e = sPart[0][c];
+        for (int l = 1; l < kResPerPass; ++l)
+          e = half == 0 ? quantMax2(e, sPart[l][c]) : quantMin2(e, sPart[l][c]);
+        out[(1 + half) * D + c] = e;
       }
+      __syncthreads();
     }
   }
 }
@@ -320,9 +364,8 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
     constexpr int kRowBytes = D * dtBits(Cfg::kQK) / 8;
     unsigned char *image = static_cast<unsigned char *>(p.k_quant) +
                            (head * nBlocks + blk) * (agi64)(BN * kRowBytes);
-    quantizeTile<Cfg::kQK, D, BN>(x, Cfg::kKGran, sTensorAmax, blk * BN, image,
-                                  p.k_scale + head * p.seq_k_pad + blk * BN, 1.f, sAmax,
-                                  [](int g, int t) { return kGroupOf(g, t, BN); });
+    quantizeTile<Cfg::kQK, D, BN, Cfg::kKGran, true>(
+        x, sTensorAmax, image, p.k_scale + head * p.seq_k_pad + blk * BN, 1.f, sAmax);
   }
 
   // V: 8-bit transposed + perm32 image (built in shared memory, then copied
@@ -416,9 +459,8 @@ template <class Cfg> __device__ __forceinline__ void quant_q(const AttnParams &p
   constexpr int kRowBytes = D * dtBits(Cfg::kQK) / 8;
   unsigned char *image =
       static_cast<unsigned char *>(p.q_quant) + (head * (p.seq_q_pad / BM) + blk) * (agi64)(BM * kRowBytes);
-  quantizeTile<Cfg::kQK, D, BM>(x, Cfg::kQGran, 0.f, blk * BM, image,
-                                p.q_scale + head * p.seq_q_pad + blk * BM, p.sm_scale_log2, sAmax,
-                                [](int g, int r) { return qGroupOf(g, r, BM); });
+  quantizeTile<Cfg::kQK, D, BM, Cfg::kQGran, false>(
+      x, 0.f, image, p.q_scale + head * p.seq_q_pad + blk * BM, p.sm_scale_log2, sAmax);
 }
 
 } // namespace attngen

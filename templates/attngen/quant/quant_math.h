@@ -276,9 +276,16 @@ AG_HOST_DEVICE constexpr int invPerm32(int t) {
 /// In-place tree over 32 values: s[i] += s[i + w] for w = 16..1; returns s[0].
 /// The kernels do this with xor shuffles, which give lane 0 the same sums.
 AG_HOST_DEVICE inline float treeSum32(float *s) {
-  for (int w = 16; w >= 1; w /= 2)
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int w = 16; w >= 1; w /= 2) {
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
     for (int i = 0; i < w; ++i)
       s[i] = quantAdd(s[i], s[i + w]);
+  }
   return s[0];
 }
 
