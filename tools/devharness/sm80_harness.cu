@@ -8,6 +8,8 @@
 // kernel alone. Build (sm_90a runs mma.sync too, and fp8 mma.sync needs 89+):
 //   nvcc -std=c++17 -O3 -gencode=arch=compute_90a,code=sm_90a \
 //        -I templates tools/devharness/sm80_harness.cu -o sm80_harness
+// Modes: (none) correctness + timing, --check-only, --small (for
+// compute-sanitizer), --sweep (correctness + timing + a tile sweep).
 // Exit status: 0 when every correctness case passes.
 //
 //===----------------------------------------------------------------------===//
@@ -404,6 +406,9 @@ int main(int argc, char **argv) {
     runCase<HCfg<dt::I8, dt::I8, 128, true, 1, false>>(big, false, 20);
     runCase<HCfg<dt::BF16, dt::BF16, 128, true, 1, false>>(big, false, 20);
     runCase<HCfg<dt::I8, dt::E4M3, 64, false, 4, true>>(big, false, 20);
+  }
+  if (argc > 1 && std::strcmp(argv[1], "--sweep") == 0) {
+    const Shape big{4, 16, 4096, 4096};
     // Tile sweep of the mma.sync branch of selectTileSize (blockM, blockN, warps, stages).
     runCase<HCfg<dt::I8, dt::F16, 128, false, 1, false, 128, 64, 8, 2>>(big, true, 20);
     runCase<HCfg<dt::I8, dt::F16, 128, false, 1, false, 64, 64, 4, 3>>(big, false, 20);

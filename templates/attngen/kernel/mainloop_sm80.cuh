@@ -1,7 +1,7 @@
 //===- mainloop_sm80.cuh - The mma.sync attention mainloop (sm_80/89/90) --===//
 //
 // FA2-style: a CTA of W warps owns blockM = 16 W query rows of one (batch,
-// head); each warp owns 16 rows and keeps its Q fragments in registers. Key /
+// head); each warp owns 16 rows; Q stays resident in shared memory. Key /
 // value tiles (tile images, quant/tile_image.h) stream through a `stages`-deep
 // cp.async pipeline; the images are already swizzled, so the copy is linear
 // and every ldmatrix is free of bank conflicts. Per key block: S = Q K^T with
@@ -56,6 +56,8 @@ template <class Cfg> struct Sm80Shape {
   static_assert(Cfg::kQK != dt::E4M3 || kHasFp8Mma, "fp8 QK needs sm_89+");
   static_assert(Cfg::kPV != dt::E4M3 || kHasFp8Mma, "fp8 PV needs sm_89+");
   static_assert(Cfg::kPV != dt::I4, "4-bit PV is not supported");
+  static_assert(127 + kStages * BN * 4 <= 1024,
+                "alignment pad + K scales fit attentionSmemBytes' 1 KB slack");
   static_assert(!Cfg::kSmoothQ, "smooth_q is not implemented by the mma.sync mainloop");
 };
 
@@ -167,11 +169,17 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
   rowSum[0] = rowSum[1] = 0.f;
 
   if (nBlocks > 0) {
-    extern __shared__ __align__(1024) unsigned char smemRaw[];
-    const unsigned smemBase = (smemAddr(smemRaw) + 1023u) & ~1023u;
-    const unsigned sQ = smemBase;
+    // The images' swizzle is applied in software (ImageAddr), so 128-byte
+    // alignment (one bank period) keeps ldmatrix conflict-free; the rest of
+    // attentionSmemBytes' 1 KB slack holds the per-stage K scales.
+    extern __shared__ __align__(128) unsigned char smemRaw[];
+    const unsigned pad = (128u - (smemAddr(smemRaw) & 127u)) & 127u;
+    const unsigned sQ = smemAddr(smemRaw) + pad;
     const unsigned sK = sQ + S::kQImage;
     const unsigned sV = sK + S::kStages * S::kKImage;
+    const unsigned sKsc = sV + S::kStages * S::kVImage;
+    const float *kScaleSmem =
+        reinterpret_cast<const float *>(smemRaw + pad + (sKsc - sQ));
 
     const unsigned char *qImg =
         static_cast<const unsigned char *>(p.q_quant) +
@@ -180,12 +188,17 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
         static_cast<const unsigned char *>(p.k_quant) + bhkv * kTiles * (agi64)S::kKImage;
     const unsigned char *vImg =
         static_cast<const unsigned char *>(p.v_quant) + bhkv * kTiles * (agi64)S::kVImage;
+    const float *kScale = p.k_scale + bhkv * p.seq_k_pad;
     auto loadKv = [&](int block) {
       const int slot = block % S::kStages;
       copyImage<S::kKImage, S::kThreads>(sK + slot * S::kKImage, kImg + (agi64)block * S::kKImage,
                                          tid);
       copyImage<S::kVImage, S::kThreads>(sV + slot * S::kVImage, vImg + (agi64)block * S::kVImage,
                                          tid);
+      // K scales ride with their tile: read from shared memory after QK, so
+      // no registers wait on global loads across the mma loop.
+      if (tid < BN / 4)
+        CpAsync16::run(sKsc + slot * BN * 4 + 16 * tid, kScale + (agi64)block * BN + 4 * tid);
     };
 
     // Prologue: Q rides in the first group with key block 0.
@@ -199,13 +212,11 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
 
     const float qScale0 = p.q_scale[bhq * p.seq_q_pad + rowA];
     const float qScale1 = p.q_scale[bhq * p.seq_q_pad + rowA + 8];
-    const float *kScale = p.k_scale + bhkv * p.seq_k_pad;
 
     const int r8 = lane % 8, mat = lane / 8;
     const ImageAddr<BM, S::kQkRowBytes> qAddr(r8);
     const ImageAddr<BN, S::kQkRowBytes> kAddr(r8);
     const ImageAddr<S::kVRows, S::kVRowBytes> vAddr(r8);
-    unsigned qFrag[S::kKSlices][4];
 
     for (int n = 0; n < nBlocks; ++n) {
       // Refill the slot that block n - 1 used (freed by the barrier below).
@@ -214,14 +225,6 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
       CpAsyncCommit::run();
       CpAsyncWait<S::kStages - 1>::run();
       __syncthreads();
-
-      if (n == 0) {
-        // Matrices: (rows 0-7, bytes 0-15), (8-15, 0-15), (0-7, 16-31), (8-15, 16-31).
-#pragma unroll
-        for (int ks = 0; ks < S::kKSlices; ++ks)
-          LdMatrixX4::run(qFrag[ks],
-                          sQ + qAddr.at(16 * warp + (mat & 1) * 8, 32 * ks + (mat >> 1) * 16));
-      }
 
       const int slot = n % S::kStages;
       const unsigned sKs = sK + slot * S::kKImage, sVs = sV + slot * S::kVImage;
@@ -233,13 +236,18 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
         sAcc[j][0] = sAcc[j][1] = sAcc[j][2] = sAcc[j][3] = QkAcc(0);
 #pragma unroll
       for (int ks = 0; ks < S::kKSlices; ++ks) {
+        // Q stays in shared memory and is re-read per k-slice (as FA2 does by
+        // default): holding all of it in registers costs 16-32 of them.
+        // Matrices: (rows 0-7, bytes 0-15), (8-15, 0-15), (0-7, 16-31), (8-15, 16-31).
+        unsigned qFrag[4];
+        LdMatrixX4::run(qFrag, sQ + qAddr.at(16 * warp + (mat & 1) * 8, 32 * ks + (mat >> 1) * 16));
 #pragma unroll
         for (int jp = 0; jp < NT / 2; ++jp) {
           // Matrices: (tokens 16jp+0-7, bytes 0-15), (same, 16-31), (+8-15, 0-15), (+8-15, 16-31).
           unsigned kf[4];
           LdMatrixX4::run(kf, sKs + kAddr.at(16 * jp + (mat >> 1) * 8, 32 * ks + (mat & 1) * 16));
-          QkMma<Cfg::kQK>::run(sAcc[2 * jp], qFrag[ks], kf[0], kf[1]);
-          QkMma<Cfg::kQK>::run(sAcc[2 * jp + 1], qFrag[ks], kf[2], kf[3]);
+          QkMma<Cfg::kQK>::run(sAcc[2 * jp], qFrag, kf[0], kf[1]);
+          QkMma<Cfg::kQK>::run(sAcc[2 * jp + 1], qFrag, kf[2], kf[3]);
         }
       }
 
@@ -251,7 +259,8 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
 #pragma unroll
       for (int j = 0; j < NT; ++j) {
         const int col = key0 + 8 * j + 2 * q;
-        const float2 ks2 = *reinterpret_cast<const float2 *>(kScale + col);
+        const float2 ks2 =
+            *reinterpret_cast<const float2 *>(kScaleSmem + slot * BN + 8 * j + 2 * q);
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int row = rowA + 8 * (e / 2), key = col + (e % 2);
