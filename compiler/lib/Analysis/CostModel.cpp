@@ -61,10 +61,10 @@ CostReport analyzeCost(const KernelPlan &plan, const ProblemShape &s, const Devi
   const double M = (double)dev.smemPerSm / bytesOf(v.qk);
   r.ioLowerBound = heads * (double)s.seqQ * s.seqK * D * D / M * bytesOf(v.qk) * visible;
 
-  double rate = bitWidth(v.qk) <= 8 && bitWidth(v.pv) <= 8
-                    ? (isInteger(v.qk) ? dev.int8Tops : dev.fp8Tflops)
-                    : dev.f16Tflops;
-  r.tMatmul = r.flops / (rate * 1e12);
+  // Half the FLOPs are Q K^T, half P V, each at its operand type's rate
+  // (INT4 runs on mma.sync at no more than the 8-bit rate).
+  auto rate = [&](DType t) { return (bitWidth(t) <= 8 ? dev.eightBitTflops : dev.f16Tflops) * 1e12; };
+  r.tMatmul = r.flops / 2 / rate(v.qk) + r.flops / 2 / rate(v.pv);
   r.tExp = r.exps / (dev.expPerClkPerSm * dev.sms * dev.clockGHz * 1e9);
   r.tHbm = std::max(r.bytesCompulsory, r.ioLowerBound) / (dev.hbmTBps * 1e12);
   r.tFloor = std::max({r.tMatmul, r.tExp, r.tHbm});
