@@ -171,8 +171,8 @@ void reducePartials(const Problem &p, const std::vector<float> &partial, bool sm
 
 /// Quantizes the rows [0, n) of each (b, h) slice of `x` ([B, H, n, D]) into
 /// `out` ([B, H, nPad, D], padded rows zero) with one scale per group of rows
-/// (groupOf(row)); `tensorAmax`, when given, is the per-slice amax of a
-/// tensor-granularity operand. `scaleMul` multiplies every stored scale.
+/// (groupOf(row); a tensor-granularity operand is one group). `scaleMul`
+/// multiplies every stored scale, as the prologues' quantizeTile does.
 template <class GroupOf>
 void quantizeRows(const Problem &p, const std::vector<float> &x, int heads, int n,
                   DType type, GroupOf groupOf, float scaleMul, QuantizedTensor &out,
