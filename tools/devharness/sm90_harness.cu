@@ -54,6 +54,7 @@ using CfgI8F8D64 = HCfg<dt::I8, dt::E4M3, 64, false, gran::Block, gran::Warp, fa
 using CfgI8F16 = HCfg<dt::I8, dt::F16, 128, false, gran::Token, gran::Token, true, 2>;
 using CfgF8F8C = HCfg<dt::E4M3, dt::E4M3, 128, true, gran::Thread, gran::Thread, false, 1>;
 using CfgI8I8 = HCfg<dt::I8, dt::I8, 128, false, gran::Warp, gran::Block, true, 1>;
+using CfgBF16C = HCfg<dt::BF16, dt::BF16, 128, true, gran::Block, gran::Block, false, 4>;
 using CfgI8F8S4 = HCfg<dt::I8, dt::E4M3, 128, false, gran::Block, gran::Warp, false, 1, 4>;
 
 // The four wrappers exactly as the emitter writes them (suffixed per config).
@@ -96,6 +97,7 @@ AG_KERNELS(i8f16_d128_tok_gqa2, CfgI8F16)
 AG_KERNELS(f8f8_d128_causal_thr, CfgF8F8C)
 AG_KERNELS(i8i8_d128_smoothv, CfgI8I8)
 AG_KERNELS(i8f8_d128_s4, CfgI8F8S4)
+AG_KERNELS(bf16_d128_causal_gqa4, CfgBF16C)
 
 //===-- inputs, reference ----------------------------------------------------===//
 
@@ -429,6 +431,7 @@ int main(int argc, char **argv) {
   if (want("f8f8_d128_causal_thr")) ok &= runAll<CfgF8F8C>(timing, summary);
   if (want("i8i8_d128_smoothv")) ok &= runAll<CfgI8I8>(timing, summary);
   if (want("i8f8_d128_s4")) ok &= runAll<CfgI8F8S4>(timing, summary);
+  if (want("bf16_d128_causal_gqa4")) ok &= runAll<CfgBF16C>(timing, summary);
   std::printf("\n==== SUMMARY ====\n%s%s\n", summary.c_str(), ok ? "ALL PASS" : "SOME FAILED");
   return ok ? 0 : 1;
 }

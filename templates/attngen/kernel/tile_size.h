@@ -18,6 +18,23 @@ struct TileChoice {
 };
 
 /// mainloop: 0 = mma.sync (sm_80/89), 1 = wgmma (sm_90a).
+/// Largest dynamic shared memory of one CTA on sm_90 (227 KB).
+constexpr int kSm90MaxSmemBytes = 232448;
+
+/// Whether the wgmma mainloop implements a variant: QK operands 8- or 16-bit
+/// (wgmma has no 4-bit), head dim 64 / 128 / 256, and for 8-bit PV at most
+/// D = 128 (its two-level accumulation holds two m64nD fp32 fragments, 2 x D/2
+/// registers, which at D = 256 exceed the 240 a consumer thread has).
+AG_HOST_DEVICE constexpr bool wgmmaSupports(int headDim, int qk, int pv) {
+  const bool qkOk = qk == dt::I8 || qk == dt::E4M3 || qk == dt::F16 || qk == dt::BF16;
+  const bool pvOk = pv == dt::I8 || pv == dt::E4M3 || pv == dt::F16 || pv == dt::BF16;
+  const bool dOk = headDim == 64 || headDim == 128 || (headDim == 256 && !dtIs8Bit(pv));
+  return qkOk && pvOk && dOk;
+}
+
+AG_HOST_DEVICE constexpr int attentionSmemBytes(int mainloop, int headDim, int qk, int pv,
+                                                int blockM, int blockN, int stages);
+
 AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, int qk, int pv,
                                                bool causal) {
   // wgmma: two consumer warpgroups of 64 query rows each (128 rows per CTA)
@@ -25,13 +42,18 @@ AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, in
   // cores so one's softmax overlaps the other's GEMMs. blockN = 128 at
   // D <= 128 (64 at D = 256 keeps the S fragment at 32 registers). Three
   // stages: with two, the producer could refill a stage only after the PV of
-  // the block two behind, and the QK of the next block waited on the copy
-  // (measured on H200: 637 vs 704 TFLOPS, i8/fp8 D=128 N=16k). Shared memory
-  // at 3 stages: 115 KB for 8-bit Q/K/V at D = 128, 226 KB for 16-bit.
+  // the block two behind (measured on H200, i8/fp8 D=128 N=16k: 2 stages 765,
+  // 3 stages 775, 4 stages 795 TFLOPS after later tuning, 791 at 3), so 3
+  // unless that overflows shared memory (16-bit Q/K/V at D = 256), then 2.
   // mma.sync: 4 warps x 16 rows = 64 rows per CTA, blockN 64, as FA2 does on
   // sm_80/89 (register pressure of the S and O fragments bounds it).
-  return mainloop == 1 ? TileChoice{128, headDim <= 128 ? 128 : 64, 8 + 4, 3}
-                       : TileChoice{64, 64, 4, 2};
+  (void)causal; // masking changes no tile today
+  if (mainloop != 1)
+    return TileChoice{64, 64, 4, 2};
+  const int blockN = headDim <= 128 ? 128 : 64;
+  const int stages =
+      attentionSmemBytes(1, headDim, qk, pv, 128, blockN, 3) <= kSm90MaxSmemBytes ? 3 : 2;
+  return TileChoice{128, blockN, 8 + 4, stages};
 }
 
 /// Dynamic shared memory of the attention kernel.

@@ -237,27 +237,33 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
       for (int q = 0; q < kPasses; ++q)
         sum[q][i] = 0.f;
     }
-    // Step over 32 tokens at a time: each thread loads its kPasses residues
-    // first (memory-level parallelism), then adds them in token order.
-    for (int t = t0; t < t1; t += 32) {
-      float x[kPasses][8];
+    // Steps of 4 x 32 tokens: each thread loads its 4 * kPasses rows first
+    // (memory-level parallelism: the kernel is latency bound otherwise), then
+    // adds them in token order per residue.
+    constexpr int kAhead = 4;
+    for (int t = t0; t < t1; t += 32 * kAhead) {
+      float x[kAhead][kPasses][8];
 #pragma unroll
-      for (int q = 0; q < kPasses; ++q) {
-        const int tok = t + res0 + q * kResPerPass;
-        if (tok < t1)
-          loadSlice<Cfg::kIn>(x[q], base + rowOffset(stride, b, h, tok), j, vec);
-      }
+      for (int u = 0; u < kAhead; ++u)
 #pragma unroll
-      for (int q = 0; q < kPasses; ++q) {
-        if (t + res0 + q * kResPerPass < t1) {
+        for (int q = 0; q < kPasses; ++q) {
+          const int tok = t + 32 * u + res0 + q * kResPerPass;
+          if (tok < t1)
+            loadSlice<Cfg::kIn>(x[u][q], base + rowOffset(stride, b, h, tok), j, vec);
+        }
 #pragma unroll
-          for (int i = 0; i < 8; ++i) {
-            sum[q][i] = quantAdd(sum[q][i], x[q][i]);
-            mx[i] = quantMax2(mx[i], x[q][i]);
-            mn[i] = quantMin2(mn[i], x[q][i]);
+      for (int u = 0; u < kAhead; ++u)
+#pragma unroll
+        for (int q = 0; q < kPasses; ++q) {
+          if (t + 32 * u + res0 + q * kResPerPass < t1) {
+#pragma unroll
+            for (int i = 0; i < 8; ++i) {
+              sum[q][i] = quantAdd(sum[q][i], x[u][q][i]);
+              mx[i] = quantMax2(mx[i], x[u][q][i]);
+              mn[i] = quantMin2(mn[i], x[u][q][i]);
+            }
           }
         }
-      }
     }
     // Sums: residue partials -> shared -> per-channel tree.
 #pragma unroll
@@ -267,11 +273,13 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
         sPart[res0 + q * kResPerPass][8 * j + i] = sum[q][i];
     __syncthreads();
     for (int c = threadIdx.x; c < D; c += kThreads) {
-      float v[32];
+      // treeSum32 (quant_math.h) in place on the channel's column.
 #pragma unroll
-      for (int l = 0; l < 32; ++l)
-        v[l] = sPart[l][c];
-      out[c] = treeSum32(v);
+      for (int w = 16; w >= 1; w /= 2)
+#pragma unroll
+        for (int i = 0; i < w; ++i)
+          sPart[i][c] = quantAdd(sPart[i][c], sPart[i + w][c]);
+      out[c] = sPart[0][c];
     }
     __syncthreads();
     // Extrema (order-free): per thread, then over the threads of a channel.
@@ -317,6 +325,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
     const float *kp = p.k_partial + head * p.kv_chunks * 3 * D;
     const float *vp = p.v_partial + head * p.kv_chunks * 3 * D;
     float ks = 0.f, kmx = kNegInf, kmn = kPosInf, vs = 0.f, vmx = kNegInf, vmn = kPosInf;
+#pragma unroll 4
     for (int ch = 0; ch < p.kv_chunks; ++ch) {
       ks = quantAdd(ks, kp[ch * 3 * D + c]);
       kmx = quantMax2(kmx, kp[ch * 3 * D + D + c]);
@@ -373,12 +382,18 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
   {
     const unsigned short *base = static_cast<const unsigned short *>(p.v);
     const bool vec = canVectorize(base, p.v_stride);
+    float xv[T::kPasses][8];
+#pragma unroll
+    for (int pass = 0; pass < T::kPasses; ++pass) {
+      const int t = blk * BN + T::row(pass);
+      if (t < p.seq_k)
+        loadSlice<Cfg::kIn>(xv[pass], base + rowOffset(p.v_stride, b, h, t), T::slice(), vec);
+    }
 #pragma unroll
     for (int pass = 0; pass < T::kPasses; ++pass) {
       const int r = T::row(pass), t = blk * BN + r, j = T::slice();
-      float x[8];
+      float(&x)[8] = xv[pass];
       if (t < p.seq_k) {
-        loadSlice<Cfg::kIn>(x, base + rowOffset(p.v_stride, b, h, t), j, vec);
 #pragma unroll
         for (int i = 0; i < 8; ++i)
           x[i] = quantSub(x[i], sVMean[8 * j + i]);
