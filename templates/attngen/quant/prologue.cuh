@@ -325,7 +325,6 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
     const float *kp = p.k_partial + head * p.kv_chunks * 3 * D;
     const float *vp = p.v_partial + head * p.kv_chunks * 3 * D;
     float ks = 0.f, kmx = kNegInf, kmn = kPosInf, vs = 0.f, vmx = kNegInf, vmn = kPosInf;
-#pragma unroll 4
     for (int ch = 0; ch < p.kv_chunks; ++ch) {
       ks = quantAdd(ks, kp[ch * 3 * D + c]);
       kmx = quantMax2(kmx, kp[ch * 3 * D + D + c]);
@@ -382,18 +381,12 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
   {
     const unsigned short *base = static_cast<const unsigned short *>(p.v);
     const bool vec = canVectorize(base, p.v_stride);
-    float xv[T::kPasses][8];
-#pragma unroll
-    for (int pass = 0; pass < T::kPasses; ++pass) {
-      const int t = blk * BN + T::row(pass);
-      if (t < p.seq_k)
-        loadSlice<Cfg::kIn>(xv[pass], base + rowOffset(p.v_stride, b, h, t), T::slice(), vec);
-    }
 #pragma unroll
     for (int pass = 0; pass < T::kPasses; ++pass) {
       const int r = T::row(pass), t = blk * BN + r, j = T::slice();
-      float(&x)[8] = xv[pass];
+      float x[8];
       if (t < p.seq_k) {
+        loadSlice<Cfg::kIn>(x, base + rowOffset(p.v_stride, b, h, t), j, vec);
 #pragma unroll
         for (int i = 0; i < 8; ++i)
           x[i] = quantSub(x[i], sVMean[8 * j + i]);

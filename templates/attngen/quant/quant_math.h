@@ -8,8 +8,8 @@
 // uses plain IEEE float arithmetic (C++17, no -ffast-math, SSE on x86-64).
 //
 // Reduction orders the emulation must follow (fixed so the results are exact):
-//  - KVStats channel sum of a chunk: 32 lanes, lane l sums the chunk's tokens
-//    l, l+32, l+64, ... in increasing order starting from 0.f, then the 32 lane
+//  - KVStats channel sum of a chunk: 32 residues, residue l sums the chunk's tokens
+//    l, l+32, l+64, ... in increasing order starting from 0.f, then the 32
 //    sums are combined by treeSum32 (s[i] += s[i + w] for w = 16, 8, 4, 2, 1).
 //  - QuantKV mean: sum of the chunk sums in chunk order starting from 0.f, then
 //    divided by Nk (quantDiv).
