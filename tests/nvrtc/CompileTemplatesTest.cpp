@@ -11,8 +11,8 @@
 // IMMA.16864.S4.S4 (sm_80/89; sm_90 has no int4 tensor cores and emulates it
 // with IMMA.16832.S8.S8), f16 = HMMA.16816.F32, bf16 = HMMA.16816.F32.BF16,
 // e4m3 = QMMA.16832.F32.E4M3.E4M3 on sm_89 (sm_90 unpacks e4m3 to f16 with
-// F2FP.F16.E4M3.UNPACK_B and runs HMMA.16816.F32); wgmma = IGMMA / QGMMA /
-// HGMMA.
+// F2FP.F16.E4M3.UNPACK_B and runs HMMA.16816.F32); wgmma = IGMMA.64xNx32.S8.S8,
+// QGMMA.64xNx32.F32.E4M3.E4M3, HGMMA.64xNx16.F32[.BF16].
 //
 //===----------------------------------------------------------------------===//
 #include "catch.h"
@@ -97,12 +97,16 @@ std::string disassemble(const std::string &cubin, const std::string &fn) {
 bool isOpChar(char c) { return std::isalnum((unsigned char)c) || c == '.' || c == '_'; }
 
 /// Occurrence of the whole opcode `op` (so "HMMA.16816.F32" does not match
-/// "HMMA.16816.F32.BF16", nor "STL" match "ISTLX").
-bool hasOp(const std::string &sass, const std::string &op) {
+/// "HMMA.16816.F32.BF16", nor "STL" match "ISTLX"); a trailing '*' matches
+/// any suffix ("IGMMA.*" matches "IGMMA.64x128x32.S8.S8").
+bool hasOp(const std::string &sass, std::string op) {
+  const bool prefix = !op.empty() && op.back() == '*';
+  if (prefix)
+    op.pop_back();
   for (size_t at = sass.find(op); at != std::string::npos; at = sass.find(op, at + 1)) {
     const bool startOk = at == 0 || !isOpChar(sass[at - 1]);
     const size_t end = at + op.size();
-    if (startOk && (end == sass.size() || !isOpChar(sass[end])))
+    if (startOk && (prefix || end == sass.size() || !isOpChar(sass[end])))
       return true;
   }
   return false;
@@ -154,7 +158,7 @@ std::vector<std::string> expectedOps(const KernelPlan &plan) {
   std::vector<std::string> ops;
   if (plan.mainloop == Mainloop::Wgmma) {
     for (DType t : {v.qk, v.pv})
-      ops.push_back(t == DType::I8 ? "IGMMA" : t == DType::E4M3 ? "QGMMA" : "HGMMA");
+      ops.push_back(t == DType::I8 ? "IGMMA.*" : t == DType::E4M3 ? "QGMMA.*" : "HGMMA.*");
     return ops;
   }
   const bool sm90 = plan.target.sm >= 90;
