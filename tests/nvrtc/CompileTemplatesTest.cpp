@@ -118,9 +118,9 @@ struct Family {
 };
 
 const Family kFamilies[] = {
-    {"int8/fp16", DType::I8, DType::F16},  {"int8/fp8", DType::I8, DType::E4M3},
-    {"int4/fp8", DType::I4, DType::E4M3},  {"fp8/fp8", DType::E4M3, DType::E4M3},
-    {"int8/int8", DType::I8, DType::I8},   {"bf16/bf16", DType::BF16, DType::BF16},
+    {"int8/fp16", DType::I8, DType::F16}, {"int8/fp8", DType::I8, DType::E4M3},
+    {"int4/fp8", DType::I4, DType::E4M3}, {"fp8/fp8", DType::E4M3, DType::E4M3},
+    {"int8/int8", DType::I8, DType::I8},  {"bf16/bf16", DType::BF16, DType::BF16},
 };
 
 /// The plan the compiler would make: wgmma on sm_90a for every 8/16-bit QK,
@@ -138,8 +138,7 @@ KernelPlan makePlan(const Family &f, const Target &t, int headDim, bool causal,
   plan.target = t;
   plan.mainloop = t.hasWgmma() && f.qk != DType::I4 ? Mainloop::Wgmma : Mainloop::MmaSync;
   const int ml = plan.mainloop == Mainloop::Wgmma ? 1 : 0;
-  const TileChoice tc =
-      selectTileSize(ml, headDim, toDtCode(f.qk), toDtCode(f.pv), causal);
+  const TileChoice tc = selectTileSize(ml, headDim, toDtCode(f.qk), toDtCode(f.pv), causal);
   plan.tiles = Tiles{tc.blockM, tc.blockN, tc.warps, tc.stages};
   const int smem = attentionSmemBytes(ml, headDim, toDtCode(f.qk), toDtCode(f.pv), tc.blockM,
                                       tc.blockN, tc.stages);
@@ -164,16 +163,25 @@ std::vector<std::string> expectedOps(const KernelPlan &plan) {
   const bool sm90 = plan.target.sm >= 90;
   for (DType t : {v.qk, v.pv}) {
     switch (t) {
-    case DType::I8: ops.push_back("IMMA.16832.S8.S8"); break;
-    case DType::I4: ops.push_back(sm90 ? "IMMA.16832.S8.S8" : "IMMA.16864.S4.S4"); break;
+    case DType::I8:
+      ops.push_back("IMMA.16832.S8.S8");
+      break;
+    case DType::I4:
+      ops.push_back(sm90 ? "IMMA.16832.S8.S8" : "IMMA.16864.S4.S4");
+      break;
     case DType::E4M3:
       ops.push_back(sm90 ? "HMMA.16816.F32" : "QMMA.16832.F32.E4M3.E4M3");
       if (sm90)
         ops.push_back("F2FP.F16.E4M3.UNPACK_B");
       break;
-    case DType::F16: ops.push_back("HMMA.16816.F32"); break;
-    case DType::BF16: ops.push_back("HMMA.16816.F32.BF16"); break;
-    default: break;
+    case DType::F16:
+      ops.push_back("HMMA.16816.F32");
+      break;
+    case DType::BF16:
+      ops.push_back("HMMA.16816.F32.BF16");
+      break;
+    default:
+      break;
     }
   }
   return ops;

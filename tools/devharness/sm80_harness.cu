@@ -101,8 +101,9 @@ static void putQk(unsigned char *img, int rows, int rowBytes, int row, int c, in
                   float inv, bool zero) {
   if (qk == dt::I8 || qk == dt::E4M3) {
     const unsigned char v = zero ? 0
-                            : qk == dt::I8 ? (unsigned char)(signed char)quantizeInt(x, inv, kInt8Max)
-                                           : quantizeE4m3(x, inv);
+                            : qk == dt::I8
+                                ? (unsigned char)(signed char)quantizeInt(x, inv, kInt8Max)
+                                : quantizeE4m3(x, inv);
     img[tileImageOffset(row, c, rows, rowBytes)] = v;
   } else if (qk == dt::I4) {
     const int v = zero ? 0 : quantizeInt(x, inv, kInt4Max);
@@ -236,9 +237,9 @@ template <class Cfg> static bool runCase(const Shape &s, bool check, int timeIte
   const int NqP = (s.Nq + BM - 1) / BM * BM, NkP = (s.Nk + BN - 1) / BN * BN;
   char name[160];
   std::snprintf(name, sizeof name, "%s/%s D=%d %s gqa=%d%s B=%d Hq=%d Nq=%d Nk=%d [%dx%d w%d s%d]",
-                dtName(Cfg::kQK), dtName(Cfg::kPV), D, Cfg::kCausal ? "causal" : "full",
-                Cfg::kGqa, Cfg::kSmoothV ? " smoothV" : "", s.B, s.Hq, s.Nq, s.Nk, BM, BN,
-                Cfg::kWarps, Cfg::kStages);
+                dtName(Cfg::kQK), dtName(Cfg::kPV), D, Cfg::kCausal ? "causal" : "full", Cfg::kGqa,
+                Cfg::kSmoothV ? " smoothV" : "", s.B, s.Hq, s.Nq, s.Nk, BM, BN, Cfg::kWarps,
+                Cfg::kStages);
 
   std::mt19937 rng(1234 + D + s.Nq);
   std::normal_distribution<float> nd(0.f, 1.f);

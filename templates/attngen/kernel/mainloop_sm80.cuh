@@ -86,12 +86,8 @@ __device__ inline void copyImage(unsigned dst, const unsigned char *src, int tid
   }
 }
 
-template <bool kInt> struct AccOf {
-  typedef int Type;
-};
-template <> struct AccOf<false> {
-  typedef float Type;
-};
+template <bool kInt> struct AccOf { typedef int Type; };
+template <> struct AccOf<false> { typedef float Type; };
 
 /// One m16n8 mma over a 32-byte k-slice of operand type T. A primary
 /// template (no explicit specializations) so that only the used type's mma is
@@ -119,7 +115,7 @@ __device__ inline float accToFloat(float a) { return a; }
 /// first value in the low byte.
 template <int PV> __device__ inline unsigned packP8(float a, float b, float c, float d) {
   if constexpr (PV == dt::E4M3) {
-    return packE4m3x4<kHasFp8Mma || PV != dt::E4M3>(a, b, c, d);
+    return packE4m3x4 < kHasFp8Mma || PV != dt::E4M3 > (a, b, c, d);
   } else {
     // INT8 P lies in [0, 127]: plain byte shifts, no sign handling.
     return (unsigned)__float2int_rn(a) | ((unsigned)__float2int_rn(b) << 8) |
@@ -178,12 +174,10 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
     const unsigned sK = sQ + S::kQImage;
     const unsigned sV = sK + S::kStages * S::kKImage;
     const unsigned sKsc = sV + S::kStages * S::kVImage;
-    const float *kScaleSmem =
-        reinterpret_cast<const float *>(smemRaw + pad + (sKsc - sQ));
+    const float *kScaleSmem = reinterpret_cast<const float *>(smemRaw + pad + (sKsc - sQ));
 
-    const unsigned char *qImg =
-        static_cast<const unsigned char *>(p.q_quant) +
-        (bhq * (p.seq_q_pad / BM) + mTile) * (agi64)S::kQImage;
+    const unsigned char *qImg = static_cast<const unsigned char *>(p.q_quant) +
+                                (bhq * (p.seq_q_pad / BM) + mTile) * (agi64)S::kQImage;
     const unsigned char *kImg =
         static_cast<const unsigned char *>(p.k_quant) + bhkv * kTiles * (agi64)S::kKImage;
     const unsigned char *vImg =
@@ -264,8 +258,8 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int row = rowA + 8 * (e / 2), key = col + (e % 2);
-          float s = accToFloat(sAcc[j][e]) *
-                    ((e / 2 ? qScale1 : qScale0) * (e % 2 ? ks2.y : ks2.x));
+          float s =
+              accToFloat(sAcc[j][e]) * ((e / 2 ? qScale1 : qScale0) * (e % 2 ? ks2.y : ks2.x));
           if (needMask && (key >= Nk || (Cfg::kCausal && key > row + diag)))
             s = kNegInfF;
           sc[j][e] = s;
@@ -293,8 +287,9 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
         bref[r] = kPInt8 ? (blockMax[r] == kNegInfF ? 0.f : blockMax[r]) : ref[r];
         // A row whose block is all masked contributes nothing (and must not
         // make 0 * exp2(large) = NaN).
-        const float toGlobal =
-            !kPInt8 ? 1.f : blockMax[r] == kNegInfF ? 0.f : exp2Approx(bref[r] - ref[r]);
+        const float toGlobal = !kPInt8                   ? 1.f
+                               : blockMax[r] == kNegInfF ? 0.f
+                                                         : exp2Approx(bref[r] - ref[r]);
         pScale[r] = kPInt8 ? toGlobal * (1.f / kInt8Max) : 1.f;
         float sum = 0.f;
 #pragma unroll
@@ -389,8 +384,7 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
     l[r] = quadSum(rowSum[r]) * lUnits;
     rows[r] = rowA + 8 * r;
   }
-  storeOutputFragment<Cfg>(p, reinterpret_cast<const float(&)[4 * DT]>(oAcc), l, rows, b, h,
-                           lane);
+  storeOutputFragment<Cfg>(p, reinterpret_cast<const float(&)[4 * DT]>(oAcc), l, rows, b, h, lane);
   if constexpr (Cfg::kLse) {
     if (q == 0) {
       storeLse<Cfg>(p, rowMax[0], l[0], lUnits, rows[0], b, h);
