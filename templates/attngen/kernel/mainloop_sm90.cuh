@@ -83,7 +83,7 @@ template <class Cfg> struct Sm90Shape {
   static_assert(BM == 128, "wgmma mainloop: blockM is two warpgroups of 64 rows");
   static_assert(BN == 64 || BN == 128, "QK wgmma N must be 64 or 128");
   static_assert(wgmmaSupports(D, Cfg::kQK, Cfg::kPV),
-                "wgmma mainloop: 8/16-bit QK and PV, head dim 64/128 (256 with 16-bit PV)");
+                "wgmma mainloop: 8/16-bit QK and PV, head dim 64 or 128 (tile_size.h)");
   static_assert(kSmemBytes <= kSm90MaxSmemBytes, "shared memory over 227 KB: fewer stages");
   static_assert(Cfg::kQK == dt::I8 || Cfg::kQK == dt::E4M3 || kQk16,
                 "wgmma QK operands are 8- or 16-bit");
