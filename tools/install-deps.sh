@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and is missing; a no-op when all
 # is there. Debian packages: LLVM/MLIR 22, fmt, Catch2, ninja. PyPI:
-# nvidia-cuda-cuobjdump (the SASS checks; the CUDA install here lacks it).
+# nvidia-cuda-cuobjdump and nvidia-cuda-nvdisasm (the SASS checks; the CUDA install here
+# lacks them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,9 +18,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ ! -x .deps/py/nvidia/cu13/bin/cuobjdump ]; then
-  echo "installing: nvidia-cuda-cuobjdump (PyPI) into .deps/py"
-  python3 -m pip install -q --disable-pip-version-check --target .deps/py nvidia-cuda-cuobjdump
+# cuobjdump -sass runs nvdisasm, which the cuobjdump wheel does not carry.
+if [ ! -x .deps/py/nvidia/cu13/bin/cuobjdump ] || [ ! -x .deps/py/nvidia/cu13/bin/nvdisasm ]; then
+  echo "installing: nvidia-cuda-cuobjdump, nvidia-cuda-nvdisasm (PyPI) into .deps/py"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore \
+    --target .deps/py --upgrade nvidia-cuda-cuobjdump nvidia-cuda-nvdisasm
 fi
 
 if [ ! -f /usr/local/cuda/include/nvrtc.h ]; then

@@ -67,22 +67,25 @@ Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem
   // Bytes of each region (0: unused by this plan), in the order of Fields.
   // Q scales and the LSE correction stay allocated even when Q is quantized
   // inside the attention kernel: they are small, and the kernel may spill to them.
+  // The per-head channel vectors (k_mean, v_mean, v_scale) and q_kmean exist
+  // whenever their prologue runs: QuantKV / QuantQ write them for every
+  // variant (zeros or ones when unused), and the epilogue reads them.
   const size_t sizes[] = {
       hasQuantQ ? B * Hq * NqPad * D * size_t(bitWidth(v.qk)) / 8 : 0,      // q_quant
       quantQK ? B * Hq * NqPad * F : 0,                                     // q_scale
       v.smooth_q ? B * Hq * (NqPad / size_t(t.blockM)) * D * F : 0,         // q_mean
-      v.smooth_k ? B * Hq * NqPad * F : 0,                                  // q_kmean
+      B * Hq * NqPad * F,                                                   // q_kmean
       hasQuantKV ? B * Hkv * NkPad * D * size_t(bitWidth(v.qk)) / 8 : 0,    // k_quant
       quantQK ? B * Hkv * NkPad * F : 0,                                    // k_scale
       hasKVStats ? B * Hkv * size_t(l.kvChunks) * 3 * D * F : 0,            // k_partial
-      v.smooth_k ? B * Hkv * D * F : 0,                                     // k_mean
+      hasQuantKV ? B * Hkv * D * F : 0,                                     // k_mean
       hasQuantKV ? B * Hkv * NkPad * D * size_t(bitWidth(v.pv)) / 8 : 0,    // v_quant
-      !eightBitPV ? 0
-      : v.v_granularity == Granularity::Channel
+      !hasQuantKV ? 0
+      : !eightBitPV || v.v_granularity == Granularity::Channel
           ? B * Hkv * D * F
           : B * Hkv * (NkPad / size_t(t.blockN)) * D * F,                   // v_scale
       hasKVStats ? B * Hkv * size_t(l.kvChunks) * 3 * D * F : 0,            // v_partial
-      v.smooth_v ? B * Hkv * D * F : 0,                                     // v_mean
+      hasQuantKV ? B * Hkv * D * F : 0,                                     // v_mean
   };
   static_assert(sizeof(sizes) / sizeof(sizes[0]) == sizeof(Fields) / sizeof(Fields[0]),
                 "one size per workspace field");

@@ -58,7 +58,7 @@ TEST_CASE("workspace of the default int8/fp8 plan", "[workspace]") {
   CHECK(regionBytes(*l, "v_quant") == B * Hkv * D * 1024); // fp8 V^T
   CHECK(regionBytes(*l, "v_scale") == B * Hkv * D * 4);    // channel granularity
   CHECK(regionBytes(*l, "v_partial") == B * Hkv * 1 * 3 * D * 4);
-  CHECK(regionBytes(*l, "v_mean") == 0);
+  CHECK(regionBytes(*l, "v_mean") == B * Hkv * D * 4); // written by QuantKV for every variant
   // Everything here is already a multiple of 256, so the total is the sum.
   size_t sum = 0;
   for (const auto &r : l->regions)
@@ -88,7 +88,7 @@ TEST_CASE("workspace of int4 QK with a QuantQ kernel, smoothing and 16-bit PV", 
   CHECK(regionBytes(*l, "k_quant") == 3 * 1152 * 64 / 2);
   CHECK(regionBytes(*l, "k_partial") == 3 * 3 * 3 * 64 * 4);
   CHECK(regionBytes(*l, "v_quant") == 3 * 1152 * 64 * 2); // 16-bit tile images
-  CHECK(regionBytes(*l, "v_scale") == 0);
+  CHECK(regionBytes(*l, "v_scale") == 3 * 64 * 4); // ones for 16-bit PV: the epilogue reads them
   CHECK(regionBytes(*l, "v_mean") == 3 * 64 * 4);
   checkWellFormed(*l);
 }
@@ -118,7 +118,7 @@ TEST_CASE("workspace pointers in AttnParams", "[workspace]") {
   CHECK(params.q_scale == reinterpret_cast<float *>(base + l->find("q_scale")->offset));
   CHECK(params.k_quant == base + l->find("k_quant")->offset);
   CHECK(params.v_quant == base + l->find("v_quant")->offset);
-  CHECK(params.v_mean == nullptr);
+  CHECK(params.v_mean == reinterpret_cast<float *>(base + l->find("v_mean")->offset));
   CHECK(params.seq_q_pad == 256);
   CHECK(params.seq_k_pad == 1536);
   CHECK(params.kv_chunks == 2);

@@ -325,7 +325,9 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
     const float *kp = p.k_partial + head * p.kv_chunks * 3 * D;
     const float *vp = p.v_partial + head * p.kv_chunks * 3 * D;
     float ks = 0.f, kmx = kNegInf, kmn = kPosInf, vs = 0.f, vmx = kNegInf, vmn = kPosInf;
-    for (int ch = 0; ch < p.kv_chunks; ++ch) {
+    // No partials when the plan has no KVStats (no smoothing, no channel or
+    // tensor scales to find): the means stay 0.
+    for (int ch = 0; p.k_partial != nullptr && ch < p.kv_chunks; ++ch) {
       ks = quantAdd(ks, kp[ch * 3 * D + c]);
       kmx = quantMax2(kmx, kp[ch * 3 * D + D + c]);
       kmn = quantMin2(kmn, kp[ch * 3 * D + 2 * D + c]);
