@@ -10,12 +10,15 @@
 //  - warpgroups 1 and 2, the consumers: 64 query rows each. Per key block:
 //    S = Q K^T (wgmma SS, K-major, swizzled descriptors over the images),
 //    int32 -> float by the magic-number trick, scale, mask (diagonal and last
-//    blocks only), online softmax in exp2, P packed from the S registers into
-//    the A fragment (perm32 makes it a pure repack for 8-bit PV), O += P V
-//    (wgmma RS) in a fresh accumulator per block for FP8 / INT8 (two-level),
-//    directly into O for 16-bit PV.
-// The two consumer warpgroups drift apart naturally, so one's softmax
-// overlaps the other's tensor-core work.
+//    blocks only: the loop is split so unmasked blocks carry no mask code),
+//    online softmax in exp2, P packed from the S registers into the A
+//    fragment (perm32 makes it a pure repack for 8-bit PV), O += P V (wgmma
+//    RS) in a fresh accumulator per block for FP8 / INT8 (two-level),
+//    directly into O for 16-bit PV. PV(n) and QK(n+1) are issued together.
+// The two consumer warpgroups take turns issuing (pingpong named barriers),
+// so one's softmax overlaps the other's tensor-core work. No wgmma may sit
+// under a runtime branch or have its accumulator copied: ptxas would then
+// serialize every wgmma (C7514); tools/devharness/run_sm90.sh checks.
 //
 // Arithmetic (docs/ARCHITECTURE.md): s = float(acc) * (q_scale * k_scale);
 // FP8 P = e4m3(448 p) with the 448 folded into the exponent and into l; INT8

@@ -40,12 +40,6 @@ template <bool kCausal, int kBlockN> struct KeyMask {
     return end;
   }
 
-  /// Whether key block n has any masked element for rows [m0, m0 + rows).
-  __device__ bool blockNeedsMask(int n, int m0) const {
-    const int lastKey = (n + 1) * kBlockN - 1;
-    return lastKey >= seqK || (kCausal && lastKey > m0 + diag);
-  }
-
   /// Whether query row i sees key j.
   __device__ bool visible(int i, int j) const { return j < seqK && (!kCausal || j <= i + diag); }
 };
