@@ -101,7 +101,10 @@ def main():
                 with sdpa_kernel(SDPBackend.MATH):
                     ref = F.scaled_dot_product_attention(q0, k0, v0, is_causal=bool(causal))
                 for pname, pkg in packages.items():
-                    if pkg.head_dim != d or pkg.causal != bool(causal):
+                    v = pkg.plan["variant"]
+                    # Same inputs as SDPA: bf16 [B, H, N, D] self-attention, no GQA.
+                    if (pkg.head_dim != d or pkg.causal != bool(causal) or v["input"] != "bf16"
+                            or v["layout"] != "bhnd" or v["gqa"] != 1):
                         continue
                     kern = attngen.load_package(pkg.path)
                     outs = [torch.empty_like(s[0]) for s in sets]
