@@ -147,6 +147,12 @@ def print_table(rows, info):
         print(f"| {r['D']} | {r['N']} | {r['causal']} | {r['impl']} | {r['ms']:.3f} | {r['tflops']:.0f} | {ratio} | {k} | {acc} |")
 
 
+def recipe(impl):
+    """Package name without its shape suffixes: int8_fp8_d128_causal -> int8_fp8."""
+    parts = [p for p in impl.split("_") if p != "causal" and not (p[:1] == "d" and p[1:].isdigit())]
+    return "_".join(parts)
+
+
 def plot(rows, path):
     try:
         import matplotlib
@@ -155,11 +161,12 @@ def plot(rows, path):
     except ImportError:
         return
     shapes = sorted({(r["D"], r["causal"], r["N"]) for r in rows})
-    impls = sorted({r["impl"] for r in rows})
+    impls = sorted({recipe(r["impl"]) for r in rows})
     fig, ax = plt.subplots(figsize=(max(8, len(shapes) * 0.9), 4.5))
     width = 0.8 / max(1, len(impls))
     for i, impl in enumerate(impls):
-        ys = [next((r.get("tflops", 0) for r in rows if r["impl"] == impl and (r["D"], r["causal"], r["N"]) == s), 0)
+        ys = [max([r.get("tflops", 0) for r in rows
+                   if recipe(r["impl"]) == impl and (r["D"], r["causal"], r["N"]) == s] or [0])
               for s in shapes]
         ax.bar([x + i * width for x in range(len(shapes))], ys, width, label=impl)
     ax.set_xticks([x + 0.4 - width / 2 for x in range(len(shapes))])
