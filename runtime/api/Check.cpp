@@ -3,7 +3,7 @@
 #include "attngen/runtime/Check.h"
 
 #include "attngen/Analysis/CostModel.h"
-#include "attngen/Codegen/EmitCuda.h"
+#include "attngen/reference/Convert.h"
 #include "attngen/reference/Emulate.h"
 #include "attngen/reference/Exact.h"
 #include "attngen/reference/Inputs.h"
@@ -49,13 +49,13 @@ Expected<std::unique_ptr<DeviceProblem>> makeDeviceProblem(const Kernel &kernel,
   if (std::string err = validate(s); !err.empty())
     return Error{err};
   p->inputs = kind == InputKind::Random ? randomNormal(s, seed) : activationLike(s, seed);
-  const int in = toDtCode(var.input);
   const bool bnhd = var.layout == Layout::BNHD;
   auto upload = [&](std::vector<float> &host, int heads, int seq, DeviceBuffer &dev) -> Status {
-    std::vector<unsigned short> bits = toHalfBits(host, in);
-    host = fromHalfBits(bits, in); // the reference sees exactly what the GPU sees
+    std::vector<uint16_t> bits = floatsToHalfBits(host, var.input);
+    host = halfBitsToFloats(bits.data(), bits.size(), var.input); // what the GPU sees
     if (bnhd)
-      bits = toHalfBits(swapHeadsTokens(host, s.batch, heads, seq, s.headDim, false), in);
+      bits = floatsToHalfBits(swapHeadsTokens(host, s.batch, heads, seq, s.headDim, false),
+                              var.input);
     auto b = DeviceBuffer::allocate(bits.size() * 2);
     if (!b)
       return b.status();
@@ -99,10 +99,10 @@ Expected<std::vector<float>> readOutput(const DeviceProblem &p, const Variant &v
     if (Status s = p.o.download(out.data(), n * 4); !s)
       return Error{s.message()};
   } else {
-    std::vector<unsigned short> bits(n);
+    std::vector<uint16_t> bits(n);
     if (Status s = p.o.download(bits.data(), n * 2); !s)
       return Error{s.message()};
-    out = fromHalfBits(bits, toDtCode(var.output));
+    out = halfBitsToFloats(bits.data(), n, var.output);
   }
   if (var.layout == Layout::BNHD)
     out = swapHeadsTokens(out, p.shape.batch, p.shape.headsQ, p.shape.seqQ, p.shape.headDim,

@@ -2,7 +2,6 @@
 
 #include "attngen/runtime/DeviceMemory.h"
 
-#include "attngen/quant/quant_math.h"
 #include "attngen/runtime/CudaApi.h"
 #include "attngen/runtime/Driver.h"
 
@@ -82,20 +81,6 @@ Expected<std::string> deviceName() {
       !s)
     return Error{s.message()};
   return std::string(name);
-}
-
-std::vector<unsigned short> toHalfBits(const std::vector<float> &x, int dtCode) {
-  std::vector<unsigned short> out(x.size());
-  for (size_t i = 0; i < x.size(); ++i)
-    out[i] = floatToHalfBits(x[i], dtCode);
-  return out;
-}
-
-std::vector<float> fromHalfBits(const std::vector<unsigned short> &x, int dtCode) {
-  std::vector<float> out(x.size());
-  for (size_t i = 0; i < x.size(); ++i)
-    out[i] = halfBitsToFloat(x[i], dtCode);
-  return out;
 }
 
 } // namespace attngen

@@ -146,7 +146,10 @@ Expected<AttnParams> buildParams(const KernelPlan &plan, const Problem &p, const
 GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &p) {
   switch (role) {
   case KernelRole::KVStats:
-    return {unsigned(p.kv_chunks), unsigned(p.heads_kv), unsigned(p.batch)};
+    // Balancing: the same blocks also reduce Q's chunks (q_chunks may exceed
+    // kv_chunks when Nq > Nk).
+    return {unsigned(p.kv_chunks > p.q_chunks ? p.kv_chunks : p.q_chunks), unsigned(p.heads_kv),
+            unsigned(p.batch)};
   case KernelRole::QuantKV:
     return {unsigned(p.seq_k_pad / plan.tiles.blockN), unsigned(p.heads_kv),
             unsigned(p.batch)};

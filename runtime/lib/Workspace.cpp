@@ -25,6 +25,7 @@ const FieldSlot Fields[] = {
     {"k_partial", nullptr, &AttnParams::k_partial}, {"k_mean", nullptr, &AttnParams::k_mean},
     {"v_quant", &AttnParams::v_quant, nullptr},     {"v_scale", nullptr, &AttnParams::v_scale},
     {"v_partial", nullptr, &AttnParams::v_partial}, {"v_mean", nullptr, &AttnParams::v_mean},
+    {"q_partial", nullptr, &AttnParams::q_partial}, {"qk_balance", nullptr, &AttnParams::qk_balance},
 };
 } // namespace
 
@@ -63,6 +64,9 @@ Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem
   const bool hasQuantQ = plan.find(KernelRole::QuantQ) != nullptr;
   const bool hasQuantKV = plan.find(KernelRole::QuantKV) != nullptr;
   const bool hasKVStats = plan.find(KernelRole::KVStats) != nullptr;
+  // Balancing needs Q's channel extrema from KVStats (planRoles adds it).
+  const bool balance = quantQK && v.balance && hasKVStats;
+  l.qChunks = balance ? (p.seq_q + plan.kvChunk - 1) / plan.kvChunk : 0;
 
   // Bytes of each region (0: unused by this plan), in the order of Fields.
   // Q scales and the LSE correction stay allocated even when Q is quantized
@@ -86,6 +90,8 @@ Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem
           : B * Hkv * (NkPad / size_t(t.blockN)) * D * F,                   // v_scale
       hasKVStats ? B * Hkv * size_t(l.kvChunks) * 3 * D * F : 0,            // v_partial
       hasQuantKV ? B * Hkv * D * F : 0,                                     // v_mean
+      B * Hkv * size_t(l.qChunks) * D * F,                                  // q_partial
+      balance && hasQuantKV ? B * Hkv * D * F : 0,                          // qk_balance
   };
   static_assert(sizeof(sizes) / sizeof(sizes[0]) == sizeof(Fields) / sizeof(Fields[0]),
                 "one size per workspace field");
@@ -112,6 +118,7 @@ void fillWorkspace(AttnParams &params, const WorkspaceLayout &layout, void *base
   params.seq_q_pad = layout.seqQPad;
   params.seq_k_pad = layout.seqKPad;
   params.kv_chunks = layout.kvChunks;
+  params.q_chunks = layout.qChunks;
 }
 
 } // namespace attngen

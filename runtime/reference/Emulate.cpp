@@ -423,13 +423,46 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
   reducePartials(p, e.kPartial, var.smooth_k, e.kMean, kMax, kMin);
   reducePartials(p, e.vPartial, var.smooth_v, e.vMean, vMax, vMin);
 
-  // K' = K - mean (smooth_k), quantized per its granularity.
+  // Balancing: KVStats's per-chunk channel max |q| over the kv head's query
+  // heads, then a_c = balanceFactor(amax K'_c, amax Q_c) as QuantKV forms it.
+  const bool balance = var.balance && isQuant(var.qk);
+  std::vector<float> kBalInv(size_t(B) * s.headsKv * D, 1.f);
+  if (balance) {
+    e.qChunks = (s.seqQ + kvChunk - 1) / kvChunk;
+    e.qPartial.assign(size_t(B) * s.headsKv * e.qChunks * D, 0.f);
+    e.qkBalance.assign(size_t(B) * s.headsKv * D, 1.f);
+    for (size_t bkv = 0; bkv < size_t(B) * s.headsKv; ++bkv) {
+      const size_t b = bkv / s.headsKv, hkv = bkv % s.headsKv;
+      for (int g = 0; g < s.gqa(); ++g) {
+        const size_t hq = b * s.headsQ + hkv * s.gqa() + size_t(g);
+        for (int t = 0; t < s.seqQ; ++t)
+          for (int d = 0; d < D; ++d) {
+            float &m = e.qPartial[(bkv * e.qChunks + size_t(t / kvChunk)) * D + size_t(d)];
+            m = quantMax2(m, quantAbs(p.q[(hq * s.seqQ + size_t(t)) * D + size_t(d)]));
+          }
+      }
+      for (int d = 0; d < D; ++d) {
+        float qAmax = 0.f;
+        for (int c = 0; c < e.qChunks; ++c)
+          qAmax = quantMax2(qAmax, e.qPartial[(bkv * e.qChunks + size_t(c)) * D + size_t(d)]);
+        const size_t i = bkv * D + size_t(d);
+        const float a = balanceFactor(smoothedAmax(kMax[i], kMin[i], e.kMean[i]), qAmax);
+        e.qkBalance[i] = a;
+        kBalInv[i] = quantDiv(1.f, a);
+      }
+    }
+  }
+
+  // K' = K - mean (smooth_k), divided by a_c when balancing, quantized per
+  // its granularity.
   std::vector<float> kSmooth = p.k;
   for (size_t bh = 0; bh < size_t(B) * s.headsKv; ++bh)
     for (size_t t = 0; t < size_t(s.seqK); ++t)
       for (int d = 0; d < D; ++d) {
         float &x = kSmooth[(bh * s.seqK + t) * D + size_t(d)];
         x = quantSub(x, e.kMean[bh * D + size_t(d)]);
+        if (balance)
+          x = quantMul(x, kBalInv[bh * D + size_t(d)]);
       }
   const int kg = granCode(var.k_granularity), BN = tiles.blockN, BM = tiles.blockM;
   quantizeRows(
@@ -442,8 +475,10 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
     for (size_t bh = 0; bh < size_t(B) * s.headsKv; ++bh) {
       float a = 0.f;
       for (int d = 0; d < D; ++d)
-        a = quantMax2(a, smoothedAmax(kMax[bh * D + size_t(d)], kMin[bh * D + size_t(d)],
-                                      e.kMean[bh * D + size_t(d)]));
+        a = quantMax2(a, quantMul(smoothedAmax(kMax[bh * D + size_t(d)],
+                                               kMin[bh * D + size_t(d)],
+                                               e.kMean[bh * D + size_t(d)]),
+                                  kBalInv[bh * D + size_t(d)]));
       const float scale = quantScale(a, qmax);
       if (scale != e.k.scale[bh * p.nkPad]) {
         error = fmt::format("emulate({}): tensor amax from extrema disagrees with the "
@@ -482,10 +517,23 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
   });
 
   // Q: per-group scales times s*log2(e); q_kmean = s * q . mean(K).
+  // Balancing multiplies Q by a_c; q_kmean below keeps the original q.
+  std::vector<float> qBalanced;
+  if (balance) {
+    qBalanced = p.q;
+    for (size_t bh = 0; bh < size_t(B) * s.headsQ; ++bh) {
+      const size_t kvh = bh / s.headsQ * s.headsKv + bh % s.headsQ / s.gqa();
+      for (size_t i = 0; i < size_t(s.seqQ); ++i)
+        for (int d = 0; d < D; ++d) {
+          float &x = qBalanced[(bh * s.seqQ + i) * D + size_t(d)];
+          x = quantMul(x, e.qkBalance[kvh * D + size_t(d)]);
+        }
+    }
+  }
   const int qg = granCode(var.q_granularity);
   quantizeRows(
-      p, p.q, s.headsQ, s.seqQ, var.qk, [&](int r) { return qGroupOf(qg, r, BM); },
-      p.smScaleLog2, e.q, p.nqPad);
+      p, balance ? qBalanced : p.q, s.headsQ, s.seqQ, var.qk,
+      [&](int r) { return qGroupOf(qg, r, BM); }, p.smScaleLog2, e.q, p.nqPad);
   e.qKmean.assign(size_t(B) * s.headsQ * p.nqPad, 0.f);
   if (var.smooth_k) {
     std::vector<float> slices(size_t(std::max(1, D / 8)));

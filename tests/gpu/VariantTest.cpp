@@ -12,7 +12,11 @@
 #include "catch.h"
 
 #include "attngen/Frontend/Parser.h"
+#include "attngen/reference/Convert.h"
+#include "attngen/reference/Emulate.h"
+#include "attngen/reference/Inputs.h"
 #include "attngen/runtime/Check.h"
+#include "attngen/runtime/DeviceMemory.h"
 #include "attngen/runtime/Jit.h"
 
 #include <cstdlib>
@@ -144,5 +148,63 @@ TEST_CASE("the default variant on activation-like inputs", "[gpu]") {
     CHECK(r->kernelVsExact.relL1 <= 0.02);
     CHECK(r->kernelVsExact.cosine >= 0.999);
     CHECK(r->kernelVsExact.nonFinite == 0);
+  }
+}
+
+TEST_CASE("element offsets beyond 2^31: batch strides of 2^31 + N*D elements", "[gpu]") {
+  // The second batch of every tensor starts past element 2^31: a kernel doing
+  // 32-bit offset arithmetic reads and writes the wrong place (or faults).
+  for (const NamedKernel &nk : kernels()) {
+    if (nk.name != "default" && nk.name != "int8_fp8_d128")
+      continue;
+    const Variant &v = nk.kernel->plan().variant;
+    const int N = 256, D = v.head_dim, B = 2;
+    const int64_t batchStride = (int64_t(1) << 31) + int64_t(N) * D;
+    ref::AttnShape shape{B, 1, 1, N, N, D};
+    ref::AttnInputs in = ref::randomNormal(shape, 41);
+    const size_t elems = size_t(batchStride) + size_t(N) * D;
+    std::vector<DeviceBuffer> bufs;
+    for (int i = 0; i < 4; ++i) {
+      auto b = DeviceBuffer::allocate(elems * 2);
+      REQUIRE(b.isOk());
+      bufs.push_back(std::move(*b));
+    }
+    std::vector<float> *host[3] = {&in.q, &in.k, &in.v};
+    const size_t slice = size_t(N) * D;
+    for (int t = 0; t < 3; ++t) {
+      std::vector<uint16_t> bits = ref::floatsToHalfBits(*host[t], v.input);
+      *host[t] = ref::halfBitsToFloats(bits.data(), bits.size(), v.input);
+      for (int b = 0; b < B; ++b)
+        REQUIRE(bufs[t].upload(bits.data() + b * slice, slice * 2, size_t(b) * batchStride * 2));
+    }
+    REQUIRE(fillBytes(bufs[3], 0xFF));
+    Tensors t;
+    t.q = bufs[0].data();
+    t.k = bufs[1].data();
+    t.v = bufs[2].data();
+    t.o = bufs[3].data();
+    for (int64_t *st : {t.q_stride, t.k_stride, t.v_stride, t.o_stride}) {
+      st[0] = batchStride;
+      st[1] = int64_t(N) * D;
+      st[2] = D;
+    }
+    Problem prob{B, 1, 1, N, N};
+    auto ws = DeviceBuffer::allocate(nk.kernel->workspaceBytes(prob));
+    REQUIRE(ws.isOk());
+    Status st = nk.kernel->launch(prob, t, ws->data(), ws->bytes(), nullptr);
+    INFO(st.message());
+    REQUIRE(st.isOk());
+    REQUIRE(synchronizeContext().isOk());
+    std::vector<uint16_t> obits(B * slice);
+    for (int b = 0; b < B; ++b)
+      REQUIRE(bufs[3].download(obits.data() + b * slice, slice * 2, size_t(b) * batchStride * 2));
+    std::vector<float> out = ref::halfBitsToFloats(obits.data(), obits.size(), v.output);
+    std::string err;
+    auto emu = ref::emulate(nk.kernel->plan(), in, err);
+    REQUIRE(emu.has_value());
+    ref::ErrorMetrics m = ref::compare(out, emu->out.o);
+    std::cout << nk.name << " offsets > 2^31: kernel vs emulation " << m.str() << "\n";
+    CHECK(m.nonFinite == 0);
+    CHECK(m.cosine >= 0.9999);
   }
 }

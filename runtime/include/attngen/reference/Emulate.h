@@ -51,6 +51,10 @@ struct Emulation {
   std::vector<float> vMean;    ///< [B, Hkv, D] (0 without smooth_v)
   std::vector<float> kPartial; ///< [B, Hkv, kvChunks, 3, D]: sum, max, min
   std::vector<float> vPartial; ///< [B, Hkv, kvChunks, 3, D]
+  /// Q/K balancing (variant.balance with quantized QK; empty otherwise):
+  int qChunks = 0;              ///< ceil(Nq / kvChunk)
+  std::vector<float> qPartial;  ///< [B, Hkv, qChunks, D]: max |q| per chunk (KVStats)
+  std::vector<float> qkBalance; ///< [B, Hkv, D]: a_c; Q is quantized as Q * a_c, K' as K' / a_c
 };
 
 struct EmulationOptions {

@@ -2,7 +2,8 @@
 //
 // Helpers beside Driver.h's DeviceBuffer for the programs that own their
 // device data (the CLI's run / bench / demo, the GPU tests): poisoning,
-// event timing, the device name and fp16/bf16 host conversions. Host apps
+// event timing and the device name (fp16/bf16 host conversions are in
+// reference/Convert.h). Host apps
 // launching on their own buffers need none of this.
 //
 //===----------------------------------------------------------------------===//
@@ -32,9 +33,6 @@ Expected<double> medianMs(const std::function<Status()> &fn, int warmup, int rep
 /// The current device's name ("NVIDIA H100 80GB HBM3").
 Expected<std::string> deviceName();
 
-/// float -> 16-bit bits of `dtCode` (attngen::dt::F16 / BF16) and back.
-std::vector<unsigned short> toHalfBits(const std::vector<float> &x, int dtCode);
-std::vector<float> fromHalfBits(const std::vector<unsigned short> &x, int dtCode);
 
 } // namespace attngen
 

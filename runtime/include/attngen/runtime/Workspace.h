@@ -33,6 +33,7 @@ struct WorkspaceRegion {
 struct WorkspaceLayout {
   int seqQPad = 0, seqKPad = 0; ///< round_up(seq, blockM / blockN)
   int kvChunks = 0;             ///< ceil(seq_k / kvChunk)
+  int qChunks = 0;              ///< ceil(seq_q / kvChunk) when balancing, else 0
   size_t totalBytes = 0;
   /// Every AttnParams workspace field, in the order of params.h.
   std::vector<WorkspaceRegion> regions;
