@@ -35,15 +35,15 @@ using namespace attngen;
   } while (0)
 
 template <int QK, int PV, int Dh, bool Causal, int KGran, int QGran, bool SmoothV, int Gqa,
-          int Stages = 0>
+          int Stages = 0, int KvChunk = 1024>
 struct HCfg {
   static constexpr TileChoice kTile = selectTileSize(1, Dh, QK, PV, Causal);
   static constexpr int kMainloop = 1, kSm = 90, kHeadDim = Dh;
   static constexpr int kBlockM = kTile.blockM, kBlockN = kTile.blockN, kWarps = kTile.warps;
-  static constexpr int kStages = Stages ? Stages : kTile.stages, kKvChunk = 1024;
+  static constexpr int kStages = Stages ? Stages : kTile.stages, kKvChunk = KvChunk;
   static constexpr int kQK = QK, kPV = PV, kIn = dt::BF16, kOut = dt::BF16;
   static constexpr int kQGran = QGran, kKGran = KGran, kVGran = gran::Channel;
-  static constexpr bool kSmoothQ = false, kSmoothK = true, kSmoothV = SmoothV;
+  static constexpr bool kSmoothQ = false, kSmoothK = true, kSmoothV = SmoothV, kBalance = false;
   static constexpr bool kCausal = Causal, kLse = true;
   static constexpr int kGqa = Gqa;
 };
@@ -56,6 +56,9 @@ using CfgF8F8C = HCfg<dt::E4M3, dt::E4M3, 128, true, gran::Thread, gran::Thread,
 using CfgI8I8 = HCfg<dt::I8, dt::I8, 128, false, gran::Warp, gran::Block, true, 1>;
 using CfgBF16C = HCfg<dt::BF16, dt::BF16, 128, true, gran::Block, gran::Block, false, 4>;
 using CfgI8F8S4 = HCfg<dt::I8, dt::E4M3, 128, false, gran::Block, gran::Warp, false, 1, 4>;
+// Prologue chunk sizes (kv_stats CTAs vs quant_kv's serial chunk reduction).
+using CfgI8F8K512 = HCfg<dt::I8, dt::E4M3, 128, false, gran::Block, gran::Warp, false, 1, 0, 512>;
+using CfgI8F8K2048 = HCfg<dt::I8, dt::E4M3, 128, false, gran::Block, gran::Warp, false, 1, 0, 2048>;
 
 // The four wrappers exactly as the emitter writes them (suffixed per config).
 #define AG_KERNELS(tag, Cfg)                                                                       \
@@ -98,6 +101,8 @@ AG_KERNELS(f8f8_d128_causal_thr, CfgF8F8C)
 AG_KERNELS(i8i8_d128_smoothv, CfgI8I8)
 AG_KERNELS(i8f8_d128_s4, CfgI8F8S4)
 AG_KERNELS(bf16_d128_causal_gqa4, CfgBF16C)
+AG_KERNELS(i8f8_d128_chunk512, CfgI8F8K512)
+AG_KERNELS(i8f8_d128_chunk2048, CfgI8F8K2048)
 
 //===-- inputs, reference ----------------------------------------------------===//
 
@@ -432,6 +437,8 @@ int main(int argc, char **argv) {
   if (want("i8i8_d128_smoothv")) ok &= runAll<CfgI8I8>(timing, summary);
   if (want("i8f8_d128_s4")) ok &= runAll<CfgI8F8S4>(timing, summary);
   if (want("bf16_d128_causal_gqa4")) ok &= runAll<CfgBF16C>(timing, summary);
+  if (want("i8f8_d128_chunk512")) ok &= runAll<CfgI8F8K512>(timing, summary);
+  if (want("i8f8_d128_chunk2048")) ok &= runAll<CfgI8F8K2048>(timing, summary);
   std::printf("\n==== SUMMARY ====\n%s%s\n", summary.c_str(), ok ? "ALL PASS" : "SOME FAILED");
   return ok ? 0 : 1;
 }

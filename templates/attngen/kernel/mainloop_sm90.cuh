@@ -97,6 +97,17 @@ template <class Cfg> struct Sm90Shape {
                 "tile_size.h must agree with the kernel's shared memory");
 };
 
+/// The query block of this CTA. Causal: reversed, so the blocks with the most
+/// keys start first and the grid's tail holds the short ones (the order stays
+/// head-major, so the CTAs running together share one head's K/V in L2).
+#ifndef AG_SM90_CAUSAL_REVERSE
+#define AG_SM90_CAUSAL_REVERSE 1
+#endif
+template <class Cfg> __device__ __forceinline__ int queryBlock() {
+  constexpr bool kReverse = Cfg::kCausal && AG_SM90_CAUSAL_REVERSE;
+  return kReverse ? (int)(gridDim.x - 1 - blockIdx.x) : (int)blockIdx.x;
+}
+
 template <bool B> struct BoolConst {
   static constexpr bool value = B;
 };
@@ -202,7 +213,7 @@ template <class Cfg> struct Sm90Consumer {
     fullV = bars + 1 + kStages;
     empty = bars + 1 + 2 * kStages;
     sKScale = reinterpret_cast<const float *>(smem + S::kOffScale);
-    b = blockIdx.z, h = blockIdx.y, m0 = blockIdx.x * BM, nEnd = nEndBlocks;
+    b = blockIdx.z, h = blockIdx.y, m0 = queryBlock<Cfg>() * BM, nEnd = nEndBlocks;
     cwg = threadIdx.x / 128 - 1;
     lane = threadIdx.x % 32;
     const int warp = (threadIdx.x % 128) / 32;
@@ -474,7 +485,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
     fullK = barrier(1);
     fullV = barrier(1 + kStages);
     empty = barrier(1 + 2 * kStages);
-    mBlk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
+    mBlk = queryBlock<Cfg>(), h = blockIdx.y, b = blockIdx.z;
     hkv = h / Cfg::kGqa;
     m0 = mBlk * BM;
     nEnd = KeyMask<Cfg::kCausal, BN>(p.seq_q, p.seq_k).blockEnd(m0, BM);

@@ -59,6 +59,25 @@ __device__ __forceinline__ void loadSlice(float (&x)[8], const unsigned short *r
   }
 }
 
+/// Channels [8j, 8j+8) of one row as raw 16-bit words (4 registers instead
+/// of 8 floats: more rows fit in flight); unpackSlice converts them.
+__device__ __forceinline__ U32x4 loadRaw(const unsigned short *row, int j, bool vec) {
+  const unsigned short *p = row + 8 * j;
+  if (vec)
+    return ldGlobalNc16(p);
+  return U32x4{p[0] | (unsigned)p[1] << 16, p[2] | (unsigned)p[3] << 16,
+               p[4] | (unsigned)p[5] << 16, p[6] | (unsigned)p[7] << 16};
+}
+
+template <int kIn> __device__ __forceinline__ void unpackSlice(float (&x)[8], const U32x4 &v) {
+  const unsigned w[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    x[2 * i] = toFloat<kIn>((unsigned short)(w[i] & 0xffffu));
+    x[2 * i + 1] = toFloat<kIn>((unsigned short)(w[i] >> 16));
+  }
+}
+
 template <int kLanes> __device__ __forceinline__ float maxOverLanes(float v) {
 #pragma unroll
   for (int w = kLanes / 2; w >= 1; w /= 2)
@@ -242,25 +261,27 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
     // adds them in token order per residue.
     constexpr int kAhead = 4;
     for (int t = t0; t < t1; t += 32 * kAhead) {
-      float x[kAhead][kPasses][8];
+      U32x4 raw[kAhead][kPasses];
 #pragma unroll
       for (int u = 0; u < kAhead; ++u)
 #pragma unroll
         for (int q = 0; q < kPasses; ++q) {
           const int tok = t + 32 * u + res0 + q * kResPerPass;
           if (tok < t1)
-            loadSlice<Cfg::kIn>(x[u][q], base + rowOffset(stride, b, h, tok), j, vec);
+            raw[u][q] = loadRaw(base + rowOffset(stride, b, h, tok), j, vec);
         }
 #pragma unroll
       for (int u = 0; u < kAhead; ++u)
 #pragma unroll
         for (int q = 0; q < kPasses; ++q) {
           if (t + 32 * u + res0 + q * kResPerPass < t1) {
+            float x[8];
+            unpackSlice<Cfg::kIn>(x, raw[u][q]);
 #pragma unroll
             for (int i = 0; i < 8; ++i) {
-              sum[q][i] = quantAdd(sum[q][i], x[u][q][i]);
-              mx[i] = quantMax2(mx[i], x[u][q][i]);
-              mn[i] = quantMin2(mn[i], x[u][q][i]);
+              sum[q][i] = quantAdd(sum[q][i], x[i]);
+              mx[i] = quantMax2(mx[i], x[i]);
+              mn[i] = quantMin2(mn[i], x[i]);
             }
           }
         }
@@ -317,6 +338,20 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
   __shared__ float sTensorAmax;
   __shared__ alignas(16) unsigned char sVt[kV8 ? D * BN : 16];
 
+  // This block's K rows are requested first: their latency overlaps the
+  // reduction of the chunk partials below.
+  U32x4 kRaw[T::kPasses];
+  {
+    const unsigned short *base = static_cast<const unsigned short *>(p.k);
+    const bool vec = canVectorize(base, p.k_stride);
+#pragma unroll
+    for (int pass = 0; pass < T::kPasses; ++pass) {
+      const int t = blk * BN + T::row(pass);
+      if (t < p.seq_k)
+        kRaw[pass] = loadRaw(base + rowOffset(p.k_stride, b, h, t), T::slice(), vec);
+    }
+  }
+
   // Channel statistics: chunk partials in chunk order (quant_math.h).
   if (threadIdx.x == 0)
     sTensorAmax = 0.f;
@@ -327,7 +362,10 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
     float ks = 0.f, kmx = kNegInf, kmn = kPosInf, vs = 0.f, vmx = kNegInf, vmn = kPosInf;
     // No partials when the plan has no KVStats (no smoothing, no channel or
     // tensor scales to find): the means stay 0.
-    for (int ch = 0; p.k_partial != nullptr && ch < p.kv_chunks; ++ch) {
+    // A counted loop, so the unrolled iterations' loads are batched.
+    const int nChunks = p.k_partial != nullptr ? p.kv_chunks : 0;
+#pragma unroll 4
+    for (int ch = 0; ch < nChunks; ++ch) {
       ks = quantAdd(ks, kp[ch * 3 * D + c]);
       kmx = quantMax2(kmx, kp[ch * 3 * D + D + c]);
       kmn = quantMin2(kmn, kp[ch * 3 * D + 2 * D + c]);
@@ -354,14 +392,12 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
 
   // K: load the block (zeros past Nk), smooth, quantize into its tile image.
   {
-    const unsigned short *base = static_cast<const unsigned short *>(p.k);
-    const bool vec = canVectorize(base, p.k_stride);
     float x[T::kPasses][8];
 #pragma unroll
     for (int pass = 0; pass < T::kPasses; ++pass) {
       const int t = blk * BN + T::row(pass), j = T::slice();
       if (t < p.seq_k) {
-        loadSlice<Cfg::kIn>(x[pass], base + rowOffset(p.k_stride, b, h, t), j, vec);
+        unpackSlice<Cfg::kIn>(x[pass], kRaw[pass]);
 #pragma unroll
         for (int i = 0; i < 8; ++i)
           x[pass][i] = quantSub(x[pass][i], sKMean[8 * j + i]);
@@ -383,8 +419,64 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
   {
     const unsigned short *base = static_cast<const unsigned short *>(p.v);
     const bool vec = canVectorize(base, p.v_stride);
+    if constexpr (kV8) {
+      // A unit is 8 channels x the 4 tokens of image columns 4g..4g+3, stored
+      // as one 32-bit word per channel (a byte per token scatter would hit one
+      // bank 16 times). Lanes: 16 column groups x 2 adjacent slices, so each
+      // load reads whole 32-byte sectors and the stores conflict 2-way.
+      static_assert(BN % 64 == 0 && D % 16 == 0, "8-bit V^T: blockN 64/128, head dim % 16");
+      constexpr int kGroups = BN / 4, kUnits = kGroups * (D / 8);
+      constexpr int kPerThread = (kUnits + kThreads - 1) / kThreads;
+      U32x4 raw[kPerThread][4];
+      int grp[kPerThread], slc[kPerThread];
 #pragma unroll
-    for (int pass = 0; pass < T::kPasses; ++pass) {
+      for (int k = 0; k < kPerThread; ++k) {
+        const int u = threadIdx.x + k * kThreads, w = u / 32, l = u % 32;
+        grp[k] = (w % (kGroups / 16)) * 16 + l % 16;
+        slc[k] = 2 * (w / (kGroups / 16)) + l / 16;
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int col = 4 * grp[k] + e, t = blk * BN + (col / 32) * 32 + perm32(col % 32);
+          if (u < kUnits && t < p.seq_k)
+            raw[k][e] = loadRaw(base + rowOffset(p.v_stride, b, h, t), slc[k], vec);
+        }
+      }
+#pragma unroll
+      for (int k = 0; k < kPerThread; ++k) {
+        if (threadIdx.x + k * kThreads >= kUnits)
+          break;
+        const int j = slc[k];
+        bool valid[4];
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int col = 4 * grp[k] + e;
+          valid[e] = blk * BN + (col / 32) * 32 + perm32(col % 32) < p.seq_k;
+        }
+        // Converted channel by channel: few floats live at once.
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+          const int c = 8 * j + i;
+          const float mean = sVMean[c], inv = sVInv[c];
+          unsigned word = 0;
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const U32x4 &r4 = raw[k][e];
+            const unsigned w = i < 2 ? r4.x : i < 4 ? r4.y : i < 6 ? r4.z : r4.w;
+            const unsigned short bits = (unsigned short)(i % 2 ? w >> 16 : w & 0xffffu);
+            const float x = valid[e] ? quantSub(toFloat<Cfg::kIn>(bits), mean) : 0.f;
+            unsigned q;
+            if constexpr (Cfg::kPV == dt::E4M3)
+              q = quantizeE4m3(x, inv);
+            else
+              q = (unsigned)quantizeInt(x, inv, kInt8Max) & 0xffu;
+            word |= q << (8 * e);
+          }
+          *reinterpret_cast<unsigned *>(sVt + tileImageOffset(c, 4 * grp[k], D, BN)) = word;
+        }
+      }
+    }
+#pragma unroll
+    for (int pass = 0; pass < (kV8 ? 0 : T::kPasses); ++pass) {
       const int r = T::row(pass), t = blk * BN + r, j = T::slice();
       float x[8];
       if (t < p.seq_k) {
@@ -397,19 +489,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
         for (int i = 0; i < 8; ++i)
           x[i] = 0.f;
       }
-      if constexpr (kV8) {
-        const int col = (r / 32) * 32 + invPerm32(r % 32);
-#pragma unroll
-        for (int i = 0; i < 8; ++i) {
-          const int c = 8 * j + i;
-          unsigned char q;
-          if constexpr (Cfg::kPV == dt::E4M3)
-            q = quantizeE4m3(x[i], sVInv[c]);
-          else
-            q = (unsigned char)(quantizeInt(x[i], sVInv[c], kInt8Max) & 0xff);
-          sVt[tileImageOffset(c, col, D, BN)] = q;
-        }
-      } else {
+      if constexpr (!kV8) {
         constexpr int kRowBytes = 2 * D;
         unsigned char *image = static_cast<unsigned char *>(p.v_quant) +
                                (head * nBlocks + blk) * (agi64)(BN * kRowBytes);
@@ -446,12 +526,21 @@ template <class Cfg> __device__ __forceinline__ void quant_q(const AttnParams &p
 
   const unsigned short *base = static_cast<const unsigned short *>(p.q);
   const bool vec = canVectorize(base, p.q_stride);
+  // Every row is requested before any is used: the shuffles of the loop below
+  // would otherwise serialize one load latency per pass.
+  U32x4 raw[T::kPasses];
+#pragma unroll
+  for (int pass = 0; pass < T::kPasses; ++pass) {
+    const int t = blk * BM + T::row(pass);
+    if (t < p.seq_q)
+      raw[pass] = loadRaw(base + rowOffset(p.q_stride, b, h, t), T::slice(), vec);
+  }
   float x[T::kPasses][8];
 #pragma unroll
   for (int pass = 0; pass < T::kPasses; ++pass) {
     const int r = T::row(pass), t = blk * BM + r, j = T::slice();
     if (t < p.seq_q) {
-      loadSlice<Cfg::kIn>(x[pass], base + rowOffset(p.q_stride, b, h, t), j, vec);
+      unpackSlice<Cfg::kIn>(x[pass], raw[pass]);
     } else {
 #pragma unroll
       for (int i = 0; i < 8; ++i)
