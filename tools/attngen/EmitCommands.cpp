@@ -258,12 +258,11 @@ std::string explainPlan(const KernelPlan &plan, const ShapeArg &shape, bool with
     o += fmt::format("  {:<10} {:<20} {:>4} threads  {:>6} B dynamic shared memory\n",
                      toString(k.role), k.symbol, k.threads, k.smemBytes);
   if (withResources) {
-    NvrtcOptions opts;
-    opts.target = plan.target;
-    auto compiled = compileCuda(emitCuda(plan), opts, v.name + ".cu");
+    // Through the runtime's caches: a later JIT of the same plan is a hit.
+    auto compiled = Runtime::instance().load(plan, emitCuda(plan));
     if (!compiled) {
       o += "resources: compile failed:\n" + compiled.message() + "\n";
-    } else if (auto sass = disassembleCubin(compiled->cubin)) {
+    } else if (auto sass = disassembleCubin((*compiled)->cubin())) {
       o += "resources (ptxas, from the cubin):\n";
       for (const auto &[name, k] : *sass)
         o += fmt::format("  {:<20} {:>3} registers, {} B stack, {} B local{}\n", name, k.registers,
