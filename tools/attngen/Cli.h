@@ -55,6 +55,11 @@ struct ShapeArg {
 };
 Expected<ShapeArg> parseShape(const std::string &text, int gqa);
 
+/// Print "attngen: <msg>" (usage errors add a pointer to --help) and return
+/// the exit code.
+int usage(const std::string &msg);
+int fail(const std::string &msg);
+
 bool writeFile(const std::string &path, const std::string &data);
 Expected<std::string> readFile(const std::string &path);
 

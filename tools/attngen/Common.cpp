@@ -135,6 +135,16 @@ Expected<KernelPlan> lowerVariant(const Variant &v, const Target &t, std::string
 #endif
 }
 
+int usage(const std::string &msg) {
+  fmt::print(stderr, "attngen: {}\n(see attngen --help)\n", msg);
+  return kUsage;
+}
+
+int fail(const std::string &msg) {
+  fmt::print(stderr, "attngen: error: {}\n", msg);
+  return kFailed;
+}
+
 bool writeFile(const std::string &path, const std::string &data) {
   std::ofstream f(path, std::ios::binary);
   f << data;

@@ -19,14 +19,6 @@ namespace attngen::cli {
 
 namespace fs = std::filesystem;
 
-static int usage(const std::string &msg) {
-  fmt::print(stderr, "attngen: {}\n(see attngen --help)\n", msg);
-  return kUsage;
-}
-static int fail(const std::string &msg) {
-  fmt::print(stderr, "attngen: error: {}\n", msg);
-  return kFailed;
-}
 
 int cmdList(int argc, char **argv) {
   auto args = Args::parse(argc, argv, {}, {});

@@ -20,14 +20,6 @@ namespace attngen::cli {
 
 namespace {
 
-int usage(const std::string &msg) {
-  fmt::print(stderr, "attngen: {}\n(see attngen --help)\n", msg);
-  return kUsage;
-}
-int fail(const std::string &msg) {
-  fmt::print(stderr, "attngen: error: {}\n", msg);
-  return kFailed;
-}
 int noGpu(const std::string &why) {
   fmt::print(stderr, "attngen: this command needs a GPU: {}\n", why);
   return kNoGpu;
