@@ -114,6 +114,7 @@ TEST_CASE("every key is parsed", "[frontend][parser]") {
   CHECK(v.smooth_q);
   CHECK_FALSE(v.smooth_k);
   CHECK(v.smooth_v);
+  CHECK_FALSE(v.balance); // omitted with 16-bit QK: off
   CHECK(v.mask == MaskKind::Causal);
   CHECK(v.head_dim == 96);
   CHECK(v.layout == Layout::BNHD);
@@ -158,6 +159,24 @@ TEST_CASE("value spellings", "[frontend][parser]") {
   CHECK(parseOne("variant a { layout = bhnd; }").layout == Layout::BHND);
 }
 
+TEST_CASE("balance: explicit values and the default per QK type", "[frontend][parser]") {
+  CHECK(parseOne("variant a { }").balance);
+  CHECK(parseOne("variant a { qk = int4; }").balance);
+  CHECK(parseOne("variant a { qk = fp8; }").balance);
+  CHECK_FALSE(parseOne("variant a { qk = bf16; }").balance);
+  CHECK_FALSE(parseOne("variant a { qk = fp16; }").balance);
+  CHECK_FALSE(parseOne("variant a { balance = false; }").balance);
+  // Explicit wins over the 16-bit default (canonicalize clears it later).
+  CHECK(parseOne("variant a { qk = bf16; balance = true; }").balance);
+  ParseResult r = parseVariants("variant a { balance = yes; }", "t.attn");
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(contains(r.diagnostics[0].message, "bad value 'yes' for 'balance'"));
+  CHECK(contains(r.diagnostics[0].hint, "true, false"));
+  r = parseVariants("variant a { balanse = true; }", "t.attn");
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(contains(r.diagnostics[0].hint, "balance"));
+}
+
 TEST_CASE("several variants per file, with comments", "[frontend][parser]") {
   ParseResult r = parseVariants(R"(# leading comment
 variant first { # trailing comment with { and ;
@@ -194,6 +213,7 @@ TEST_CASE("printer output is canonical", "[frontend][printer]") {
   granularity k = block;
   granularity v = channel;
   smooth = k;
+  balance = true;
   mask = none;
   head_dim = 128;
   layout = bhnd;
@@ -242,6 +262,7 @@ TEST_CASE("print/parse round-trips random variants", "[frontend][printer]") {
     v.smooth_q = pick(2);
     v.smooth_k = pick(2);
     v.smooth_v = pick(2);
+    v.balance = pick(2);
     v.mask = pick(2) ? MaskKind::Causal : MaskKind::None;
     v.head_dim = 16 * (1 + pick(16));
     v.layout = pick(2) ? Layout::BNHD : Layout::BHND;

@@ -187,3 +187,33 @@ TEST_CASE("fixed-order reductions", "[quant]") {
   }
   CHECK(kmeanDot(q, m, 64, scratch) == (float)dot); // small integers: exact
 }
+
+TEST_CASE("balance factor: 2^round(log2(k / q) / 2), ties up, clamped", "[quant]") {
+  CHECK(balanceFactor(0.f, 1.f) == 1.f);
+  CHECK(balanceFactor(1.f, 0.f) == 1.f);
+  CHECK(balanceFactor(std::nanf(""), 1.f) == 1.f);
+  CHECK(balanceFactor(1.f, 1.f) == 1.f);
+  CHECK(balanceFactor(2.f, 1.f) == 2.f);   // log2 / 2 = 0.5: tie, up
+  CHECK(balanceFactor(1.f, 2.f) == 1.f);   // -0.5: tie, up
+  CHECK(balanceFactor(16.f, 1.f) == 4.f);  // exactly 2
+  CHECK(balanceFactor(1.f, 16.f) == 0.25f);
+  CHECK(balanceFactor(1.f, 8.f) == 0.5f);  // -1.5: tie, up to -1
+  CHECK(balanceFactor(1e30f, 1e-30f) == std::ldexp(1.f, kBalanceMaxLog2));
+  CHECK(balanceFactor(1e-30f, 1e30f) == std::ldexp(1.f, -kBalanceMaxLog2));
+  std::mt19937 rng(99);
+  std::uniform_real_distribution<double> logs(-30, 30);
+  for (int i = 0; i < 20000; ++i) {
+    const float k = float(std::exp2(logs(rng))), q = float(std::exp2(logs(rng)));
+    const double half = 0.5 * std::log2(double(k / q));
+    const float a = balanceFactor(k, q);
+    int e = 0;
+    REQUIRE(std::frexp(a, &e) == 0.5); // a power of two
+    const double n = std::log2(double(a));
+    INFO("k=" << k << " q=" << q << " a=" << a);
+    if (std::abs(half) < kBalanceMaxLog2 - 1) {
+      // Nearest integer to half (ties up, up to the rounding of k / q).
+      CHECK(n - half <= 0.5 + 1e-6);
+      CHECK(half - n < 0.5 + 1e-6);
+    }
+  }
+}

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -434,11 +435,17 @@ TEST_CASE("quantized operands reproduce their inputs within a step", "[reference
     Emulation e = emu(v, in);
     const float qmax = qk == DType::I8 ? 127.f : qk == DType::I4 ? 7.f : 448.f;
     const float smLog2 = float(v.effectiveScale() * 1.4426950408889634);
-    checkRowQuantization(e.q, in.q, s.seqQ, smLog2, qmax);
+    // Balancing (on by default): Q is quantized as Q * a_c, K' as K' / a_c.
+    REQUIRE(e.qkBalance.size() == 64);
+    std::vector<float> qBal = in.q;
+    for (size_t i = 0; i < qBal.size(); ++i)
+      qBal[i] *= e.qkBalance[i % 64];
+    checkRowQuantization(e.q, qBal, s.seqQ, smLog2, qmax);
     std::vector<float> kSmooth = in.k;
     for (int n = 0; n < s.seqK; ++n)
       for (int d = 0; d < 64; ++d)
-        kSmooth[size_t(n) * 64 + d] -= e.kMean[size_t(d)];
+        kSmooth[size_t(n) * 64 + d] =
+            (kSmooth[size_t(n) * 64 + d] - e.kMean[size_t(d)]) / e.qkBalance[size_t(d)];
     checkRowQuantization(e.k, kSmooth, s.seqK, 1.f, qmax);
 
     // Thread groups, computed independently: Q rows {i, i+8} of each 16, K
@@ -707,4 +714,162 @@ TEST_CASE("edge shapes: one token, decode rows, D = 128 with 128-wide tiles", "[
     CHECK(e.seqQPad % c.tiles.blockM == 0);
     CHECK(e.seqKPad % c.tiles.blockN == 0);
   }
+}
+
+namespace {
+
+/// Q * a_c and K / a_c (K unsmoothed: the mean cancels in softmax anyway).
+AttnInputs balancedInputs(const AttnInputs &in, const Emulation &e) {
+  const AttnShape &s = in.shape;
+  const int D = s.headDim;
+  AttnInputs out = in;
+  for (int b = 0; b < s.batch; ++b)
+    for (int h = 0; h < s.headsQ; ++h)
+      for (int i = 0; i < s.seqQ; ++i)
+        for (int d = 0; d < D; ++d)
+          out.q[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, D) + d] *=
+              e.qkBalance[(size_t(b) * s.headsKv + h / s.gqa()) * D + d];
+  for (int b = 0; b < s.batch; ++b)
+    for (int h = 0; h < s.headsKv; ++h)
+      for (int j = 0; j < s.seqK; ++j)
+        for (int d = 0; d < D; ++d)
+          out.k[AttnShape::rowOffset(b, h, j, s.headsKv, s.seqK, D) + d] /=
+              e.qkBalance[(size_t(b) * s.headsKv + h) * D + d];
+  return out;
+}
+
+/// Relative L1 and cosine of the emulated O against exact attention.
+ErrorMetrics emuError(const Variant &v, const AttnInputs &in, const AttnOutput &x,
+                      Tiles t = {64, 64, 4, 2}, int kvChunk = 128) {
+  return compare(emu(v, in, t, kvChunk).out.o, x.o);
+}
+
+} // namespace
+
+TEST_CASE("balancing: power-of-two factors from the channel amaxes, exact product",
+          "[reference][balance]") {
+  AttnShape s{2, 4, 2, 200, 300, 64};
+  AttnInputs in = rounded(activationLike(s, 21), DType::BF16);
+  Variant v = makeVariant(DType::I8, DType::E4M3, 64, 2);
+  REQUIRE(v.balance); // the default
+  Emulation e = emu(v, in);
+  const int D = 64;
+  REQUIRE(e.qChunks == 2);
+  REQUIRE(e.qkBalance.size() == size_t(2 * 2 * D));
+  int moved = 0;
+  for (int b = 0; b < s.batch; ++b)
+    for (int hk = 0; hk < s.headsKv; ++hk)
+      for (int d = 0; d < D; ++d) {
+        // Independent amaxes: |Q| over the kv head's query heads and all
+        // tokens; |K - mean| over all tokens.
+        double qa = 0, ka = 0;
+        for (int g = 0; g < s.gqa(); ++g)
+          for (int i = 0; i < s.seqQ; ++i)
+            qa = std::max(qa, std::abs(double(in.q[AttnShape::rowOffset(
+                                  b, hk * s.gqa() + g, i, s.headsQ, s.seqQ, D) + d])));
+        const size_t hd = (size_t(b) * s.headsKv + hk) * D + d;
+        for (int j = 0; j < s.seqK; ++j)
+          ka = std::max(ka, std::abs(double(in.k[AttnShape::rowOffset(b, hk, j, s.headsKv,
+                                                                      s.seqK, D) + d]) -
+                                     e.kMean[hd]));
+        const float a = e.qkBalance[hd];
+        int exp = 0;
+        CHECK(std::frexp(a, &exp) == 0.5); // a power of two
+        if (qa == 0 || ka == 0) {
+          CHECK(a == 1.f);
+          continue;
+        }
+        // a = 2^round(log2(ka / qa) / 2): the balanced ratio lies in [1/2, 2].
+        const double ratio = (ka / a) / (qa * a);
+        CHECK(ratio >= 0.5 * (1 - 1e-6));
+        CHECK(ratio <= 2 * (1 + 1e-6));
+        moved += a != 1.f;
+      }
+  CHECK(moved > 0); // the outlier pairs were balanced
+
+  // Exact attention of the balanced operands is the same, bit for bit: each
+  // product q a * k / a is the same float.
+  AttnOutput x = exact(in, v), xb = exact(balancedInputs(in, e), v);
+  CHECK(x.o == xb.o);
+  CHECK(x.lse == xb.lse);
+
+  // Off: no factors, and Q quantized from the unscaled values.
+  v.balance = false;
+  Emulation off = emu(v, in);
+  CHECK(off.qkBalance.empty());
+  CHECK(off.q.values != e.q.values);
+  // 16-bit QK ignores it.
+  Variant h = makeVariant(DType::BF16, DType::BF16, 64, 2);
+  CHECK(emu(h, in).qkBalance.empty());
+}
+
+TEST_CASE("balancing lowers the quantization error on activation-like inputs",
+          "[reference][balance]") {
+  AttnShape s{1, 4, 2, 512, 512, 64};
+  AttnInputs in = rounded(activationLike(s, 5), DType::BF16);
+  for (DType qk : {DType::I8, DType::I4}) {
+    // fp16 PV isolates the QK quantization that balancing acts on.
+    Variant v = makeVariant(qk, DType::F16, 64, 2);
+    if (qk == DType::I4)
+      v.q_granularity = Granularity::Thread;
+    AttnOutput x = exact(in, v);
+    v.balance = false;
+    ErrorMetrics off = emuError(v, in, x);
+    v.balance = true;
+    ErrorMetrics on = emuError(v, in, x);
+    INFO(toString(qk) << " balance off: " << off.str() << "\nbalance on:  " << on.str());
+    CHECK(on.relL1 * 1.5 < off.relL1);
+    CHECK(on.cosine > off.cosine);
+  }
+}
+
+// The evidence for the default variant at a product-like shape (slow: run it
+// by its tag, `[balance-evidence]`). Prints one line per variant and stage.
+TEST_CASE("balancing evidence: default variant, B=1 H=8 N=2048 D=128",
+          "[.][balance-evidence]") {
+  AttnShape s{1, 8, 8, 2048, 2048, 128};
+  AttnInputs in = rounded(activationLike(s, 2024), DType::BF16);
+  const Tiles t{128, 128, 12, 2}; // the sm_90a plan of the default variant
+  Variant v = makeVariant(DType::I8, DType::E4M3, 128, 1);
+  v.output = DType::BF16;
+  AttnOutput x = exact(in, v);
+  struct Row {
+    const char *name;
+    DType qk, pv;
+    Granularity qg, kg;
+  };
+  const Row rows[] = {
+      {"int8/fp8 warp/block (default)", DType::I8, DType::E4M3, Granularity::Warp,
+       Granularity::Block},
+      {"int8/fp8 warp/thread", DType::I8, DType::E4M3, Granularity::Warp, Granularity::Thread},
+      {"int8/fp8 token/token", DType::I8, DType::E4M3, Granularity::Token, Granularity::Token},
+      {"int8/int8 warp/block", DType::I8, DType::I8, Granularity::Warp, Granularity::Block},
+      {"int8/bf16 warp/block (QK only)", DType::I8, DType::BF16, Granularity::Warp,
+       Granularity::Block},
+      {"bf16/fp8 (P and V only)", DType::BF16, DType::E4M3, Granularity::Warp,
+       Granularity::Block},
+      {"bf16/int8 (P and V only)", DType::BF16, DType::I8, Granularity::Warp,
+       Granularity::Block},
+      {"bf16/bf16 (P rounding only)", DType::BF16, DType::BF16, Granularity::Warp,
+       Granularity::Block},
+  };
+  ErrorMetrics defOff, defOn;
+  for (const Row &r : rows)
+    for (bool bal : {false, true}) {
+      if (bitWidth(r.qk) > 8 && bal)
+        continue;
+      Variant w = v;
+      w.qk = r.qk;
+      w.pv = r.pv;
+      w.q_granularity = r.qg;
+      w.k_granularity = r.kg;
+      w.balance = bal;
+      ErrorMetrics m = emuError(w, in, x, t, 1024);
+      std::printf("%-32s balance=%d  relL1=%.4f cos=%.6f rmse/refRms=%.4f\n", r.name, int(bal),
+                  m.relL1, m.cosine, m.rmse / m.refRms);
+      if (&r == &rows[0])
+        (bal ? defOn : defOff) = m;
+    }
+  CHECK(defOn.relL1 < defOff.relL1);
+  CHECK(defOn.cosine > defOff.cosine);
 }

@@ -28,6 +28,7 @@ KernelPlan samplePlan() {
   p.variant.smooth_q = true;
   p.variant.smooth_k = false;
   p.variant.smooth_v = true;
+  p.variant.balance = false;
   p.variant.mask = MaskKind::Causal;
   p.variant.head_dim = 64;
   p.variant.layout = Layout::BNHD;
@@ -155,6 +156,7 @@ TEST_CASE("variant scale and equality", "[spec]") {
   CHECK(differs([](Variant &c) { c.smooth_q = true; }));
   CHECK(differs([](Variant &c) { c.smooth_k = false; }));
   CHECK(differs([](Variant &c) { c.smooth_v = true; }));
+  CHECK(differs([](Variant &c) { c.balance = false; }));
   CHECK(differs([](Variant &c) { c.mask = MaskKind::Causal; }));
   CHECK(differs([](Variant &c) { c.head_dim = 64; }));
   CHECK(differs([](Variant &c) { c.layout = Layout::BNHD; }));
@@ -254,6 +256,7 @@ TEST_CASE("plan JSON round-trips random plans exactly", "[spec][json]") {
     p.variant.smooth_q = pick(2);
     p.variant.smooth_k = pick(2);
     p.variant.smooth_v = pick(2);
+    p.variant.balance = pick(2);
     p.variant.mask = pick(2) ? MaskKind::Causal : MaskKind::None;
     p.variant.head_dim = 16 * (1 + pick(16));
     p.variant.layout = pick(2) ? Layout::BNHD : Layout::BHND;
@@ -362,8 +365,10 @@ TEST_CASE("plan JSON rejects malformed input with a byte offset",
   expectJsonError(t, "scale must be a finite number or null", at(t, "\"0.1\""));
   t = replaceOnce(good, "\"scale\": 0.1", "\"scale\": 1e999");
   expectJsonError(t, "scale 1e999 is not a finite double", at(t, "1e999"));
-  t = replaceOnce(good, "\"version\": 1", "\"version\": 2");
-  expectJsonError(t, "unsupported plan version 2", at(t, "2,"));
+  t = replaceOnce(good, "\"version\": 2", "\"version\": 1");
+  expectJsonError(t, "unsupported plan version 1", at(t, "1,"));
+  t = replaceOnce(good, "\"balance\": false", "\"balance\": 0");
+  expectJsonError(t, "balance", at(t, "\"balance\": 0") + 11);
   t = replaceOnce(good, "\"attngen-plan\"", "\"other\"");
   expectJsonError(t, "format must be \"attngen-plan\"", at(t, "\"other\""));
   t = replaceOnce(good, "\"kernels\": [", "\"kernels\": {\"a\": 1}, \"x\": [");

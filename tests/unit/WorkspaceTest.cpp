@@ -4,6 +4,7 @@
 
 #include "RuntimeTestSupport.h"
 
+#include "attngen/runtime/Launch.h"
 #include "attngen/runtime/Workspace.h"
 
 #include <algorithm>
@@ -59,6 +60,9 @@ TEST_CASE("workspace of the default int8/fp8 plan", "[workspace]") {
   CHECK(regionBytes(*l, "v_scale") == B * Hkv * D * 4);    // channel granularity
   CHECK(regionBytes(*l, "v_partial") == B * Hkv * 1 * 3 * D * 4);
   CHECK(regionBytes(*l, "v_mean") == B * Hkv * D * 4); // written by QuantKV for every variant
+  CHECK(l->qChunks == 1);                               // balance (the default): Q extrema
+  CHECK(regionBytes(*l, "q_partial") == B * Hkv * 1 * D * 4);
+  CHECK(regionBytes(*l, "qk_balance") == B * Hkv * D * 4);
   // Everything here is already a multiple of 256, so the total is the sum.
   size_t sum = 0;
   for (const auto &r : l->regions)
@@ -122,6 +126,52 @@ TEST_CASE("workspace pointers in AttnParams", "[workspace]") {
   CHECK(params.seq_q_pad == 256);
   CHECK(params.seq_k_pad == 1536);
   CHECK(params.kv_chunks == 2);
+}
+
+TEST_CASE("workspace of Q/K balancing", "[workspace]") {
+  KernelPlan plan = test::defaultPlan();
+  plan.kvChunk = 256;
+  // Nq > Nk: KVStats covers more Q chunks than K chunks.
+  auto l = computeWorkspace(plan, Problem{1, 4, 2, 1000, 300});
+  REQUIRE(l);
+  CHECK(l->kvChunks == 2);
+  CHECK(l->qChunks == 4);
+  CHECK(regionBytes(*l, "q_partial") == 2 * 4 * 128 * 4);
+  CHECK(regionBytes(*l, "qk_balance") == 2 * 128 * 4);
+  checkWellFormed(*l);
+  AttnParams params{};
+  char *base = reinterpret_cast<char *>(uintptr_t(1) << 20);
+  fillWorkspace(params, *l, base);
+  CHECK(params.q_chunks == 4);
+  CHECK(params.q_partial == reinterpret_cast<float *>(base + l->find("q_partial")->offset));
+  CHECK(params.qk_balance == reinterpret_cast<float *>(base + l->find("qk_balance")->offset));
+  // KVStats's grid covers the larger chunk count.
+  params.batch = 1;
+  params.heads_kv = 2;
+  GridDims g = gridFor(KernelRole::KVStats, plan, params);
+  CHECK((g.x == 4 && g.y == 2 && g.z == 1));
+
+  // Off, or 16-bit QK, or no KVStats: nothing to allocate, the kernels see nulls.
+  for (int which = 0; which < 3; ++which) {
+    KernelPlan q = plan;
+    if (which == 0)
+      q.variant.balance = false;
+    else if (which == 1)
+      q.variant.qk = DType::BF16;
+    else
+      q.kernels.erase(q.kernels.begin());
+    auto m = computeWorkspace(q, Problem{1, 4, 2, 1000, 300});
+    REQUIRE(m);
+    INFO(which);
+    CHECK(m->qChunks == 0);
+    CHECK(regionBytes(*m, "q_partial") == 0);
+    CHECK(regionBytes(*m, "qk_balance") == 0);
+    AttnParams pm{};
+    fillWorkspace(pm, *m, base);
+    CHECK(pm.q_partial == nullptr);
+    CHECK(pm.qk_balance == nullptr);
+    CHECK(pm.q_chunks == 0);
+  }
 }
 
 TEST_CASE("workspace rejects invalid shapes", "[workspace]") {

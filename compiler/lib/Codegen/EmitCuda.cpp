@@ -102,6 +102,9 @@ std::string emitCuda(const KernelPlan &plan) {
   b("kSmoothQ", v.smooth_q);
   b("kSmoothK", v.smooth_k);
   b("kSmoothV", v.smooth_v);
+  // Balancing only exists for quantized QK (canonicalize clears it otherwise;
+  // a hand-edited plan must not make the prologues balance 16-bit operands).
+  b("kBalance", v.balance && bitWidth(v.qk) <= 8);
   b("kCausal", v.mask == MaskKind::Causal);
   b("kLse", v.lse);
   i("kGqa", v.gqa, "");

@@ -31,8 +31,8 @@ namespace {
 
 /// Every key a statement may start with, for `did you mean` hints.
 constexpr std::string_view kKeys[] = {
-    "qk",     "pv",  "granularity", "smooth", "mask", "head_dim",
-    "layout", "gqa", "input",       "output", "lse",  "scale"};
+    "qk",     "pv",  "granularity", "smooth", "balance", "mask", "head_dim",
+    "layout", "gqa", "input",       "output", "lse",     "scale"};
 
 size_t editDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -236,6 +236,10 @@ private:
       }
       parseStatement(v, seen);
     }
+    // Balancing only acts on quantized QK: off by default for 16-bit QK so
+    // that the canonical text of such a variant says what runs.
+    if (!seen.count("balance"))
+      v.balance = bitWidth(v.qk) <= 8;
     if (result.diagnostics.size() == errorsBefore) {
       result.variants.push_back(std::move(v));
       result.locations.push_back({keyword.line, keyword.column});
@@ -389,11 +393,11 @@ private:
       if (!l)
         return badValue(t, key);
       v.layout = *l;
-    } else if (key == "lse") {
+    } else if (key == "lse" || key == "balance") {
       if (t.kind != TokenKind::Identifier ||
           (t.text != "true" && t.text != "false"))
         return badValue(t, key);
-      v.lse = t.text == "true";
+      (key == "lse" ? v.lse : v.balance) = t.text == "true";
     } else if (key == "head_dim" || key == "gqa") {
       long long n = 0;
       if (!parseInteger(t, key, n))
@@ -501,7 +505,7 @@ private:
       return "allowed: none, causal";
     if (key == "layout")
       return "allowed: bhnd, bnhd";
-    if (key == "lse")
+    if (key == "lse" || key == "balance")
       return "allowed: true, false";
     if (key == "head_dim")
       return "a positive multiple of 16 up to 256";

@@ -44,6 +44,7 @@ std::string printVariant(const Variant &v) {
   key("granularity k", toString(v.k_granularity));
   key("granularity v", toString(v.v_granularity));
   key("smooth", smoothList(v));
+  key("balance", v.balance ? "true" : "false");
   key("mask", toString(v.mask));
   key("head_dim", std::to_string(v.head_dim));
   key("layout", toString(v.layout));

@@ -61,6 +61,7 @@ attn::VariantFields toFields(const Variant &v) {
   f.smoothQ = v.smooth_q;
   f.smoothK = v.smooth_k;
   f.smoothV = v.smooth_v;
+  f.balance = v.balance;
   f.mask = convert<attn::MaskKind>(v.mask);
   f.headDim = v.head_dim;
   f.layout = convert<attn::Layout>(v.layout);
@@ -83,6 +84,7 @@ Variant fromFields(const attn::VariantFields &f, std::string name) {
   v.smooth_q = f.smoothQ;
   v.smooth_k = f.smoothK;
   v.smooth_v = f.smoothV;
+  v.balance = f.balance;
   v.mask = convert<MaskKind>(f.mask);
   v.head_dim = f.headDim;
   v.layout = convert<Layout>(f.layout);

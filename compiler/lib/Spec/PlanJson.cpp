@@ -20,7 +20,7 @@ namespace attngen {
 namespace {
 
 /// Bumped whenever the schema changes; a reader rejects other versions.
-constexpr int kPlanJsonVersion = 1;
+constexpr int kPlanJsonVersion = 2; // 2: variant.balance
 constexpr std::string_view kPlanJsonFormat = "attngen-plan";
 /// Nesting bound of the reader; the schema needs 4.
 constexpr int kMaxJsonDepth = 16;
@@ -102,6 +102,7 @@ std::string variantJson(const Variant &v, int indent) {
   w.boolean("smooth_q", v.smooth_q);
   w.boolean("smooth_k", v.smooth_k);
   w.boolean("smooth_v", v.smooth_v);
+  w.boolean("balance", v.balance);
   w.str("mask", toString(v.mask));
   w.num("head_dim", v.head_dim);
   w.str("layout", toString(v.layout));
@@ -537,7 +538,7 @@ bool readVariant(const JsonValue &json, Variant &v, ErrorSink &sink) {
   ObjectView o(json, sink);
   if (!o.check("variant", {"name", "qk", "pv", "q_granularity", "k_granularity",
                            "v_granularity", "smooth_q", "smooth_k", "smooth_v",
-                           "mask", "head_dim", "layout", "gqa", "input",
+                           "balance", "mask", "head_dim", "layout", "gqa", "input",
                            "output", "lse", "scale"}))
     return false;
   if (!readString(o["name"], "variant name", v.name, sink) ||
@@ -552,6 +553,7 @@ bool readVariant(const JsonValue &json, Variant &v, ErrorSink &sink) {
       !readBool(o["smooth_q"], "smooth_q", v.smooth_q, sink) ||
       !readBool(o["smooth_k"], "smooth_k", v.smooth_k, sink) ||
       !readBool(o["smooth_v"], "smooth_v", v.smooth_v, sink) ||
+      !readBool(o["balance"], "balance", v.balance, sink) ||
       !readEnum(o["mask"], "mask", v.mask, parseMaskKind, sink) ||
       !readInt(o["head_dim"], "head_dim", v.head_dim, sink) ||
       !readEnum(o["layout"], "layout", v.layout, parseLayout, sink) ||

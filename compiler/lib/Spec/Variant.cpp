@@ -21,7 +21,8 @@ bool Variant::operator==(const Variant &o) const {
   return name == o.name && qk == o.qk && pv == o.pv &&
          q_granularity == o.q_granularity && k_granularity == o.k_granularity &&
          v_granularity == o.v_granularity && smooth_q == o.smooth_q &&
-         smooth_k == o.smooth_k && smooth_v == o.smooth_v && mask == o.mask &&
+         smooth_k == o.smooth_k && smooth_v == o.smooth_v && balance == o.balance &&
+         mask == o.mask &&
          head_dim == o.head_dim && layout == o.layout && gqa == o.gqa &&
          input == o.input && output == o.output && lse == o.lse &&
          scale == o.scale;

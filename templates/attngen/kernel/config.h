@@ -10,6 +10,7 @@
 //   static constexpr int kQK, kPV, kIn, kOut;          // attngen::dt codes
 //   static constexpr int kQGran, kKGran, kVGran;       // attngen::gran codes
 //   static constexpr bool kSmoothQ, kSmoothK, kSmoothV;
+//   static constexpr bool kBalance;                    // Q/K channel balancing
 //   static constexpr bool kCausal, kLse;
 //   static constexpr int kGqa;                         // query heads per kv head
 // };

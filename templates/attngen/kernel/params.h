@@ -37,6 +37,7 @@ struct AttnParams {
   int batch, heads_q, heads_kv, seq_q, seq_k;
   int seq_q_pad, seq_k_pad;
   int kv_chunks; ///< number of KVStats chunks per head (ceil(Nk / kvChunk))
+  int q_chunks;  ///< Q chunks of KVStats when balancing (ceil(Nq / kvChunk)), else 0
 
   float sm_scale;      ///< softmax scale s
   float sm_scale_log2; ///< s * log2(e), folded into the Q scales
@@ -57,6 +58,11 @@ struct AttnParams {
   float *v_scale;   ///< [B, Hkv, D] (channel) or [B, Hkv, Nk_pad/blockN, D]
   float *v_partial; ///< [B, Hkv, kv_chunks, 3, D]: sum, max, min per channel
   float *v_mean;    ///< [B, Hkv, D] channel means of V (smooth_v)
+  // Q/K channel balancing (kBalance): Q channel c is multiplied, K' channel c
+  // divided by qk_balance (a power of two, so Q K^T is unchanged exactly).
+  float *q_partial;  ///< [B, Hkv, q_chunks, D]: max |Q| per channel over a
+                     ///< chunk of tokens of all gqa query heads of the kv head
+  float *qk_balance; ///< [B, Hkv, D] per-channel factor a_c
 };
 
 } // namespace attngen

@@ -3,6 +3,7 @@
 // Three kernels run before attention (grids in docs/ARCHITECTURE.md, 256
 // threads each):
 //   kv_stats<Cfg>  per chunk of kKvChunk tokens: channel sum / max / min of K, V
+//                  (and with kBalance the channel max |q| over the kv head's Q heads)
 //   quant_kv<Cfg>  reduces the partials to means and extrema, smooths K (and V),
 //                  quantizes a blockN-token block of K and V into tile images
 //   quant_q<Cfg>   quantizes a blockM-row block of Q into a tile image, with
@@ -220,6 +221,58 @@ __device__ __forceinline__ void quantizeTile(float (&x)[RowTiling<kHeadDim, kRow
 
 //===-- KVStats ------------------------------------------------------------===//
 
+namespace prologue {
+/// Balancing: max |q| per channel over the chunk's tokens of every query head
+/// of kv head h, into q_partial (order-free). Same thread mapping as the K/V
+/// pass: (residue, 8-channel slice), 4 rows loaded ahead per thread.
+template <class Cfg>
+__device__ __forceinline__ void qChannelAmax(const AttnParams &p, int chunk, int h, int b,
+                                             float (&sPart)[32][Cfg::kHeadDim]) {
+  constexpr int D = Cfg::kHeadDim, kSlices = D / 8, kResPerPass = kThreads / kSlices;
+  if (chunk >= p.q_chunks || p.q_partial == nullptr)
+    return;
+  const int j = threadIdx.x % kSlices, res0 = threadIdx.x / kSlices;
+  const int t0 = chunk * Cfg::kKvChunk;
+  const int t1 = t0 + Cfg::kKvChunk < p.seq_q ? t0 + Cfg::kKvChunk : p.seq_q;
+  const unsigned short *base = static_cast<const unsigned short *>(p.q);
+  const bool vec = canVectorize(base, p.q_stride);
+  float amax[8];
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    amax[i] = 0.f;
+  constexpr int kAhead = 4;
+#pragma unroll 1
+  for (int g = 0; g < Cfg::kGqa; ++g) {
+    const int hq = h * Cfg::kGqa + g;
+    for (int t = t0 + res0; t < t1; t += kAhead * kResPerPass) {
+      float x[kAhead][8];
+#pragma unroll
+      for (int u = 0; u < kAhead; ++u)
+        if (t + u * kResPerPass < t1)
+          loadSlice<Cfg::kIn>(x[u], base + rowOffset(p.q_stride, b, hq, t + u * kResPerPass), j,
+                              vec);
+#pragma unroll
+      for (int u = 0; u < kAhead; ++u)
+        if (t + u * kResPerPass < t1)
+#pragma unroll
+          for (int i = 0; i < 8; ++i)
+            amax[i] = quantMax2(amax[i], quantAbs(x[u][i]));
+    }
+  }
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    sPart[res0][8 * j + i] = amax[i];
+  __syncthreads();
+  float *out = p.q_partial + (((agi64)b * p.heads_kv + h) * p.q_chunks + chunk) * D;
+  for (int c = threadIdx.x; c < D; c += kThreads) {
+    float e = sPart[0][c];
+    for (int l = 1; l < kResPerPass; ++l)
+      e = quantMax2(e, sPart[l][c]);
+    out[c] = e;
+  }
+}
+} // namespace prologue
+
 /// Grid (kv_chunks, Hkv, B). The partial sum of residue l (0..31) of a
 /// channel runs over the chunk's tokens l, l+32, ... in order, then the 32
 /// residues combine by treeSum32 (quant_math.h). Threads map to (residue,
@@ -239,8 +292,11 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
   const int t1 = t0 + Cfg::kKvChunk < p.seq_k ? t0 + Cfg::kKvChunk : p.seq_k;
   __shared__ float sPart[32][D];
 
+  // With balancing the grid covers max(kv_chunks, q_chunks): chunks past
+  // kv_chunks only reduce Q (the bound is uniform over the block).
+  const int kvPasses = chunk < p.kv_chunks ? 2 : 0;
 #pragma unroll 1
-  for (int which = 0; which < 2; ++which) {
+  for (int which = 0; which < kvPasses; ++which) {
     const unsigned short *base =
         static_cast<const unsigned short *>(which == 0 ? p.k : p.v);
     const agi64 *stride = which == 0 ? p.k_stride : p.v_stride;
@@ -319,6 +375,8 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
       __syncthreads();
     }
   }
+  if constexpr (Cfg::kBalance)
+    qChannelAmax<Cfg>(p, chunk, h, b, sPart);
 }
 
 //===-- QuantKV ------------------------------------------------------------===//
@@ -335,6 +393,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
   const agi64 head = (agi64)b * p.heads_kv + h;
 
   __shared__ float sKMean[D], sVMean[D], sVInv[D], sAmax[BN];
+  __shared__ float sKBalInv[Cfg::kBalance ? D : 1]; // 1 / a_c (a power of two)
   __shared__ float sTensorAmax;
   __shared__ alignas(16) unsigned char sVt[kV8 ? D * BN : 16];
 
@@ -380,8 +439,22 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
     sKMean[c] = kMean;
     sVMean[c] = vMean;
     sVInv[c] = kV8 ? quantInvScale(vAmax, vQMax) : 1.f;
+    float kAmax = smoothedAmax(kmx, kmn, kMean);
+    if constexpr (Cfg::kBalance) {
+      // a_c from amax K'_c and amax Q_c (chunk maxima; order-free). Without
+      // the partials (no KVStats) nothing is balanced.
+      float qAmax = 0.f;
+      for (int ch = 0; p.q_partial != nullptr && ch < p.q_chunks; ++ch)
+        qAmax = quantMax2(qAmax, p.q_partial[(head * p.q_chunks + ch) * D + c]);
+      const float a = p.k_partial != nullptr ? balanceFactor(kAmax, qAmax) : 1.f;
+      const float aInv = quantDiv(1.f, a);
+      sKBalInv[c] = aInv;
+      kAmax = quantMul(kAmax, aInv); // exact: the amax of K' / a_c
+      if (blk == 0 && p.qk_balance != nullptr)
+        p.qk_balance[head * D + c] = a;
+    }
     // Max of non-negative floats: integer atomicMax on the bits is exact.
-    atomicMax(reinterpret_cast<int *>(&sTensorAmax), __float_as_int(smoothedAmax(kmx, kmn, kMean)));
+    atomicMax(reinterpret_cast<int *>(&sTensorAmax), __float_as_int(kAmax));
     if (blk == 0) {
       p.k_mean[head * D + c] = kMean;
       p.v_mean[head * D + c] = vMean;
@@ -401,6 +474,10 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
 #pragma unroll
         for (int i = 0; i < 8; ++i)
           x[pass][i] = quantSub(x[pass][i], sKMean[8 * j + i]);
+        if constexpr (Cfg::kBalance)
+#pragma unroll
+          for (int i = 0; i < 8; ++i)
+            x[pass][i] = quantMul(x[pass][i], sKBalInv[8 * j + i]);
       } else {
 #pragma unroll
         for (int i = 0; i < 8; ++i)
@@ -520,8 +597,13 @@ template <class Cfg> __device__ __forceinline__ void quant_q(const AttnParams &p
   const int hkv = h / Cfg::kGqa;
   const agi64 head = (agi64)b * p.heads_q + h;
   __shared__ float sKMean[D], sAmax[BM];
-  for (int c = threadIdx.x; c < D; c += kThreads)
+  __shared__ float sBal[Cfg::kBalance ? D : 1]; // a_c of the kv head (quant_kv)
+  for (int c = threadIdx.x; c < D; c += kThreads) {
     sKMean[c] = Cfg::kSmoothK ? p.k_mean[((agi64)b * p.heads_kv + hkv) * D + c] : 0.f;
+    if constexpr (Cfg::kBalance)
+      sBal[c] = p.qk_balance != nullptr ? p.qk_balance[((agi64)b * p.heads_kv + hkv) * D + c]
+                                        : 1.f;
+  }
   __syncthreads();
 
   const unsigned short *base = static_cast<const unsigned short *>(p.q);
@@ -554,6 +636,11 @@ template <class Cfg> __device__ __forceinline__ void quant_q(const AttnParams &p
     dot = treeSumOverLanes<T::kSlices>(dot);
     if (j == 0)
       p.q_kmean[head * p.seq_q_pad + t] = Cfg::kSmoothK ? quantMul(dot, p.sm_scale) : 0.f;
+    // Balance after the LSE correction, which needs the original q.
+    if constexpr (Cfg::kBalance)
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+        x[pass][i] = quantMul(x[pass][i], sBal[8 * j + i]);
   }
   constexpr int kRowBytes = D * dtBits(Cfg::kQK) / 8;
   unsigned char *image =

@@ -125,6 +125,26 @@ AG_HOST_DEVICE inline float smoothedAmax(float mx, float mn, float mean) {
   return quantMax2(quantAbs(quantSub(mx, mean)), quantAbs(quantSub(mn, mean)));
 }
 
+//===-- Q/K channel balancing ----------------------------------------------===//
+
+/// Largest |log2| of a balance factor: keeps Q * a and K' / a far from float
+/// overflow and from the subnormal range for any realistic 16-bit input.
+constexpr int kBalanceMaxLog2 = 20;
+
+/// Factor a = 2^n of one channel, multiplying Q and dividing K' (exact, so
+/// Q K^T is unchanged), with n = round(log2(kAmax / qAmax) / 2), ties up: the
+/// two amaxes meet at their geometric mean. From the exponent E of the
+/// rounded ratio alone: log2(ratio) / 2 lies in [E/2, (E+1)/2), whose nearest
+/// integer (ties up) is ceil(E/2). 1 when either amax is 0 or not a number.
+AG_HOST_DEVICE inline float balanceFactor(float kAmax, float qAmax) {
+  if (!(kAmax > 0.f) || !(qAmax > 0.f))
+    return 1.f;
+  const int e = (int)((floatBits(quantDiv(kAmax, qAmax)) >> 23) & 0xffu) - 127;
+  int n = e >= -1 ? (e + 1) / 2 : -((-e) / 2); // ceil(e / 2) without shifts of negatives
+  n = n > kBalanceMaxLog2 ? kBalanceMaxLog2 : n < -kBalanceMaxLog2 ? -kBalanceMaxLog2 : n;
+  return bitsFloat((unsigned)(n + 127) << 23);
+}
+
 //===-- FP8 e4m3fn ---------------------------------------------------------===//
 
 /// Software e4m3fn encoder, bit-identical to `cvt.rn.satfinite.e4m3x2.f32`:

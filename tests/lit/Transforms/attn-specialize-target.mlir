@@ -13,7 +13,7 @@
 // SM90-SAME: target = "sm_90" mainloop = mma_sync
 // SM90A-LABEL: attn.attention @int8_fp8
 // SM90A-SAME: target = "sm_90a" mainloop = wgmma
-attn.attention @int8_fp8 <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, mask = causal, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
+attn.attention @int8_fp8 <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = causal, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
 
 // -----
 
@@ -23,7 +23,7 @@ attn.attention @int8_fp8 <qk = int8, pv = e4m3, q = warp, k = block, v = channel
 // SM89-SAME: target = "sm_89" mainloop = mma_sync
 // SM90A-LABEL: attn.attention @int8_f16
 // SM90A-SAME: target = "sm_90a" mainloop = wgmma
-attn.attention @int8_f16 <qk = int8, pv = f16, q = token, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = f16, output = f16, lse = false>
+attn.attention @int8_f16 <qk = int8, pv = f16, q = token, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = f16, output = f16, lse = false>
 
 // -----
 
@@ -33,7 +33,7 @@ attn.attention @int8_f16 <qk = int8, pv = f16, q = token, k = block, v = channel
 // SM89-SAME: target = "sm_89" mainloop = mma_sync
 // SM90A-LABEL: attn.attention @int4_fp8
 // SM90A-SAME: target = "sm_90a" mainloop = mma_sync
-attn.attention @int4_fp8 <qk = int4, pv = e4m3, q = thread, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
+attn.attention @int4_fp8 <qk = int4, pv = e4m3, q = thread, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
 
 // -----
 
@@ -41,7 +41,7 @@ attn.attention @int4_fp8 <qk = int4, pv = e4m3, q = thread, k = block, v = chann
 // SM80-SAME: target = "sm_80" mainloop = mma_sync
 // SM90A-LABEL: attn.attention @int4_int8
 // SM90A-SAME: target = "sm_90a" mainloop = mma_sync
-attn.attention @int4_int8 <qk = int4, pv = int8, q = warp, k = warp, v = channel, smooth_q = false, smooth_k = false, smooth_v = true, mask = none, head_dim = 64, layout = bnhd, gqa = 2, input = bf16, output = f32, lse = true>
+attn.attention @int4_int8 <qk = int4, pv = int8, q = warp, k = warp, v = channel, smooth_q = false, smooth_k = false, smooth_v = true, balance = false, mask = none, head_dim = 64, layout = bnhd, gqa = 2, input = bf16, output = f32, lse = true>
 
 // -----
 
@@ -51,7 +51,7 @@ attn.attention @int4_int8 <qk = int4, pv = int8, q = warp, k = warp, v = channel
 // SM90-SAME: target = "sm_90" mainloop = mma_sync
 // SM90A-LABEL: attn.attention @bf16
 // SM90A-SAME: target = "sm_90a" mainloop = wgmma
-attn.attention @bf16 <qk = bf16, pv = bf16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = false, smooth_v = false, mask = causal, head_dim = 256, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
+attn.attention @bf16 <qk = bf16, pv = bf16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = false, smooth_v = false, balance = false, mask = causal, head_dim = 256, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
 
 // -----
 
@@ -60,4 +60,4 @@ attn.attention @bf16 <qk = bf16, pv = bf16, q = warp, k = block, v = channel, sm
 // SM80-SAME: target = "sm_80" mainloop = mma_sync
 // SM90A-LABEL: attn.attention @user_mma_sync
 // SM90A-SAME: target = "sm_90a" mainloop = mma_sync
-attn.attention @user_mma_sync <qk = int8, pv = int8, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> mainloop = mma_sync
+attn.attention @user_mma_sync <qk = int8, pv = int8, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> mainloop = mma_sync

@@ -103,6 +103,7 @@ TEST_CASE("compileToPlan sweeps operand types x targets x shapes", "[pipeline]")
             REQUIRE(p.variant.scale);
             CHECK(*p.variant.scale == Approx(1.0 / std::sqrt(double(headDim))));
             CHECK(p.variant.smooth_k == !is16Bit(qk));
+            CHECK(p.variant.balance == !is16Bit(qk)); // on by default, cleared for 16-bit QK
             CHECK(p.variant.name == "sweep");
 
             std::vector<KernelRole> roles;
@@ -111,8 +112,10 @@ TEST_CASE("compileToPlan sweeps operand types x targets x shapes", "[pipeline]")
             std::vector<KernelRole> expected;
             if (!is16Bit(qk) || is8Bit(pv))
               expected.push_back(KernelRole::KVStats);
-            expected.insert(expected.end(),
-                            {KernelRole::QuantKV, KernelRole::QuantQ, KernelRole::Attention});
+            expected.push_back(KernelRole::QuantKV);
+            if (!wgmma) // the wgmma kernel quantizes Q itself
+              expected.push_back(KernelRole::QuantQ);
+            expected.push_back(KernelRole::Attention);
             CHECK(roles == expected);
             const KernelDesc *att = p.find(KernelRole::Attention);
             REQUIRE(att);
@@ -169,6 +172,28 @@ TEST_CASE("illegal variants return the verifier's message", "[pipeline]") {
   }
 }
 
+TEST_CASE("balance: KVStats when it needs the channel extrema", "[pipeline]") {
+  // Nothing else needs statistics: no smoothing, 16-bit PV, block K scales.
+  Variant v;
+  v.pv = DType::F16;
+  v.smooth_k = false;
+  for (bool balance : {false, true}) {
+    v.balance = balance;
+    CompileResult r = requirePlan(compileToPlan(v, optionsFor("sm_90a")));
+    INFO("balance " << balance);
+    CHECK(r.plan.variant.balance == balance);
+    CHECK((r.plan.find(KernelRole::KVStats) != nullptr) == balance);
+    CHECK(r.planIR.find(balance ? "balance = true" : "balance = false") != std::string::npos);
+  }
+  // 16-bit QK: canonicalized off, no statistics.
+  v.qk = DType::BF16;
+  v.pv = DType::BF16;
+  v.balance = true;
+  CompileResult r = requirePlan(compileToPlan(v, optionsFor("sm_90a")));
+  CHECK_FALSE(r.plan.variant.balance);
+  CHECK(r.plan.find(KernelRole::KVStats) == nullptr);
+}
+
 TEST_CASE("tiles from the options are kept when legal and checked", "[pipeline]") {
   Variant v;
   v.pv = DType::F16;
@@ -197,7 +222,8 @@ TEST_CASE("IR text: MLIRGen, plan IR and its extraction agree", "[pipeline]") {
   v.scale = 0.1;
   std::string ir = variantToIR(v);
   CHECK(ir.find("attn.attention @sage2 <qk = int8, pv = e4m3, q = warp, k = block, v = channel, "
-                "smooth_q = false, smooth_k = true, smooth_v = false, mask = causal, "
+                "smooth_q = false, smooth_k = true, smooth_v = false, balance = true, "
+                "mask = causal, "
                 "head_dim = 128, layout = bnhd, gqa = 4, input = bf16, output = bf16, "
                 "lse = true, scale = 1.000000e-01>") != std::string::npos);
 

@@ -71,6 +71,11 @@ public:
     v.smooth_k = on;
     return *this;
   }
+  /// Exact Q/K channel balancing (Variant::balance).
+  VariantBuilder &balance(bool on = true) {
+    v.balance = on;
+    return *this;
+  }
   VariantBuilder &smoothV(bool on = true) {
     v.smooth_v = on;
     return *this;

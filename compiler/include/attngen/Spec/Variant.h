@@ -49,6 +49,12 @@ struct Variant {
   bool smooth_k = true;
   bool smooth_v = false;
 
+  /// Exact channel balancing of Q and K (8-bit / 4-bit QK): Q channel c times
+  /// a power of two a_c, K' channel c divided by it, so Q K^T is unchanged
+  /// while outlier channels stop setting every group's scale. The DSL
+  /// defaults it to true for quantized QK; it means nothing for 16-bit QK.
+  bool balance = true;
+
   MaskKind mask = MaskKind::None;
   int head_dim = 128;
   Layout layout = Layout::BHND;

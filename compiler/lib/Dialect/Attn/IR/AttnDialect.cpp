@@ -84,19 +84,23 @@ StringRef mlir::attn::kernelSymbol(KernelRole role) {
   return "";
 }
 
-SmallVector<KernelRole> mlir::attn::planRoles(const VariantFields &v) {
+SmallVector<KernelRole> mlir::attn::planRoles(const VariantFields &v,
+                                               Mainloop mainloop) {
   bool quantizedQK = !is16BitFloat(v.qk);
   // KVStats reduces per-channel sums and extrema of K and V over all tokens:
   // the means that smoothing subtracts, V's per-channel scales, and K's
   // per-tensor extrema.
-  bool needsStats = v.smoothK || v.smoothV ||
+  // Balancing reads the channel extrema of K and of Q from it too.
+  bool needsStats = v.smoothK || v.smoothV || (quantizedQK && v.balance) ||
                     (is8Bit(v.pv) && v.vGranularity == Granularity::Channel) ||
                     (quantizedQK && v.kGranularity == Granularity::Tensor);
   SmallVector<KernelRole> roles;
   if (needsStats)
     roles.push_back(KernelRole::KVStats);
   roles.push_back(KernelRole::QuantKV);
-  roles.push_back(KernelRole::QuantQ);
+  // The wgmma kernel quantizes its Q tile itself (mainloop_sm90.cuh).
+  if (mainloop != Mainloop::Wgmma)
+    roles.push_back(KernelRole::QuantQ);
   roles.push_back(KernelRole::Attention);
   return roles;
 }
@@ -262,6 +266,7 @@ VariantFields VariantAttr::getFields() const {
   f.smoothQ = getSmoothQ();
   f.smoothK = getSmoothK();
   f.smoothV = getSmoothV();
+  f.balance = getBalance();
   f.mask = getMask();
   f.headDim = getHeadDim();
   f.layout = getLayout();
@@ -278,12 +283,13 @@ LogicalResult
 VariantAttr::verify(function_ref<InFlightDiagnostic()> emitError, DType qk,
                     DType pv, Granularity qGranularity,
                     Granularity kGranularity, Granularity vGranularity,
-                    bool smoothQ, bool smoothK, bool smoothV, MaskKind mask,
-                    int headDim, Layout layout, int gqa, DType input,
+                    bool smoothQ, bool smoothK, bool smoothV, bool balance,
+                    MaskKind mask, int headDim, Layout layout, int gqa, DType input,
                     DType output, bool lse, FloatAttr scale) {
-  VariantFields f{qk,      pv,      qGranularity, kGranularity, vGranularity,
-                  smoothQ, smoothK, smoothV,      mask,         headDim,
-                  layout,  gqa,     input,        output,       lse,
+  VariantFields f{qk,      pv,      qGranularity, kGranularity,
+                  vGranularity, smoothQ, smoothK, smoothV,
+                  balance, mask,    headDim,      layout,
+                  gqa,     input,   output,       lse,
                   std::nullopt};
   if (scale)
     f.scale = scale.getValueAsDouble();
@@ -293,12 +299,12 @@ VariantAttr::verify(function_ref<InFlightDiagnostic()> emitError, DType qk,
 namespace {
 /// Field keys in print order; the parser accepts them in any order.
 enum class Key {
-  Qk, Pv, Q, K, V, SmoothQ, SmoothK, SmoothV, Mask, HeadDim, Layout, Gqa,
+  Qk, Pv, Q, K, V, SmoothQ, SmoothK, SmoothV, Balance, Mask, HeadDim, Layout, Gqa,
   Input, Output, Lse, Scale, Count
 };
 constexpr const char *kKeyNames[] = {
     "qk",   "pv",       "q",      "k",   "v",     "smooth_q", "smooth_k",
-    "smooth_v", "mask", "head_dim", "layout", "gqa", "input", "output",
+    "smooth_v", "balance", "mask", "head_dim", "layout", "gqa", "input", "output",
     "lse",  "scale"};
 static_assert(std::size(kKeyNames) == static_cast<size_t>(Key::Count));
 
@@ -369,6 +375,8 @@ Attribute VariantAttr::parse(AsmParser &parser, Type) {
       return parseBoolValue(parser, f.smoothK);
     case Key::SmoothV:
       return parseBoolValue(parser, f.smoothV);
+    case Key::Balance:
+      return parseBoolValue(parser, f.balance);
     case Key::Mask:
       return parseEnumValue(parser, symbolizeMaskKind, f.mask, "mask");
     case Key::HeadDim:
@@ -422,7 +430,7 @@ void VariantAttr::print(AsmPrinter &printer) const {
      << ", k = " << stringifyGranularity(f.kGranularity)
      << ", v = " << stringifyGranularity(f.vGranularity)
      << ", smooth_q = " << b(f.smoothQ) << ", smooth_k = " << b(f.smoothK)
-     << ", smooth_v = " << b(f.smoothV)
+     << ", smooth_v = " << b(f.smoothV) << ", balance = " << b(f.balance)
      << ", mask = " << stringifyMaskKind(f.mask)
      << ", head_dim = " << f.headDim
      << ", layout = " << stringifyLayout(f.layout) << ", gqa = " << f.gqa
@@ -476,7 +484,7 @@ LogicalResult PlanOp::verify() {
 
 LogicalResult PlanOp::verifyRegions() {
   VariantFields v = getVariant().getFields();
-  SmallVector<KernelRole> expected = planRoles(v);
+  SmallVector<KernelRole> expected = planRoles(v, getMainloop());
   SmallVector<KernelRole> actual;
   for (Operation &op : getBody().front()) {
     auto kernel = dyn_cast<KernelOp>(op);

@@ -27,6 +27,7 @@ VariantFields canonicalize(VariantFields v) {
     v.kGranularity = Granularity::Block;
     v.smoothQ = false;
     v.smoothK = false;
+    v.balance = false;
   }
   if (is16BitFloat(v.pv)) {
     // V is not quantized: its granularity and smoothing cannot matter.

@@ -36,6 +36,7 @@ struct VariantFields {
   bool smoothQ = false;
   bool smoothK = true;
   bool smoothV = false;
+  bool balance = true;
   MaskKind mask = MaskKind::None;
   int headDim = 128;
   Layout layout = Layout::BHND;
@@ -96,8 +97,9 @@ LogicalResult verifyTilesLegality(EmitErrorFn emitError, const VariantFields &v,
 /// Symbol of the kernel of `role` in the emitted module.
 StringRef kernelSymbol(KernelRole role);
 
-/// The kernels a plan of this variant launches, in launch order.
-SmallVector<KernelRole> planRoles(const VariantFields &v);
+/// The kernels a plan of this variant launches, in launch order (no QuantQ
+/// for wgmma: that kernel quantizes Q itself).
+SmallVector<KernelRole> planRoles(const VariantFields &v, Mainloop mainloop);
 
 } // namespace mlir::attn
 

@@ -131,7 +131,7 @@ def Attn_VariantAttr : Attn_Attr<"Variant", "variant"> {
     ```mlir
     #attn.variant<qk = int8, pv = e4m3, q = warp, k = block, v = channel,
                   smooth_q = false, smooth_k = true, smooth_v = false,
-                  mask = causal, head_dim = 128, layout = bhnd, gqa = 1,
+                  balance = true, mask = causal, head_dim = 128, layout = bhnd, gqa = 1,
                   input = bf16, output = bf16, lse = false, scale = 0.125>
     ```
   }];
@@ -144,6 +144,8 @@ def Attn_VariantAttr : Attn_Attr<"Variant", "variant"> {
     "bool":$smooth_q,
     "bool":$smooth_k,
     "bool":$smooth_v,
+    // Exact Q/K channel balancing (8-bit / 4-bit QK; see docs/DSL.md).
+    "bool":$balance,
     EnumParameter<Attn_MaskKind>:$mask,
     "int":$head_dim,
     EnumParameter<Attn_Layout>:$layout,
@@ -156,7 +158,7 @@ def Attn_VariantAttr : Attn_Attr<"Variant", "variant"> {
   let builders = [
     AttrBuilder<(ins "const ::mlir::attn::VariantFields &":$f), [{
       return $_get($_ctxt, f.qk, f.pv, f.qGranularity, f.kGranularity,
-                   f.vGranularity, f.smoothQ, f.smoothK, f.smoothV, f.mask,
+                   f.vGranularity, f.smoothQ, f.smoothK, f.smoothV, f.balance, f.mask,
                    f.headDim, f.layout, f.gqa, f.input, f.output, f.lse,
                    f.scale ? ::mlir::FloatAttr::get(
                                  ::mlir::Float64Type::get($_ctxt), *f.scale)

@@ -22,7 +22,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [Symbol]> {
     ```mlir
     attn.attention @sage2 <qk = int8, pv = e4m3, q = warp, k = block,
         v = channel, smooth_q = false, smooth_k = true, smooth_v = false,
-        mask = causal, head_dim = 128, layout = bhnd, gqa = 1, input = bf16,
+        balance = true, mask = causal, head_dim = 128, layout = bhnd, gqa = 1, input = bf16,
         output = bf16, lse = false>
         target = "sm_90a" mainloop = wgmma
         tiles = <block_m = 128, block_n = 128, warps = 12, stages = 2>

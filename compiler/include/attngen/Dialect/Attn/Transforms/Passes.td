@@ -15,7 +15,7 @@ def AttnCanonicalize : Pass<"attn-canonicalize", "::mlir::ModuleOp"> {
   let description = [{
     On every `attn.attention`: sets `scale` to 1/sqrt(head_dim) when absent;
     for 16-bit QK resets q/k granularity to warp/block and clears
-    smooth_q/smooth_k (nothing is quantized, so they cannot matter); for
+    smooth_q/smooth_k/balance (nothing is quantized, so they cannot matter); for
     16-bit PV resets v granularity to channel and clears smooth_v. Two
     variants that compute the same thing thus print the same IR.
   }];
@@ -49,8 +49,8 @@ def AttnLowerToPlan : Pass<"attn-lower-to-plan", "::mlir::ModuleOp"> {
   let summary = "Replace attn.attention by an attn.plan of kernel launches";
   let description = [{
     Emits, in launch order: `attngen_kv_stats` (when K or V smoothing, K
-    per-tensor scales or 8-bit PV with per-channel V scales need channel
-    statistics), `attngen_quant_kv`, `attngen_quant_q`, `attngen_attention`.
+    per-tensor scales, Q/K balancing or 8-bit PV with per-channel V scales
+    need channel statistics), `attngen_quant_kv`, `attngen_quant_q`, `attngen_attention`.
     Prologues run 256 threads without dynamic shared memory; the attention
     kernel runs warps*32 threads with attentionSmemBytes of the tiles.
   }];
