@@ -145,7 +145,8 @@ KernelPlan makePlan(const Family &f, const Target &t, int headDim, bool causal,
   if (!attentionOnly) {
     plan.kernels.push_back({KernelRole::KVStats, "attngen_kv_stats", 256, 0});
     plan.kernels.push_back({KernelRole::QuantKV, "attngen_quant_kv", 256, 0});
-    plan.kernels.push_back({KernelRole::QuantQ, "attngen_quant_q", 256, 0});
+    if (plan.mainloop != Mainloop::Wgmma) // wgmma quantizes Q inside attention
+      plan.kernels.push_back({KernelRole::QuantQ, "attngen_quant_q", 256, 0});
   }
   plan.kernels.push_back({KernelRole::Attention, "attngen_attention", 32 * tc.warps, smem});
   return plan;

@@ -1,8 +1,9 @@
 //===- sm90_harness.cu - Correctness and speed of the wgmma pipeline -------===//
 //
 // A standalone nvcc program (no attngen libraries) that runs the whole device
-// pipeline as the runtime will: kv_stats -> quant_kv -> quant_q -> attention
-// (wgmma mainloop, kMainloop = 1), through extern "C" wrappers written as the
+// pipeline as the runtime will: kv_stats -> quant_kv -> attention (wgmma
+// mainloop, kMainloop = 1, Q quantized inside; quant_q runs only to check the
+// fused Q image byte for byte), through extern "C" wrappers written as the
 // emitter writes them, with the grids of docs/ARCHITECTURE.md. Inputs are
 // random normal bf16 (K with a channel bias); O is poisoned with NaN first and
 // compared with an FP32 GPU reference (cosine, relative L1, max abs, LSE).
@@ -35,7 +36,7 @@ using namespace attngen;
   } while (0)
 
 template <int QK, int PV, int Dh, bool Causal, int KGran, int QGran, bool SmoothV, int Gqa,
-          int Stages = 0, int KvChunk = 1024>
+          int Stages = 0, int KvChunk = 1024, bool Balance = false>
 struct HCfg {
   static constexpr TileChoice kTile = selectTileSize(1, Dh, QK, PV, Causal);
   static constexpr int kMainloop = 1, kSm = 90, kHeadDim = Dh;
@@ -43,7 +44,7 @@ struct HCfg {
   static constexpr int kStages = Stages ? Stages : kTile.stages, kKvChunk = KvChunk;
   static constexpr int kQK = QK, kPV = PV, kIn = dt::BF16, kOut = dt::BF16;
   static constexpr int kQGran = QGran, kKGran = KGran, kVGran = gran::Channel;
-  static constexpr bool kSmoothQ = false, kSmoothK = true, kSmoothV = SmoothV, kBalance = false;
+  static constexpr bool kSmoothQ = false, kSmoothK = true, kSmoothV = SmoothV, kBalance = Balance;
   static constexpr bool kCausal = Causal, kLse = true;
   static constexpr int kGqa = Gqa;
 };
@@ -59,6 +60,9 @@ using CfgI8F8S4 = HCfg<dt::I8, dt::E4M3, 128, false, gran::Block, gran::Warp, fa
 // Prologue chunk sizes (kv_stats CTAs vs quant_kv's serial chunk reduction).
 using CfgI8F8K512 = HCfg<dt::I8, dt::E4M3, 128, false, gran::Block, gran::Warp, false, 1, 0, 512>;
 using CfgI8F8K2048 = HCfg<dt::I8, dt::E4M3, 128, false, gran::Block, gran::Warp, false, 1, 0, 2048>;
+// Q/K channel balancing: the fused Q quantization applies qk_balance.
+using CfgI8F8Bal =
+    HCfg<dt::I8, dt::E4M3, 128, true, gran::Block, gran::Warp, false, 2, 0, 1024, true>;
 
 // The four wrappers exactly as the emitter writes them (suffixed per config).
 #define AG_KERNELS(tag, Cfg)                                                                       \
@@ -103,6 +107,7 @@ AG_KERNELS(i8f8_d128_s4, CfgI8F8S4)
 AG_KERNELS(bf16_d128_causal_gqa4, CfgBF16C)
 AG_KERNELS(i8f8_d128_chunk512, CfgI8F8K512)
 AG_KERNELS(i8f8_d128_chunk2048, CfgI8F8K2048)
+AG_KERNELS(i8f8_d128_causal_bal_gqa2, CfgI8F8Bal)
 
 //===-- inputs, reference ----------------------------------------------------===//
 
@@ -219,6 +224,7 @@ template <class Cfg> static bool runCase(const Case &cs, std::string &summary) {
   const int B = cs.B, Hq = cs.Hq, Hkv = Hq / Cfg::kGqa, Nq = cs.Nq, Nk = cs.Nk;
   const int NqP = (Nq + BM - 1) / BM * BM, NkP = (Nk + BN - 1) / BN * BN;
   const int chunks = (Nk + Cfg::kKvChunk - 1) / Cfg::kKvChunk;
+  const int qChunks = Cfg::kBalance ? (Nq + Cfg::kKvChunk - 1) / Cfg::kKvChunk : 0;
   Buffers buf;
   AttnParams p{};
   auto *q = buf.alloc<unsigned short>((size_t)B * Hq * Nq * D);
@@ -239,10 +245,13 @@ template <class Cfg> static bool runCase(const Case &cs, std::string &summary) {
   setStrides(p.v_stride, Hkv, Nk);
   setStrides(p.o_stride, Hq, Nq);
   p.batch = B, p.heads_q = Hq, p.heads_kv = Hkv, p.seq_q = Nq, p.seq_k = Nk;
-  p.seq_q_pad = NqP, p.seq_k_pad = NkP, p.kv_chunks = chunks;
+  p.seq_q_pad = NqP, p.seq_k_pad = NkP, p.kv_chunks = chunks, p.q_chunks = qChunks;
   p.sm_scale = 1.f / std::sqrt((float)D);
   p.sm_scale_log2 = p.sm_scale * kLog2e;
-  p.q_quant = buf.alloc<unsigned char>((size_t)B * Hq * NqP * D * dtBits(Cfg::kQK) / 8);
+  // Q is quantized inside attention (no quant_q in the pipeline): q_quant stays
+  // null there. pQ / pDump hold quant_q's outputs and the kernel's dump of its
+  // own Q image (q_quant set), which must match byte for byte.
+  const size_t qImgBytes = (size_t)B * Hq * NqP * D * dtBits(Cfg::kQK) / 8;
   p.k_quant = buf.alloc<unsigned char>((size_t)B * Hkv * NkP * D * dtBits(Cfg::kQK) / 8);
   p.v_quant = buf.alloc<unsigned char>((size_t)B * Hkv * NkP * D * dtBits(Cfg::kPV) / 8);
   p.q_scale = buf.alloc<float>((size_t)B * Hq * NqP);
@@ -253,6 +262,15 @@ template <class Cfg> static bool runCase(const Case &cs, std::string &summary) {
   p.v_scale = buf.alloc<float>((size_t)B * Hkv * D);
   p.k_partial = buf.alloc<float>((size_t)B * Hkv * chunks * 3 * D);
   p.v_partial = buf.alloc<float>((size_t)B * Hkv * chunks * 3 * D);
+  if (Cfg::kBalance) {
+    p.q_partial = buf.alloc<float>((size_t)B * Hkv * qChunks * D);
+    p.qk_balance = buf.alloc<float>((size_t)B * Hkv * D);
+  }
+  AttnParams pQ = p, pDump = p;
+  pQ.q_quant = buf.alloc<unsigned char>(qImgBytes);
+  pQ.q_scale = buf.alloc<float>((size_t)B * Hq * NqP);
+  pQ.q_kmean = buf.alloc<float>((size_t)B * Hq * NqP);
+  pDump.q_quant = buf.alloc<unsigned char>(qImgBytes);
   for (void *ptr : buf.ptrs)
     if (!ptr) {
       std::printf("allocation failed\n");
@@ -265,16 +283,38 @@ template <class Cfg> static bool runCase(const Case &cs, std::string &summary) {
 
   const int smem = attentionSmemBytes(1, D, Cfg::kQK, Cfg::kPV, BM, BN, Cfg::kStages);
   CK(K::setSmem(smem));
-  const dim3 gStats(chunks, Hkv, B), gKv(NkP / BN, Hkv, B), gQ(NqP / BM, Hq, B), gAttn(NqP / BM, Hq, B);
+  const dim3 gStats(chunks > qChunks ? chunks : qChunks, Hkv, B), gKv(NkP / BN, Hkv, B), gQ(NqP / BM, Hq, B), gAttn(NqP / BM, Hq, B);
   auto pipeline = [&]() {
     K::kvStats(gStats, p);
     K::quantKv(gKv, p);
-    K::quantQ(gQ, p);
     K::attn(gAttn, smem, p);
   };
   pipeline();
   CK(cudaGetLastError());
   CK(cudaDeviceSynchronize());
+
+  // The fused Q quantization against quant_q: image bytes, scales, q_kmean bits.
+  long long qBad = 0;
+  {
+    K::quantQ(gQ, pQ);
+    CK(cudaMemset(pDump.q_quant, 0xa5, qImgBytes));
+    K::attn(gAttn, smem, pDump);
+    CK(cudaGetLastError());
+    CK(cudaDeviceSynchronize());
+    std::vector<unsigned char> a(qImgBytes), c(qImgBytes);
+    const size_t nRows = (size_t)B * Hq * NqP;
+    std::vector<unsigned> sa(nRows), sc(nRows), ka(nRows), kc(nRows);
+    CK(cudaMemcpy(a.data(), pQ.q_quant, qImgBytes, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(c.data(), pDump.q_quant, qImgBytes, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(sa.data(), pQ.q_scale, nRows * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(sc.data(), pDump.q_scale, nRows * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(ka.data(), pQ.q_kmean, nRows * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(kc.data(), pDump.q_kmean, nRows * 4, cudaMemcpyDeviceToHost));
+    for (size_t i = 0; i < qImgBytes; ++i)
+      qBad += a[i] != c[i];
+    for (size_t i = 0; i < nRows; ++i)
+      qBad += (sa[i] != sc[i]) + (ka[i] != kc[i]);
+  }
 
   // Reference on sampled rows.
   const int sampled = (Nq + cs.rowStep - 1) / cs.rowStep;
@@ -326,13 +366,13 @@ template <class Cfg> static bool runCase(const Case &cs, std::string &summary) {
   // raw 8-bit error of one V row / one score (FP8 QK: 3 mantissa bits): the
   // max-abs and LSE bounds only catch gross errors (a wrong key costs ~1).
   const double lseTol = Cfg::kQK == dt::E4M3 ? 0.25 : 0.08;
-  const bool ok = nan == 0 && maskedBad == 0 && cosine >= 0.9995 && maxAbs < 0.3 && lseErr < lseTol;
+  const bool ok = qBad == 0 && nan == 0 && maskedBad == 0 && cosine >= 0.9995 && maxAbs < 0.3 && lseErr < lseTol;
   char line[512];
   std::snprintf(line, sizeof line,
                 "%-24s B%d H%d/%d Nq%-5d Nk%-5d %s cos %.6f relL1 %.4f maxabs %.4f lse %.2e "
-                "nan %lld masked %lld/%lld bad %s",
+                "nan %lld masked %lld/%lld bad qdiff %lld %s",
                 K::name, B, Hq, Hkv, Nq, Nk, cs.bnhd ? "bnhd" : "bhnd", cosine, relL1, maxAbs,
-                lseErr, nan, masked, maskedBad, ok ? "PASS" : "FAIL");
+                lseErr, nan, masked, maskedBad, qBad, ok ? "PASS" : "FAIL");
   std::printf("%s\n", line);
   summary += line;
   summary += "\n";
@@ -371,7 +411,7 @@ template <class Cfg> static bool runCase(const Case &cs, std::string &summary) {
         else if (kind == 1)
           K::quantKv(gKv, p);
         else
-          K::quantQ(gQ, p);
+          K::quantQ(gQ, pQ); // for comparison: no longer in the pipeline
         cudaEventRecord(e1);
         cudaEventSynchronize(e1);
         cudaEventElapsedTime(&ms, e0, e1);
@@ -439,6 +479,7 @@ int main(int argc, char **argv) {
   if (want("bf16_d128_causal_gqa4")) ok &= runAll<CfgBF16C>(timing, summary);
   if (want("i8f8_d128_chunk512")) ok &= runAll<CfgI8F8K512>(timing, summary);
   if (want("i8f8_d128_chunk2048")) ok &= runAll<CfgI8F8K2048>(timing, summary);
+  if (want("i8f8_d128_causal_bal_gqa2")) ok &= runAll<CfgI8F8Bal>(timing, summary);
   std::printf("\n==== SUMMARY ====\n%s%s\n", summary.c_str(), ok ? "ALL PASS" : "SOME FAILED");
   return ok ? 0 : 1;
 }

@@ -2,12 +2,14 @@
 //
 // FA3-like, warp specialized. A CTA owns blockM = 128 query rows of one
 // (batch, head) and runs three warpgroups:
-//  - warpgroup 0, the producer: one thread moves the Q tile image once and
-//    each K / V tile image (plus the block's K scales) with one
+//  - warpgroup 0, the producer: one thread moves each K / V tile image (plus
+//    the block's K scales) with one
 //    cp.async.bulk per tile into a `stages`-deep ring guarded by full / empty
 //    mbarriers. The images are contiguous in global memory, so no tensor map
 //    is needed. It gives its registers away (setmaxnreg.dec).
-//  - warpgroups 1 and 2, the consumers: 64 query rows each. Per key block:
+//  - warpgroups 1 and 2, the consumers: 64 query rows each. First each
+//    quantizes its rows of Q into the Q tile image in shared memory (as
+//    quant_q would; see quantizeQ). Then per key block:
 //    S = Q K^T (wgmma SS, K-major, swizzled descriptors over the images),
 //    int32 -> float by the magic-number trick, scale, mask (diagonal and last
 //    blocks only: the loop is split so unmasked blocks carry no mask code),
@@ -37,6 +39,7 @@
 #include "attngen/kernel/softmax.cuh"
 #include "attngen/kernel/tile_size.h"
 #include "attngen/mask/causal.cuh"
+#include "attngen/quant/prologue.cuh"
 #include "attngen/quant/quant_math.h"
 #include "attngen/quant/tile_image.h"
 
@@ -73,7 +76,9 @@ template <class Cfg> struct Sm90Shape {
   static constexpr int kOffV = kOffK + kStages * kKBytes;
   static constexpr int kOffScale = kOffV + kStages * kVBytes;
   static constexpr int kOffBar = kOffScale + kStages * kScaleBytes;
-  static constexpr int kBarriers = 1 + 3 * kStages; // fullQ, fullK, fullV, empty
+  // fullQ (unused since Q is quantized in place; kept: tile_size.h's layout),
+  // fullK, fullV, empty.
+  static constexpr int kBarriers = 1 + 3 * kStages;
   static constexpr int kSmemBytes = kOffBar + 8 * kBarriers + 1024; // + alignment slack
 
   static constexpr int kConsumerWarps = 8;
@@ -220,10 +225,8 @@ template <class Cfg> struct Sm90Consumer {
     const int rowInTile = cwg * 64 + warp * 16 + lane / 4;
     row[0] = m0 + rowInTile;
     row[1] = m0 + rowInTile + 8;
-    const agi64 qHead = (agi64)b * p.heads_q + h;
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
-      qScale[r] = p.q_scale[qHead * p.seq_q_pad + row[r]];
       mRow[r] = kNegInfF;
       lRow[r] = 0.f;
     }
@@ -234,6 +237,160 @@ template <class Cfg> struct Sm90Consumer {
     for (int i = 0; i < BN / 2; ++i)
       acc[i] = 0;
     sQ = smemAddr(smem);
+  }
+
+#ifndef AG_SM90_Q_STAGGER
+#define AG_SM90_Q_STAGGER 0
+#endif
+  /// Warpgroup 1 quantizes its Q rows after warpgroup 0 (not with a block-wide
+  /// Q group: that reduction needs both warpgroups at once).
+  static constexpr bool kQStagger = AG_SM90_Q_STAGGER && Cfg::kQGran != gran::Block;
+
+  /// Q quantization inside the kernel (wgmma plans have no QuantQ prologue).
+  /// Consumer warp w owns tile rows 16w..16w+15, the rows of its own wgmma
+  /// fragments, so each warpgroup quantizes exactly the 64 rows its wgmmas
+  /// read. Same arithmetic as quant_q (prologue.cuh): the kmeanDot order over
+  /// 8-channel slices and a tree over the row's D/8 lanes, balance after the
+  /// LSE correction, group amax, quantInvScale / quantScale; so the CPU
+  /// emulation stays bit-identical. Sets qScale (times s*log2(e)) for this
+  /// thread's fragment rows and writes q_kmean for the epilogue. When the
+  /// caller provides q_quant (tests), the image and scales are also written
+  /// there, as quant_q would.
+  __device__ __forceinline__ void quantizeQ() {
+    static_assert(!Cfg::kSmoothQ, "Q smoothing is not implemented");
+    static_assert(Cfg::kQGran != gran::Tensor, "per-tensor Q scales are not offered");
+    constexpr int kSlices = D / 8, kRpi = 32 / kSlices, kIters = 16 / kRpi;
+    constexpr int kRowBytes = S::kQkRowBytes, kSliceBytes = dtBits(Cfg::kQK);
+    constexpr bool k16 = S::kQk16;
+    constexpr float kQMax = k16 ? 1.f : quantMax(Cfg::kQK);
+    static_assert(32 % kSlices == 0 && 8 % kRpi == 0, "head dim 64 or 128");
+    const int warpRow0 = cwg * 64 + ((threadIdx.x % 128) / 32) * 16;
+    const int j = lane % kSlices, hkv = h / Cfg::kGqa;
+    const agi64 qHead = (agi64)b * p.heads_q + h;
+    const unsigned short *base = static_cast<const unsigned short *>(p.q);
+    const bool vec = prologue::canVectorize(base, p.q_stride);
+    // All rows requested first (one load latency), as 16-bit words.
+    U32x4 raw[kIters];
+#pragma unroll
+    for (int it = 0; it < kIters; ++it) {
+      const int t = m0 + warpRow0 + it * kRpi + lane / kSlices;
+      if (t < p.seq_q)
+        raw[it] = prologue::loadRaw(base + prologue::rowOffset(p.q_stride, b, h, t), j, vec);
+    }
+    float kMean[8], bal[8];
+    // Staggered: warpgroup 1 computes after warpgroup 0 (its loads already in
+    // flight), so warpgroup 0 reaches its first QK sooner and warpgroup 1's
+    // quantization runs under it (both share the issue slots otherwise).
+    if (kQStagger && cwg == 1)
+      asm volatile("bar.sync 6, 256;" ::: "memory");
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const agi64 c = ((agi64)b * p.heads_kv + hkv) * D + 8 * j + i;
+      kMean[i] = Cfg::kSmoothK ? p.k_mean[c] : 0.f;
+      bal[i] = 1.f;
+      if constexpr (Cfg::kBalance)
+        bal[i] = p.qk_balance != nullptr ? p.qk_balance[c] : 1.f;
+    }
+    const bool dump = p.q_quant != nullptr;
+    float x[kIters][8], amax[kIters];
+#pragma unroll
+    for (int it = 0; it < kIters; ++it) {
+      const int r = warpRow0 + it * kRpi + lane / kSlices, t = m0 + r;
+      if (t < p.seq_q) {
+        prologue::unpackSlice<Cfg::kIn>(x[it], raw[it]);
+      } else {
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          x[it][i] = 0.f;
+      }
+      float dot = 0.f;
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+        dot = quantFma(x[it][i], kMean[i], dot);
+      dot = prologue::treeSumOverLanes<kSlices>(dot);
+      if (j == 0 && (Cfg::kLse || dump))
+        p.q_kmean[qHead * p.seq_q_pad + t] = Cfg::kSmoothK ? quantMul(dot, p.sm_scale) : 0.f;
+      if constexpr (Cfg::kBalance)
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          x[it][i] = quantMul(x[it][i], bal[i]);
+      float a = 0.f;
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+        a = quantMax2(a, quantAbs(x[it][i]));
+      amax[it] = prologue::maxOverLanes<kSlices>(a);
+    }
+    // Group amax of each row (quantizeTile's groups; max is order-free).
+    float g[kIters];
+    if constexpr (Cfg::kQGran == gran::Token) {
+#pragma unroll
+      for (int it = 0; it < kIters; ++it)
+        g[it] = amax[it];
+    } else if constexpr (Cfg::kQGran == gran::Thread) {
+      // Rows {i, i + 8} of the warp's 16: iterations it and it + 8 / kRpi.
+      constexpr int kHalf = 8 / kRpi;
+#pragma unroll
+      for (int it = 0; it < kIters; ++it)
+        g[it] = quantMax2(amax[it % kHalf], amax[it % kHalf + kHalf]);
+    } else {
+      static_assert(Cfg::kQGran == gran::Warp || Cfg::kQGran == gran::Block,
+                    "unknown Q granularity");
+      float m = 0.f;
+#pragma unroll
+      for (int it = 0; it < kIters; ++it)
+        m = quantMax2(m, amax[it]);
+#pragma unroll
+      for (int w = 16; w >= kSlices; w /= 2)
+        m = quantMax2(m, __shfl_xor_sync(0xffffffffu, m, w));
+      if constexpr (Cfg::kQGran == gran::Block) {
+        // The 8 consumer warps meet in the (not yet written) Q image.
+        float *sRed = reinterpret_cast<float *>(smem);
+        if (lane == 0)
+          sRed[warpRow0 / 16] = m;
+        asm volatile("bar.sync 5, 256;" ::: "memory");
+        m = 0.f;
+#pragma unroll
+        for (int w = 0; w < 8; ++w)
+          m = quantMax2(m, sRed[w]);
+        asm volatile("bar.sync 5, 256;" ::: "memory");
+      }
+#pragma unroll
+      for (int it = 0; it < kIters; ++it)
+        g[it] = m;
+    }
+    unsigned char *img = dump ? static_cast<unsigned char *>(p.q_quant) +
+                                    (qHead * (p.seq_q_pad / BM) + m0 / BM) * (agi64)S::kQBytes
+                              : nullptr;
+    float scale[kIters];
+#pragma unroll
+    for (int it = 0; it < kIters; ++it) {
+      const int r = warpRow0 + it * kRpi + lane / kSlices;
+      const float inv = k16 ? 1.f : quantInvScale(g[it], kQMax);
+      const int off = tileImageOffset(r, j * kSliceBytes, BM, kRowBytes);
+      prologue::storeQuantSlice<Cfg::kQK>(smem + off, x[it], inv);
+      scale[it] = k16 ? p.sm_scale_log2 : quantMul(quantScale(g[it], kQMax), p.sm_scale_log2);
+      if (dump) {
+        prologue::storeQuantSlice<Cfg::kQK>(img + off, x[it], inv);
+        if (j == 0)
+          p.q_scale[qHead * p.seq_q_pad + m0 + r] = scale[it];
+      }
+    }
+    // Fragment rows lane/4 and lane/4 + 8 of the warp: both in lane
+    // (lane/4 % kRpi) * kSlices of their iterations.
+    const int src = ((lane / 4) % kRpi) * kSlices;
+#pragma unroll
+    for (int it = 0; it < kIters; ++it) {
+      const float v = __shfl_sync(0xffffffffu, scale[it], src);
+      if (it == (lane / 4) / kRpi)
+        qScale[0] = v;
+      if (it == (lane / 4 + 8) / kRpi)
+        qScale[1] = v;
+    }
+    // Generic-proxy stores, then the async proxy (wgmma) of the warpgroup reads.
+    fenceProxyAsyncShared();
+    asm volatile("bar.sync %0, 128;" ::"r"(3 + cwg) : "memory");
+    if (kQStagger && cwg == 0)
+      asm volatile("bar.arrive 6, 256;" ::: "memory");
   }
 
   /// Issues S = Q K^T for key block n into acc (asynchronous; the caller
@@ -410,10 +567,14 @@ template <class Cfg> struct Sm90Consumer {
   }
 
   __device__ __forceinline__ void run() {
+    // Warpgroup 0 goes first; with the staggered Q, warpgroup 1 says so
+    // before it waits for warpgroup 0's quantization.
+    if (kQStagger && nEnd > 0 && cwg == 1)
+      otherTurn();
+    quantizeQ();
     if (nEnd > 0) {
-      if (cwg == 1)
-        otherTurn(); // warpgroup 0 goes first
-      Mbarrier::wait(fullQ, 0);
+      if (!kQStagger && cwg == 1)
+        otherTurn();
       myTurn();
       issueQk(0);
       wgmmaCommit();
@@ -496,15 +657,8 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
     setMaxNRegDec<24>();
     setup();
     if (threadIdx.x == 0) {
-      const agi64 qHead = (agi64)b * p.heads_q + h;
       const agi64 kvHead = (agi64)b * p.heads_kv + hkv;
       const int kvBlocks = p.seq_k_pad / BN;
-      const unsigned char *qImg = static_cast<const unsigned char *>(p.q_quant) +
-                                  (qHead * (p.seq_q_pad / BM) + mBlk) * (agi64)S::kQBytes;
-      if (nEnd > 0) {
-        Mbarrier::arriveExpectTx(fullQ, S::kQBytes);
-        BulkCopyG2S::run(smem, qImg, S::kQBytes, fullQ);
-      }
       const unsigned char *kImg =
           static_cast<const unsigned char *>(p.k_quant) + kvHead * kvBlocks * (agi64)S::kKBytes;
       const unsigned char *vImg =

@@ -39,7 +39,7 @@ struct AttnLowerToPlanPass : mlir::attn::impl::AttnLowerToPlanBase<AttnLowerToPl
                                op.getMainloopAttr(), tiles,
                                b.getI32IntegerAttr(kKvChunk));
     b.setInsertionPointToEnd(&plan.getBody().emplaceBlock());
-    for (KernelRole role : planRoles(v)) {
+    for (KernelRole role : planRoles(v, mainloop)) {
       bool attention = role == KernelRole::Attention;
       int threads = attention ? tiles.getWarps() * 32 : kPrologueThreads;
       int smem = attention ? attentionSmemBytes(v, mainloop, tiles) : 0;
