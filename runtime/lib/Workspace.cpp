@@ -73,7 +73,8 @@ Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem
   // inside the attention kernel: they are small, and the kernel may spill to them.
   // The per-head channel vectors (k_mean, v_mean, v_scale) and q_kmean exist
   // whenever their prologue runs: QuantKV / QuantQ write them for every
-  // variant (zeros or ones when unused), and the epilogue reads them.
+  // variant (zeros or ones when unused), and the epilogue reads them. Without
+  // QuantQ (wgmma) the attention kernel writes q_kmean itself for the LSE.
   const size_t sizes[] = {
       hasQuantQ ? B * Hq * NqPad * D * size_t(bitWidth(v.qk)) / 8 : 0,      // q_quant
       quantQK ? B * Hq * NqPad * F : 0,                                     // q_scale
