@@ -146,15 +146,28 @@ template <int kHeadDim, int kRows> struct RowTiling {
   __device__ static int row(int pass) { return pass * kRowsPerPass + threadIdx.x / kSlices; }
 };
 
-/// Quantizes a tile of rows (already loaded, smoothed, as floats) with the
-/// group scales of `gran`: per-row amax -> shared, group amax per row, then
-/// quantize into the tile image and write one scale per row. Token indices
-/// of the tile start at a multiple of kRows, so each group (qGroupOf /
-/// kGroupOf in quant_math.h; kIsK picks which) lies inside the tile.
-template <int kType, int kHeadDim, int kRows, int kGran, bool kIsK>
-__device__ __forceinline__ void quantizeTile(float (&x)[RowTiling<kHeadDim, kRows>::kPasses][8],
-                                             float tensorAmax, unsigned char *image,
-                                             float *scaleOut, float scaleMul, float *sAmax) {
+/// A tile held as floats: the source quantizeTile reads for quant_q.
+template <int kPasses> struct FloatRows {
+  const float (*x)[8];
+  __device__ __forceinline__ void operator()(int pass, float (&out)[8]) const {
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      out[i] = x[pass][i];
+  }
+};
+
+/// Quantizes a tile of rows with the group scales of `gran`: per-row amax ->
+/// shared, group amax per row, then quantize into the tile image and write
+/// one scale per row. `src(pass, x)` yields the 8 (smoothed) floats of this
+/// thread's slice in `pass`; it is called twice per pass (amax, then store),
+/// so a source may rebuild them from raw words instead of holding 8 floats
+/// per pass (fewer registers) as long as it computes them the same way.
+/// Token indices of the tile start at a multiple of kRows, so each group
+/// (qGroupOf / kGroupOf in quant_math.h; kIsK picks which) lies inside the tile.
+template <int kType, int kHeadDim, int kRows, int kGran, bool kIsK, class Src>
+__device__ __forceinline__ void quantizeTile(const Src &src, float tensorAmax,
+                                             unsigned char *image, float *scaleOut,
+                                             float scaleMul, float *sAmax) {
   using T = RowTiling<kHeadDim, kRows>;
   constexpr int kRowBytes = kHeadDim * dtBits(kType) / 8;
   constexpr bool k16 = !(dtIs8Bit(kType) || kType == dt::I4);
@@ -162,10 +175,12 @@ __device__ __forceinline__ void quantizeTile(float (&x)[RowTiling<kHeadDim, kRow
   if constexpr (!k16) {
 #pragma unroll
     for (int pass = 0; pass < T::kPasses; ++pass) {
+      float x[8];
+      src(pass, x);
       float a = 0.f;
 #pragma unroll
       for (int i = 0; i < 8; ++i)
-        a = quantMax2(a, quantAbs(x[pass][i]));
+        a = quantMax2(a, quantAbs(x[i]));
       a = maxOverLanes<T::kSlices>(a);
       if (T::slice() == 0)
         sAmax[T::row(pass)] = a;
@@ -211,7 +226,9 @@ __device__ __forceinline__ void quantizeTile(float (&x)[RowTiling<kHeadDim, kRow
     const float inv = k16 ? 1.f : quantInvScale(amax, kQMax);
     constexpr int kSliceBytes = 8 * dtBits(kType) / 8;
     unsigned char *dst = image + tileImageOffset(r, j * kSliceBytes, kRows, kRowBytes);
-    storeQuantSlice<kType>(dst, x[pass], inv);
+    float x[8];
+    src(pass, x);
+    storeQuantSlice<kType>(dst, x, inv);
     if (j == 0)
       scaleOut[r] = k16 ? scaleMul : quantMul(quantScale(amax, kQMax), scaleMul);
   }
@@ -463,32 +480,39 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
   }
   __syncthreads();
 
-  // K: load the block (zeros past Nk), smooth, quantize into its tile image.
+  // K: smooth (and balance) the block's rows (zeros past Nk) and quantize them
+  // into its tile image. The rows stay raw 16-bit words and are converted
+  // twice (amax pass, store pass): holding 8 floats per pass instead took 94
+  // registers (2 CTAs/SM); this way 64 (4 CTAs/SM).
   {
-    float x[T::kPasses][8];
-#pragma unroll
-    for (int pass = 0; pass < T::kPasses; ++pass) {
-      const int t = blk * BN + T::row(pass), j = T::slice();
-      if (t < p.seq_k) {
-        unpackSlice<Cfg::kIn>(x[pass], kRaw[pass]);
-#pragma unroll
-        for (int i = 0; i < 8; ++i)
-          x[pass][i] = quantSub(x[pass][i], sKMean[8 * j + i]);
-        if constexpr (Cfg::kBalance)
+    struct KRows {
+      const U32x4 *raw;
+      const float *mean, *balInv;
+      int t0, seqK;
+      __device__ __forceinline__ void operator()(int pass, float (&x)[8]) const {
+        const int j = T::slice();
+        if (t0 + T::row(pass) < seqK) {
+          unpackSlice<Cfg::kIn>(x, raw[pass]);
 #pragma unroll
           for (int i = 0; i < 8; ++i)
-            x[pass][i] = quantMul(x[pass][i], sKBalInv[8 * j + i]);
-      } else {
+            x[i] = quantSub(x[i], mean[8 * j + i]);
+          if constexpr (Cfg::kBalance)
 #pragma unroll
-        for (int i = 0; i < 8; ++i)
-          x[pass][i] = 0.f;
+            for (int i = 0; i < 8; ++i)
+              x[i] = quantMul(x[i], balInv[8 * j + i]);
+        } else {
+#pragma unroll
+          for (int i = 0; i < 8; ++i)
+            x[i] = 0.f;
+        }
       }
-    }
+    };
+    const KRows rows{kRaw, sKMean, sKBalInv, blk * BN, p.seq_k};
     constexpr int kRowBytes = D * dtBits(Cfg::kQK) / 8;
     unsigned char *image = static_cast<unsigned char *>(p.k_quant) +
                            (head * nBlocks + blk) * (agi64)(BN * kRowBytes);
     quantizeTile<Cfg::kQK, D, BN, Cfg::kKGran, true>(
-        x, sTensorAmax, image, p.k_scale + head * p.seq_k_pad + blk * BN, 1.f, sAmax);
+        rows, sTensorAmax, image, p.k_scale + head * p.seq_k_pad + blk * BN, 1.f, sAmax);
   }
 
   // V: 8-bit transposed + perm32 image (built in shared memory, then copied
@@ -646,7 +670,7 @@ template <class Cfg> __device__ __forceinline__ void quant_q(const AttnParams &p
   unsigned char *image =
       static_cast<unsigned char *>(p.q_quant) + (head * (p.seq_q_pad / BM) + blk) * (agi64)(BM * kRowBytes);
   quantizeTile<Cfg::kQK, D, BM, Cfg::kQGran, false>(
-      x, 0.f, image, p.q_scale + head * p.seq_q_pad + blk * BM, p.sm_scale_log2, sAmax);
+      FloatRows<T::kPasses>{x}, 0.f, image, p.q_scale + head * p.seq_q_pad + blk * BM, p.sm_scale_log2, sAmax);
 }
 
 } // namespace attngen
