@@ -180,7 +180,7 @@ TEST_CASE("balance: explicit values and the default per QK type", "[frontend][pa
 TEST_CASE("several variants per file, with comments", "[frontend][parser]") {
   ParseResult r = parseVariants(R"(# leading comment
 variant first { # trailing comment with { and ;
-  qk = int8; # pv = fp16;
+  qk = int8; # pv = fp8;
 }
 # between
 variant second{mask=causal;gqa=4;}
@@ -192,7 +192,7 @@ variant third {
   REQUIRE(r.ok());
   REQUIRE(r.variants.size() == 3);
   CHECK(r.variants[0].name == "first");
-  CHECK(r.variants[0].pv == DType::E4M3); // the commented-out key is ignored
+  CHECK(r.variants[0].pv == DType::BF16); // the commented-out key is ignored
   CHECK(r.variants[1].mask == MaskKind::Causal);
   CHECK(r.variants[1].gqa == 4);
   CHECK(r.variants[2].head_dim == 64);
@@ -208,7 +208,7 @@ TEST_CASE("printer output is canonical", "[frontend][printer]") {
   v.name = "default";
   CHECK(printVariant(v) == R"(variant default {
   qk = int8;
-  pv = fp8;
+  pv = bf16;
   granularity q = warp;
   granularity k = block;
   granularity v = channel;

@@ -15,6 +15,7 @@ namespace attngen::test {
 inline KernelPlan defaultPlan() {
   KernelPlan plan;
   plan.variant = Variant();
+  plan.variant.pv = DType::E4M3; // the int8/fp8 recipe (tests name it "default int8/fp8")
   plan.target = Target{90, true};
   plan.mainloop = Mainloop::Wgmma;
   plan.tiles = Tiles{128, 128, 12, 2};

@@ -156,11 +156,16 @@ TEST_CASE("illegal variants return the verifier's message", "[pipeline]") {
        "q granularity cannot be channel"},
       {"q tensor", [](Variant &v) { v.q_granularity = Granularity::Tensor; }, "sm_90a",
        "q granularity cannot be tensor: a per-tensor Q scale needs a global pass over Q"},
-      {"v token", [](Variant &v) { v.v_granularity = Granularity::Token; }, "sm_90a",
+      {"v token",
+       [](Variant &v) {
+         v.pv = DType::E4M3;
+         v.v_granularity = Granularity::Token;
+       },
+       "sm_90a",
        "v granularity must be channel for 8-bit PV, got token"},
       {"smooth_q", [](Variant &v) { v.smooth_q = true; }, "sm_90a",
        "smooth_q is not supported yet by the kernel templates"},
-      {"fp8 on sm_80", [](Variant &) {}, "sm_80",
+      {"fp8 on sm_80", [](Variant &v) { v.pv = DType::E4M3; }, "sm_80",
        "e4m3 (fp8) operands need sm_89 or newer, target is sm_80"},
   };
   for (const Case &c : cases) {
@@ -215,6 +220,7 @@ TEST_CASE("tiles from the options are kept when legal and checked", "[pipeline]"
 TEST_CASE("IR text: MLIRGen, plan IR and its extraction agree", "[pipeline]") {
   Variant v;
   v.name = "sage2";
+  v.pv = DType::E4M3;
   v.mask = MaskKind::Causal;
   v.gqa = 4;
   v.lse = true;

@@ -39,7 +39,7 @@ struct Variant {
   std::string name = "default";
 
   DType qk = DType::I8;   ///< operand type of Q K^T
-  DType pv = DType::E4M3; ///< operand type of P V
+  DType pv = DType::BF16; ///< operand type of P V (see examples/default.attn for why)
 
   Granularity q_granularity = Granularity::Warp;
   Granularity k_granularity = Granularity::Block;
