@@ -823,10 +823,11 @@ TEST_CASE("balancing lowers the quantization error on activation-like inputs",
   }
 }
 
-// The evidence for the default variant at a product-like shape (slow: run it
-// by its tag, `[balance-evidence]`). Prints one line per variant and stage.
-TEST_CASE("balancing evidence: default variant, B=1 H=8 N=2048 D=128",
-          "[.][balance-evidence]") {
+// The evidence for balancing and for the choice of the default variant at a
+// product-like shape (docs/DSL.md quotes it; ~45 s on 2 cores). Prints one line
+// per recipe and stage.
+TEST_CASE("balancing evidence: B=1 H=8 N=2048 D=128, activation-like inputs",
+          "[balance-evidence]") {
   AttnShape s{1, 8, 8, 2048, 2048, 128};
   AttnInputs in = rounded(activationLike(s, 2024), DType::BF16);
   const Tiles t{128, 128, 12, 2}; // the sm_90a plan of the default variant
