@@ -112,15 +112,21 @@ class Kernel:
             _lib.attngen_kernel_release(self._h)
             self._h = None
 
-    def _shape(self, q, k):
-        if q.dim() != 4 or k.dim() != 4:
+    def _shape(self, q, k, v=None):
+        if q.dim() != 4 or k.dim() != 4 or (v is not None and v.dim() != 4):
             raise AttngenError("q, k, v must be 4-d: [B, H, N, D] (bhnd) or [B, N, H, D] (bnhd)")
         if self.bnhd:
-            (b, nq, hq, d), (_, nk, hkv, _) = q.shape, k.shape
+            (b, nq, hq, d), (bk, nk, hkv, dk) = q.shape, k.shape
         else:
-            (b, hq, nq, d), (_, hkv, nk, _) = q.shape, k.shape
-        if d != self.head_dim:
-            raise AttngenError(f"head dim {d} != the variant's {self.head_dim}")
+            (b, hq, nq, d), (bk, hkv, nk, dk) = q.shape, k.shape
+        if d != self.head_dim or dk != self.head_dim:
+            raise AttngenError(f"head dims {d} (q), {dk} (k) != the variant's {self.head_dim}")
+        # The C API sees only base pointers and strides: a smaller K or V would be read
+        # out of bounds, so the extents are checked here.
+        if bk != b:
+            raise AttngenError(f"k has batch {bk} but q has {b}")
+        if v is not None and v.shape != k.shape:
+            raise AttngenError(f"v {tuple(v.shape)} must have k's shape {tuple(k.shape)}")
         return _Problem(b, hq, hkv, nq, nk)
 
     def _strides(self, t):
@@ -140,18 +146,46 @@ class Kernel:
             self._ws[key] = torch.empty(n.value, dtype=torch.uint8, device=q.device)
         return self._ws[key]
 
+    def _check_tensors(self, q, k, v, o, workspace, lse):
+        import torch
+        dt = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+        want_in, want_out = dt[self.input_dtype], dt[self.output_dtype]
+        for name, t, want in (("q", q, want_in), ("k", k, want_in), ("v", v, want_in),
+                              ("o", o, want_out)):
+            if t.dtype != want or not t.is_cuda or t.device != q.device:
+                raise AttngenError(f"{name} must be a CUDA tensor of {want} on {q.device}, "
+                                   f"got {t.dtype} on {t.device}")
+        if o.shape != q.shape:
+            raise AttngenError(f"o {tuple(o.shape)} must have q's shape {tuple(q.shape)}")
+        if workspace.device != q.device:
+            raise AttngenError(f"the workspace is on {workspace.device}, not {q.device}")
+        if lse is not None:
+            b, h, n = (q.shape[0], q.shape[2], q.shape[1]) if self.bnhd else q.shape[:3]
+            # The kernels write the LSE densely: [B, Hq, Nq] float32, contiguous.
+            if (lse.dtype != torch.float32 or lse.device != q.device
+                    or tuple(lse.shape) != (b, h, n) or not lse.is_contiguous()):
+                raise AttngenError(f"lse must be a contiguous float32 CUDA tensor {(b, h, n)} "
+                                   f"on {q.device}, got {lse.dtype} {tuple(lse.shape)} on {lse.device}")
+
     def launch(self, q, k, v, o, workspace, lse=None, stage="all", stream=None):
         """Launches on torch's current stream (or `stream`): all kernels, or only the
         quantization prologue / only the attention kernel (for kernel-only timing)."""
         import torch
-        p = self._shape(q, k)
+        if stage not in _STAGES:
+            raise AttngenError(f"stage must be one of {sorted(_STAGES)}, not {stage!r}")
+        p = self._shape(q, k, v)
+        self._check_tensors(q, k, v, o, workspace, lse)
         t = _Tensors(q.data_ptr(), k.data_ptr(), v.data_ptr(), o.data_ptr(),
                      lse.data_ptr() if lse is not None else None,
                      self._strides(q), self._strides(k), self._strides(v), self._strides(o))
-        s = stream if stream is not None else torch.cuda.current_stream(q.device)
-        _check(_library().attngen_launch_stages(self._h, ctypes.byref(p), ctypes.byref(t),
-                                                workspace.data_ptr(), workspace.numel(),
-                                                ctypes.c_void_p(s.cuda_stream), _STAGES[stage]))
+        # The library launches in the calling thread's current CUDA context: make it
+        # the tensors' device's (torch's primary context), not whatever device is current.
+        with torch.cuda.device(q.device):
+            s = stream if stream is not None else torch.cuda.current_stream(q.device)
+            nbytes = workspace.numel() * workspace.element_size()
+            _check(_library().attngen_launch_stages(self._h, ctypes.byref(p), ctypes.byref(t),
+                                                    workspace.data_ptr(), nbytes,
+                                                    ctypes.c_void_p(s.cuda_stream), _STAGES[stage]))
 
     def __call__(self, q, k, v, return_lse=False):
         import torch

@@ -25,10 +25,12 @@ Expected<std::shared_ptr<Kernel>> Runtime::get(const Variant &variant,
       return Error{"no target given and none detected: " + detected.message()};
     target = *detected;
   }
+  bool withLineInfo;
   {
     std::lock_guard<std::mutex> lock(mutex);
+    withLineInfo = lineInfo;
     for (const VariantEntry &e : byVariant)
-      if (e.variant == variant && e.target == *target) {
+      if (e.variant == variant && e.target == *target && e.lineInfo == withLineInfo) {
         stats::recordMemory(true);
         return e.kernel;
       }
@@ -45,7 +47,7 @@ Expected<std::shared_ptr<Kernel>> Runtime::get(const Variant &variant,
   if (!kernel)
     return kernel;
   std::lock_guard<std::mutex> lock(mutex);
-  byVariant.push_back(VariantEntry{variant, *target, *kernel});
+  byVariant.push_back(VariantEntry{variant, *target, withLineInfo, *kernel});
   return kernel;
 #else
   return Error{fmt::format("variant '{}': this build of attngen has no compiler (built with "

@@ -10,6 +10,7 @@
 #include "attngen/runtime/CacheKey.h"
 #include "attngen/runtime/Driver.h"
 #include "attngen/runtime/Launch.h"
+#include "attngen/runtime/Sha256.h"
 #include "attngen/runtime/Workspace.h"
 
 #include <fmt/format.h>
@@ -140,7 +141,20 @@ Expected<std::string> Runtime::compileOrFetch(const std::string &key, const std:
   std::optional<std::string> dir = diskCacheDirectory();
   if (!dir)
     return compile();
-  return DiskCache(*dir).getOrCompile(key, compile);
+  // The disk cache only saves time: a directory that cannot be created, locked
+  // or written (a read-only $HOME) must not fail the JIT. A compile error is
+  // the caller's; any other failure falls back to compiling (or to the cubin
+  // already compiled when only storing it failed).
+  std::optional<Expected<std::string>> compiled;
+  auto cached = DiskCache(*dir).getOrCompile(key, [&]() -> Expected<std::string> {
+    compiled = compile();
+    return *compiled;
+  });
+  if (cached)
+    return cached;
+  if (compiled)
+    return std::move(*compiled);
+  return compile();
 }
 
 Expected<std::shared_ptr<Kernel>> Runtime::load(const KernelPlan &plan,
@@ -157,9 +171,13 @@ Expected<std::shared_ptr<Kernel>> Runtime::load(const KernelPlan &plan,
   if (!inputs)
     return inputs.error();
   const std::string key = computeCacheKey(*inputs);
+  // A Kernel is its cubin and its plan (symbols, shared memory, scale, LSE...):
+  // two plans over one source (an edited package manifest) share the cubin's
+  // key but not the launch, so the memory cache keys on both.
+  const std::string memoryKey = key + "." + Sha256::hexDigest(toJson(plan));
   bool hit = false;
   auto kernel = memory.getOrBuild(
-      key,
+      memoryKey,
       [&]() -> Expected<std::shared_ptr<Kernel>> {
         auto cubin = compileOrFetch(key, cudaSource, opts);
         if (!cubin)

@@ -158,3 +158,64 @@ TEST_CASE("annotateNvrtcLog shows source only around errors", "[nvrtc]") {
   std::string out = annotateNvrtcLog("k.cu(2): warning #177-D: unused\n", "a\nb\nc\n", "k.cu");
   CHECK(out == "k.cu(2): warning #177-D: unused\n");
 }
+
+TEST_CASE("two plans over one source are two kernels sharing one cubin", "[nvrtc][jit]") {
+  // A package whose plan.json was edited (another scale, another shared
+  // memory size) must launch with its own plan, not the first one loaded.
+  std::string dir = test::makeTempDir("jitplan");
+  REQUIRE(!dir.empty());
+  Runtime &rt = Runtime::instance();
+  rt.setDiskCacheDirectory(dir);
+  rt.clearMemoryCache();
+  KernelPlan a = test::defaultPlan();
+  a.kernels = {{KernelRole::Attention, "attngen_attention", 128, 0}};
+  KernelPlan b = a;
+  b.variant.scale = 0.25;
+  b.kernels[0].smemBytes = 1024;
+  std::string source = std::string(TinyKernel) + "// " + dir + "\n";
+
+  auto ka = rt.load(a, source);
+  INFO((ka ? std::string() : ka.message()));
+  REQUIRE(ka);
+  RuntimeStats s1 = rt.stats();
+  auto kb = rt.load(b, source);
+  REQUIRE(kb);
+  CHECK(kb->get() != ka->get());
+  CHECK((*kb)->plan().variant.scale == std::optional<double>(0.25));
+  CHECK((*kb)->plan().kernels[0].smemBytes == 1024);
+  CHECK(!(*ka)->plan().variant.scale);
+  CHECK((*kb)->cubin() == (*ka)->cubin());
+  CHECK((*kb)->cacheKey() == (*ka)->cacheKey());
+  CHECK(rt.stats().nvrtcCompiles == s1.nvrtcCompiles); // the cubin came from disk
+
+  auto again = rt.load(b, source);
+  REQUIRE(again);
+  CHECK(again->get() == kb->get());
+
+  rt.clearMemoryCache();
+  rt.setDiskCacheDirectory(std::nullopt);
+  test::removeTempDir(dir);
+}
+
+TEST_CASE("a disk cache that cannot be written does not fail the JIT", "[nvrtc][jit]") {
+  Runtime &rt = Runtime::instance();
+  // /proc refuses new directories: the cache can neither be created nor locked.
+  rt.setDiskCacheDirectory(std::string("/proc/attngen-no-cache"));
+  rt.clearMemoryCache();
+  KernelPlan plan = test::defaultPlan();
+  plan.kernels = {{KernelRole::Attention, "attngen_attention", 128, 0}};
+  RuntimeStats s0 = rt.stats();
+  auto k = rt.load(plan, std::string(TinyKernel) + "// unwritable cache\n");
+  INFO((k ? std::string() : k.message()));
+  REQUIRE(k);
+  CHECK((*k)->cubin().compare(0, 4, "\x7f" "ELF") == 0);
+  CHECK(rt.stats().nvrtcCompiles == s0.nvrtcCompiles + 1);
+
+  // A compile error is still reported as one.
+  auto bad = rt.load(plan, "int broken = undeclared_name;\n");
+  REQUIRE(!bad);
+  CHECK(contains(bad.message(), "undeclared_name"));
+
+  rt.clearMemoryCache();
+  rt.setDiskCacheDirectory(std::nullopt);
+}

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -180,7 +181,7 @@ Expected<ShapeArg> parseShape(const std::string &text, int gqa) {
     try {
       size_t used = 0;
       long long x = std::stoll(item, &used);
-      if (used != item.size() || x < 1)
+      if (used != item.size() || x < 1 || x > INT_MAX)
         throw 0;
       v.push_back(x);
     } catch (...) {
@@ -200,7 +201,7 @@ Expected<ShapeArg> parseShape(const std::string &text, int gqa) {
     s.headsKv = s.headsQ / gqa;
   } else if (v.size() == 5) {
     s = {int(v[0]), int(v[1]), int(v[2]), int(v[3]), int(v[4])};
-    if (s.headsKv * gqa != s.headsQ)
+    if (int64_t(s.headsKv) * gqa != s.headsQ)
       return Error{fmt::format("shape '{}': heads_q {} != heads_kv {} x gqa {}", text, s.headsQ,
                                s.headsKv, gqa)};
   } else {

@@ -85,6 +85,12 @@ int cmdEmit(int argc, char **argv) {
     return fail(vs.message());
   if (vs->size() > 1 && !args->has("package-dir"))
     return usage("several variants: emit one (--variant NAME) or packages (--package-dir DIR)");
+  if (args->has("package") || args->has("package-dir"))
+    for (const char *o : {"ir", "plan-ir", "plan", "cuda", "ptx", "cubin", "sass", "o"})
+      if (args->has(o))
+        return usage(fmt::format("--{} does not apply to --package / --package-dir (a package "
+                                 "is plan.json, kernel.cu and variant.attn)",
+                                 std::string(o) == "o" ? "o (-o)" : o));
 
   std::string out;
   for (const Variant &v : *vs) {
@@ -183,6 +189,15 @@ int cmdCompilePackages(int argc, char **argv) {
     return usage(args.message());
   if (args->positional().size() != 1)
     return usage("compile-packages needs a directory of packages");
+  // A package carries its target; --target asserts it (a package for another
+  // GPU would fill the cache with kernels the run cannot use).
+  std::optional<Target> want;
+  if (args->has("target")) {
+    auto t = resolveTarget(args->get("target"));
+    if (!t)
+      return usage(t.message());
+    want = *t;
+  }
   std::vector<fs::path> dirs;
   std::error_code ec;
   for (const auto &e : fs::directory_iterator(args->positional()[0], ec))
@@ -193,6 +208,18 @@ int cmdCompilePackages(int argc, char **argv) {
   std::sort(dirs.begin(), dirs.end());
   Runtime &rt = Runtime::instance();
   for (const fs::path &d : dirs) {
+    if (want) {
+      auto json = readFile((d / "plan.json").string());
+      if (!json)
+        return fail(json.message());
+      std::string error;
+      std::optional<KernelPlan> plan = planFromJson(*json, error);
+      if (!plan)
+        return fail(fmt::format("{}/plan.json: {}", d.string(), error));
+      if (!(plan->target == *want))
+        return fail(fmt::format("{}: the package is for {}, not {}", d.string(),
+                                plan->target.name(), want->name()));
+    }
     auto t0 = std::chrono::steady_clock::now();
     auto k = rt.loadPackage(d.string());
     if (!k)

@@ -36,6 +36,9 @@ Expected<std::shared_ptr<Kernel>> kernelFromArgs(const Args &args) {
   if (args.has("package")) {
     if (!args.positional().empty())
       return Error{"give either a DSL file or --package DIR, not both"};
+    // A package is one variant compiled for one target: nothing to pick.
+    if (args.has("variant") || args.has("target"))
+      return Error{"--variant and --target apply to a DSL file, not to --package DIR"};
     return rt.loadPackage(args.get("package"));
   }
   if (args.positional().size() != 1)

@@ -107,12 +107,16 @@ def main():
                             or v["layout"] != "bhnd" or v["gqa"] != 1):
                         continue
                     kern = attngen.load_package(pkg.path)
-                    outs = [torch.empty_like(s[0]) for s in sets]
+                    # The variant's output type (not the inputs'), and the LSE it may return.
+                    odt = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[v["output"]]
+                    outs = [torch.empty_like(s[0], dtype=odt) for s in sets]
+                    lse = torch.empty((b, h, n), device="cuda", dtype=torch.float32) if v["lse"] else None
                     ws = kern.workspace(sets[0][0], sets[0][1])
-                    run = lambda i, stage="all": kern.launch(*sets[i % 2], outs[i % 2], ws, stage=stage)
+                    run = lambda i, stage="all": kern.launch(*sets[i % 2], outs[i % 2], ws, lse=lse, stage=stage)
                     ms = time_fn(run, reps=args.reps)
                     run(0, "prologue")
-                    ms_k = time_fn(lambda i: kern.launch(*sets[0], outs[0], ws, stage="attention"), reps=args.reps)
+                    ms_k = time_fn(lambda i: kern.launch(*sets[0], outs[0], ws, lse=lse, stage="attention"),
+                                   reps=args.reps)
                     outs[0].fill_(float("nan"))
                     run(0)
                     torch.cuda.synchronize()

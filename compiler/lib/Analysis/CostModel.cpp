@@ -47,15 +47,19 @@ CostReport analyzeCost(const KernelPlan &plan, const ProblemShape &s, const Devi
   const double kQ = kvHeads * nkPad * D * bytesOf(v.qk);
   const double vQ = kvHeads * nkPad * D * bytesOf(v.pv);
   // Prologues: KVStats reads K and V once; QuantKV reads them again and writes
-  // the quantized images; QuantQ reads Q and writes its image and scales.
+  // the quantized images; QuantQ reads Q and writes its image and scales. A
+  // plan without QuantQ (wgmma) quantizes Q inside the attention kernel, which
+  // then reads Q itself rather than its image.
   const bool stats = plan.find(KernelRole::KVStats) != nullptr;
-  r.bytesPrologue = (stats ? 2 * kvIn : 0) + 2 * kvIn + kQ + vQ + qIn + qQ +
-                    heads * nqPad * 4 + kvHeads * nkPad * 4;
+  const bool quantQ = plan.find(KernelRole::QuantQ) != nullptr;
+  r.bytesPrologue = (stats ? 2 * kvIn : 0) + 2 * kvIn + kQ + vQ + kvHeads * nkPad * 4 +
+                    (quantQ ? qIn + qQ + heads * nqPad * 4 : 0);
   // Attention: each query tile streams the visible K/V images (mostly from L2
   // when heads are interleaved; counted here as HBM, an upper bound).
   const double qTiles = nqPad / plan.tiles.blockM;
   // Every query head streams its kv head's images: gqa query heads per kv head.
-  r.bytesAttention = qQ + qTiles * (kQ + vQ) * visible * (heads / kvHeads) + oOut;
+  r.bytesAttention =
+      (quantQ ? qQ : qIn) + qTiles * (kQ + vQ) * visible * (heads / kvHeads) + oOut;
 
   // Saha & Ye: attention needs Theta(N^2 d^2 / M) I/O for on-chip memory M >= d^2.
   const double M = (double)dev.smemPerSm / bytesOf(v.qk);

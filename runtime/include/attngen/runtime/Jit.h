@@ -117,10 +117,12 @@ private:
   mutable std::mutex mutex;
   std::optional<std::string> diskDir;
   bool lineInfo = false;
-  /// get()'s memo: variant and target -> kernel, so a hit skips the compiler.
+  /// get()'s memo: variant, target and line info (it changes the cubin) ->
+  /// kernel, so a hit skips the compiler.
   struct VariantEntry {
     Variant variant;
     Target target;
+    bool lineInfo;
     std::shared_ptr<Kernel> kernel;
   };
   std::vector<VariantEntry> byVariant;
