@@ -455,7 +455,8 @@ template <class Cfg> struct Sm90Consumer {
     }
 
     // Online softmax: new row maxima, rescale factors, exponent offsets
-    // (p = exp2(x * qk + bias) with the magic constant folded into bias).
+    // (p = exp2(x * qk + bias) with the magic constant folded into bias,
+    // except for INT8 P: see below).
     float bias[2], alpha[2], blockScale[2];
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
@@ -466,7 +467,9 @@ template <class Cfg> struct Sm90Consumer {
       mRow[r] = mNew;
       if constexpr (S::kPvInt) {
         // INT8 P: exponent relative to the block's own max (per row per block).
-        bias[r] = -safeMax(mBlock) - magic * qk[r];
+        // Magic not folded: magic * qk rounds at ulp(1.26e7 qk), over log2(127.5 / 127)
+        // on sharp heads, and P8 = 128 is int8 -128 (the max's exponent is then <= 2^-24 m_b).
+        bias[r] = -safeMax(mBlock);
         blockScale[r] = exp2Approx(mBlock - mUse);
       } else {
         bias[r] = (S::kPvFp8 ? kLog2Fp8Max : 0.f) - mUse - magic * qk[r];
@@ -477,7 +480,9 @@ template <class Cfg> struct Sm90Consumer {
 #pragma unroll
     for (int i = 0; i < BN / 2; ++i) {
       const int r = (i % 4) / 2;
-      x[i] = exp2Approx(fmaf(x[i], qk[r], bias[r]));
+      // INT8 P: x - magic is float(acc) exactly (masked: -inf stays -inf).
+      const float xs = S::kPvInt ? x[i] - magic : x[i];
+      x[i] = exp2Approx(fmaf(xs, qk[r], bias[r]));
       lBlock[r] += x[i];
     }
 #pragma unroll
