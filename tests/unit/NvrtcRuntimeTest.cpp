@@ -219,3 +219,35 @@ TEST_CASE("a disk cache that cannot be written does not fail the JIT", "[nvrtc][
   rt.clearMemoryCache();
   rt.setDiskCacheDirectory(std::nullopt);
 }
+
+#ifdef ATTNGEN_HAS_COMPILER
+TEST_CASE("get() compiles again when line info is switched on", "[nvrtc][jit]") {
+  // -lineinfo changes the cubin and its key: get()'s variant memo must not
+  // hand back the kernel compiled without it.
+  std::string dir = test::makeTempDir("jitline");
+  REQUIRE(!dir.empty());
+  Runtime &rt = Runtime::instance();
+  rt.setDiskCacheDirectory(dir);
+  rt.clearMemoryCache();
+  Variant v;
+  v.name = "lineinfo_probe";
+  v.head_dim = 64;
+  const Target sm80{80, false};
+  auto plain = rt.get(v, sm80);
+  INFO((plain ? std::string() : plain.message()));
+  REQUIRE(plain);
+  rt.setLineInfo(true);
+  auto lined = rt.get(v, sm80);
+  rt.setLineInfo(false);
+  INFO((lined ? std::string() : lined.message()));
+  REQUIRE(lined);
+  CHECK((*lined)->cacheKey() != (*plain)->cacheKey());
+  auto again = rt.get(v, sm80);
+  REQUIRE(again);
+  CHECK(again->get() == plain->get());
+
+  rt.clearMemoryCache();
+  rt.setDiskCacheDirectory(std::nullopt);
+  test::removeTempDir(dir);
+}
+#endif
