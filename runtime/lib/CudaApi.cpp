@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <mutex>
 #include <vector>
 
@@ -152,7 +153,16 @@ Expected<std::string> nvrtcVersionString() {
   nvrtcResult r = (*api)->version(&major, &minor);
   if (r != NVRTC_SUCCESS)
     return Error{"nvrtcVersion failed: " + nvrtcErrorText(**api, r)};
-  return fmt::format("nvrtc {}.{}", major, minor);
+  // nvrtcVersion says major.minor only, but patch releases (13.0.48 -> 13.0.88)
+  // ship another ptxas: the size of the loaded library tells builds apart at
+  // the cost of one stat (a probe compile would cost tens of milliseconds).
+  std::string build;
+  Dl_info info{};
+  struct stat st {};
+  if (dladdr(reinterpret_cast<void *>((*api)->compileProgram), &info) && info.dli_fname &&
+      ::stat(info.dli_fname, &st) == 0)
+    build = fmt::format(" ({} bytes)", uint64_t(st.st_size));
+  return fmt::format("nvrtc {}.{}{}", major, minor, build);
 }
 
 std::string nvrtcErrorText(const NvrtcApi &api, nvrtcResult r) {

@@ -44,6 +44,8 @@ TEST_CASE("NVRTC compiles a kernel over the embedded templates to a cubin", "[nv
   auto version = nvrtcVersionString();
   REQUIRE(version);
   CHECK(contains(*version, "nvrtc "));
+  // major.minor alone would let a patch release's ptxas reuse older cubins.
+  CHECK(contains(*version, " bytes)"));
 }
 
 TEST_CASE("NVRTC options keep IEEE math", "[nvrtc]") {

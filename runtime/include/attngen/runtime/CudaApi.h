@@ -74,7 +74,8 @@ Expected<const NvrtcApi *> nvrtcApi();
 /// The driver (libcuda.so.1), opened and cuInit'ed once per process.
 Expected<const DriverApi *> driverApi();
 
-/// "nvrtc 13.0"; part of every cache key.
+/// "nvrtc 13.0 (109338064 bytes)": the version and the size of the loaded
+/// library, which differs between patch releases; part of every cache key.
 Expected<std::string> nvrtcVersionString();
 
 /// "NVRTC_ERROR_COMPILATION" style text of a result code.
