@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <exception>
 #include <memory>
 
 struct attngen_kernel_s {
@@ -29,6 +30,18 @@ int succeed() {
   return 0;
 }
 
+/// Runs `body`; an exception (std::bad_alloc, a std::regex limit) must not
+/// unwind into a C caller or ctypes, where it would terminate the process.
+template <typename Body> int guarded(const char *fn, Body &&body) {
+  try {
+    return body();
+  } catch (const std::exception &e) {
+    return fail(fmt::format("{}: {}", fn, e.what()));
+  } catch (...) {
+    return fail(fmt::format("{}: unknown exception", fn));
+  }
+}
+
 int wrap(attngen::Expected<std::shared_ptr<attngen::Kernel>> k, attngen_kernel_t *out) {
   if (!k)
     return fail(k.message());
@@ -42,43 +55,49 @@ int wrap(attngen::Expected<std::shared_ptr<attngen::Kernel>> k, attngen_kernel_t
 extern "C" {
 
 int attngen_compile(const char *dsl_text, const char *target_or_null, attngen_kernel_t *out) {
-  if (!dsl_text || !out)
-    return fail("attngen_compile: dsl_text and out must not be null");
-  *out = nullptr;
-  attngen::ParseResult parsed = attngen::parseVariants(dsl_text, "<dsl>");
-  if (!parsed.ok())
-    return fail(parsed.errors());
-  if (parsed.variants.size() != 1)
-    return fail(fmt::format("attngen_compile takes one variant; the text defines {}",
-                            parsed.variants.size()));
-  std::optional<attngen::Target> target;
-  if (target_or_null) {
-    target = attngen::Target::parse(target_or_null);
-    if (!target)
-      return fail(fmt::format("unknown target '{}' (sm_80, sm_89, sm_90, sm_90a)",
-                              target_or_null));
-  }
-  return wrap(attngen::Runtime::instance().get(parsed.variants.front(), target), out);
+  return guarded("attngen_compile", [&]() -> int {
+    if (!dsl_text || !out)
+      return fail("attngen_compile: dsl_text and out must not be null");
+    *out = nullptr;
+    attngen::ParseResult parsed = attngen::parseVariants(dsl_text, "<dsl>");
+    if (!parsed.ok())
+      return fail(parsed.errors());
+    if (parsed.variants.size() != 1)
+      return fail(fmt::format("attngen_compile takes one variant; the text defines {}",
+                              parsed.variants.size()));
+    std::optional<attngen::Target> target;
+    if (target_or_null) {
+      target = attngen::Target::parse(target_or_null);
+      if (!target)
+        return fail(fmt::format("unknown target '{}' (sm_80, sm_86, sm_89, sm_90, sm_90a)",
+                                target_or_null));
+    }
+    return wrap(attngen::Runtime::instance().get(parsed.variants.front(), target), out);
+  });
 }
 
 int attngen_load_package(const char *dir, attngen_kernel_t *out) {
-  if (!dir || !out)
-    return fail("attngen_load_package: dir and out must not be null");
-  *out = nullptr;
-  return wrap(attngen::Runtime::instance().loadPackage(dir), out);
+  return guarded("attngen_load_package", [&]() -> int {
+    if (!dir || !out)
+      return fail("attngen_load_package: dir and out must not be null");
+    *out = nullptr;
+    return wrap(attngen::Runtime::instance().loadPackage(dir), out);
+  });
 }
 
 int attngen_workspace_bytes(attngen_kernel_t kernel, const attngen_problem *problem,
                             size_t *out) {
-  if (!kernel || !problem || !out)
-    return fail("attngen_workspace_bytes: kernel, problem and out must not be null");
-  attngen::Problem p{problem->batch, problem->heads_q, problem->heads_kv, problem->seq_q,
-                     problem->seq_k};
-  auto layout = attngen::computeWorkspace(kernel->kernel->plan(), p);
-  if (!layout)
-    return fail(layout.message());
-  *out = layout->totalBytes;
-  return succeed();
+  return guarded("attngen_workspace_bytes", [&]() -> int {
+    if (!kernel || !problem || !out)
+      return fail("attngen_workspace_bytes: kernel, problem and out must not be null");
+    attngen::Problem p{problem->batch, problem->heads_q, problem->heads_kv, problem->seq_q,
+                       problem->seq_k};
+    auto layout = attngen::computeWorkspace(kernel->kernel->plan(), p);
+    if (!layout)
+      return fail(layout.message());
+    *out = layout->totalBytes;
+    return succeed();
+  });
 }
 
 int attngen_launch(attngen_kernel_t kernel, const attngen_problem *problem,
@@ -91,29 +110,31 @@ int attngen_launch(attngen_kernel_t kernel, const attngen_problem *problem,
 int attngen_launch_stages(attngen_kernel_t kernel, const attngen_problem *problem,
                           const attngen_tensors *tensors, void *workspace,
                           size_t workspace_bytes, void *stream, int stages) {
-  if (!kernel || !problem || !tensors)
-    return fail("attngen_launch: kernel, problem and tensors must not be null");
-  if (stages < ATTNGEN_STAGES_ALL || stages > ATTNGEN_STAGES_ATTENTION)
-    return fail("attngen_launch_stages: stages must be ATTNGEN_STAGES_ALL, _PROLOGUE or "
-                "_ATTENTION");
-  attngen::Problem p{problem->batch, problem->heads_q, problem->heads_kv, problem->seq_q,
-                     problem->seq_k};
-  attngen::Tensors t;
-  t.q = tensors->q;
-  t.k = tensors->k;
-  t.v = tensors->v;
-  t.o = tensors->o;
-  t.lse = tensors->lse;
-  for (int i = 0; i < 3; ++i) {
-    t.q_stride[i] = tensors->q_stride[i];
-    t.k_stride[i] = tensors->k_stride[i];
-    t.v_stride[i] = tensors->v_stride[i];
-    t.o_stride[i] = tensors->o_stride[i];
-  }
-  attngen::Status s =
-      kernel->kernel->launch(p, t, workspace, workspace_bytes, static_cast<CUstream>(stream),
-                             static_cast<attngen::LaunchStages>(stages));
-  return s ? succeed() : fail(s.message());
+  return guarded("attngen_launch_stages", [&]() -> int {
+    if (!kernel || !problem || !tensors)
+      return fail("attngen_launch: kernel, problem and tensors must not be null");
+    if (stages < ATTNGEN_STAGES_ALL || stages > ATTNGEN_STAGES_ATTENTION)
+      return fail("attngen_launch_stages: stages must be ATTNGEN_STAGES_ALL, _PROLOGUE or "
+                  "_ATTENTION");
+    attngen::Problem p{problem->batch, problem->heads_q, problem->heads_kv, problem->seq_q,
+                       problem->seq_k};
+    attngen::Tensors t;
+    t.q = tensors->q;
+    t.k = tensors->k;
+    t.v = tensors->v;
+    t.o = tensors->o;
+    t.lse = tensors->lse;
+    for (int i = 0; i < 3; ++i) {
+      t.q_stride[i] = tensors->q_stride[i];
+      t.k_stride[i] = tensors->k_stride[i];
+      t.v_stride[i] = tensors->v_stride[i];
+      t.o_stride[i] = tensors->o_stride[i];
+    }
+    attngen::Status s =
+        kernel->kernel->launch(p, t, workspace, workspace_bytes, static_cast<CUstream>(stream),
+                               static_cast<attngen::LaunchStages>(stages));
+    return s ? succeed() : fail(s.message());
+  });
 }
 
 const char *attngen_kernel_plan_json(attngen_kernel_t kernel) {
@@ -129,18 +150,20 @@ void attngen_kernel_release(attngen_kernel_t kernel) { delete kernel; }
 const char *attngen_last_error(void) { return lastError.c_str(); }
 
 int attngen_stats(attngen_stats_t *out) {
-  if (!out)
-    return fail("attngen_stats: out is null");
-  attngen::RuntimeStats s = attngen::runtimeStats();
-  out->nvrtc_compiles = s.nvrtcCompiles;
-  out->compile_ms = s.compileMs;
-  out->memory_hits = s.memoryHits;
-  out->memory_misses = s.memoryMisses;
-  out->disk_hits = s.diskHits;
-  out->disk_misses = s.diskMisses;
-  out->module_loads = s.moduleLoads;
-  out->launches = s.launches;
-  return succeed();
+  return guarded("attngen_stats", [&]() -> int {
+    if (!out)
+      return fail("attngen_stats: out is null");
+    attngen::RuntimeStats s = attngen::runtimeStats();
+    out->nvrtc_compiles = s.nvrtcCompiles;
+    out->compile_ms = s.compileMs;
+    out->memory_hits = s.memoryHits;
+    out->memory_misses = s.memoryMisses;
+    out->disk_hits = s.diskHits;
+    out->disk_misses = s.diskMisses;
+    out->module_loads = s.moduleLoads;
+    out->launches = s.launches;
+    return succeed();
+  });
 }
 
 const char *attngen_version(void) { return attngen::generatorVersion(); }
