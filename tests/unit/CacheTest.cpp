@@ -282,3 +282,26 @@ TEST_CASE("memory cache builds each key once across threads", "[cache][memory]")
   CHECK(cache.lookup("bad") == nullptr); // failures are not cached
   CHECK(cache.size() == 1);
 }
+
+TEST_CASE("memory cache: a builder that throws does not leave its key locked", "[cache][memory]") {
+  // Leaked on purpose: if the key stayed locked, the waiting thread below
+  // would block on this cache forever.
+  auto *cache = new MemoryCache<int>();
+  bool threw = false;
+  try {
+    (void)cache->getOrBuild("k", []() -> Expected<std::shared_ptr<int>> {
+      throw std::runtime_error("out of memory");
+    });
+  } catch (const std::runtime_error &) {
+    threw = true;
+  }
+  CHECK(threw);
+  auto done = std::make_shared<std::atomic<int>>(0);
+  std::thread([cache, done] {
+    auto v = cache->getOrBuild("k", [] { return Expected<std::shared_ptr<int>>(std::make_shared<int>(7)); });
+    *done = v && **v == 7 ? 1 : 2;
+  }).detach();
+  for (int i = 0; i < 200 && *done == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(*done == 1);
+}

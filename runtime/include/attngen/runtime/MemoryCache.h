@@ -40,12 +40,23 @@ public:
       *hit = false;
     building.insert(key);
     lock.unlock();
+    // The key is released however build() leaves (an exception included):
+    // otherwise every later request for it would wait forever.
+    struct Release {
+      MemoryCache &cache;
+      std::unique_lock<std::mutex> &lock;
+      const std::string &key;
+      ~Release() {
+        if (!lock.owns_lock())
+          lock.lock();
+        cache.building.erase(key);
+        cache.cv.notify_all();
+      }
+    } release{*this, lock, key};
     Expected<std::shared_ptr<V>> built = build();
     lock.lock();
-    building.erase(key);
     if (built)
       entries[key] = *built;
-    cv.notify_all();
     return built;
   }
 
