@@ -35,6 +35,9 @@ Status fillBytes(const DeviceBuffer &buf, unsigned char value) {
 }
 
 Expected<double> medianMs(const std::function<Status()> &fn, int warmup, int reps) {
+  // The median of no runs would read past an empty vector.
+  if (reps < 1)
+    return Error{fmt::format("timing needs at least one run (reps {})", reps)};
   auto api = readyDriver();
   if (!api)
     return api.error();

@@ -4,6 +4,7 @@
 
 #include "RuntimeTestSupport.h"
 
+#include "attngen/runtime/DeviceMemory.h"
 #include "attngen/runtime/Driver.h"
 #include "attngen/runtime/Launch.h"
 
@@ -173,4 +174,12 @@ TEST_CASE("a cubin runs only on a device of its target", "[launch][driver]") {
   CHECK(targetForSm(90) == sm90a);
   CHECK(targetForSm(89) == sm89);
   CHECK(targetForSm(80) == sm80);
+}
+
+TEST_CASE("timing with no runs is an error, not a read of an empty list", "[launch]") {
+  int calls = 0;
+  auto ms = medianMs([&] { ++calls; return Status::ok(); }, 0, 0);
+  REQUIRE(!ms);
+  CHECK(ms.message().find("at least one run") != std::string::npos);
+  CHECK(calls == 0);
 }

@@ -124,6 +124,8 @@ int cmdBench(int argc, char **argv) {
   auto reps = args->getInt("reps", 30);
   if (!reps)
     return usage(reps.message());
+  if (*reps < 1)
+    return usage(fmt::format("--reps {}: bench times at least one run", *reps));
   fmt::print("| shape B,Hq,Hkv,Nq,Nk | D | ms end to end | TFLOPS |\n|---|---|---|---|\n");
   std::stringstream ss(args->get("shapes", "16,32,1024;4,32,4096;1,32,16384"));
   for (std::string item; std::getline(ss, item, ';');) {
