@@ -23,6 +23,9 @@ if [[ $STAGES == *tests* ]]; then
 fi
 if [[ $STAGES == *bench* ]]; then
   export ATTNGEN_LIB=$PWD/build-gpu/lib/libattngen.so
-  python3 tools/bench/bench.py --packages .carry/packages --out "$OUT" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" | grep -v "^  D="
+  # A failed benchmark fails the run (pipefail; the filter itself may select nothing).
+  python3 tools/bench/bench.py --packages .carry/packages --out "$OUT" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" | { grep -v "^  D=" || true; }
+  bench_status=$?
+  ((status == 0)) && status=$bench_status
 fi
 exit $status
