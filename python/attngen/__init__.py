@@ -135,11 +135,13 @@ class Kernel:
         s = t.stride()
         return (ctypes.c_int64 * 3)(*((s[0], s[2], s[1]) if self.bnhd else (s[0], s[1], s[2])))
 
-    def workspace(self, q, k):
-        """A device buffer big enough for this problem (cached per shape)."""
+    def workspace(self, q, k, stream=None):
+        """A device buffer big enough for this problem (cached per shape and stream:
+        launches on two streams at once must not share the quantized operands)."""
         import torch
         p = self._shape(q, k)
-        key = (p.batch, p.heads_q, p.heads_kv, p.seq_q, p.seq_k, q.device.index)
+        s = stream if stream is not None else torch.cuda.current_stream(q.device)
+        key = (p.batch, p.heads_q, p.heads_kv, p.seq_q, p.seq_k, q.device.index, s.cuda_stream)
         if key not in self._ws:
             n = ctypes.c_size_t()
             _check(_library().attngen_workspace_bytes(self._h, ctypes.byref(p), ctypes.byref(n)))

@@ -35,3 +35,12 @@ real = attngen._library().attngen_launch_stages
 attngen._library().attngen_launch_stages = lambda *a: (seen.append(list(torch.cuda.current)), real(*a))[1]
 attempt("valid", q, k, v, o, ws, lse=lse)
 print("current device during the C call:", seen)
+
+
+class _OtherStream:
+    cuda_stream = 12345
+
+
+# One workspace per stream: two streams running at once would share quantized operands.
+print("same stream, same workspace:", kern.workspace(q, k) is kern.workspace(q, k))
+print("other stream, other workspace:", kern.workspace(q, k, _OtherStream()) is not kern.workspace(q, k))

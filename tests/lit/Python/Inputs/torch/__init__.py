@@ -29,7 +29,7 @@ class Tensor:
     _next = 1 << 20
 
     def __init__(self, shape, dt, dev=None, strides=None):
-        self.shape, self.dtype = tuple(shape), dt
+        self.shape, self.dtype = (tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)), dt
         self.device = dev or device("cuda", 0)
         self.is_cuda = self.device.type == "cuda"
         if strides is None:
