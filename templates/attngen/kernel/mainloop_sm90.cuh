@@ -193,7 +193,7 @@ template <class Cfg> struct Sm90Consumer {
   using PvT = typename PvOp<Cfg::kPV, D>::T;
   using PvMmaOp = typename PvOp<Cfg::kPV, D>::Op;
   /// int8 QK: x = float bits of (acc + 1.5 * 2^23), i.e. float(acc) + kMagic,
-  /// exact for |acc| < 2^22; kMagic is folded into the exponent offsets.
+  /// exact for |acc| < 2^22; the softmax subtracts kMagic before scaling.
   static constexpr float kMagic = S::kQkInt ? 12582912.f : 0.f;
 
   const AttnParams &p;
@@ -455,8 +455,11 @@ template <class Cfg> struct Sm90Consumer {
     }
 
     // Online softmax: new row maxima, rescale factors, exponent offsets
-    // (p = exp2(x * qk + bias) with the magic constant folded into bias,
-    // except for INT8 P: see below).
+    // (p = exp2((x - magic) * qk + bias)). The magic constant is not folded into
+    // the bias: magic * qk rounds at ulp(1.26e7 qk), which on sharp heads shifts a
+    // whole row-block's weight by up to 2% (FP8 / 16-bit P) or pushes P8 to 128,
+    // int8 -128 (INT8 P); float(acc) = x - magic is exact, so p follows the
+    // contract's arithmetic at the cost of one add per score.
     float bias[2], alpha[2], blockScale[2];
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
@@ -466,13 +469,12 @@ template <class Cfg> struct Sm90Consumer {
       alpha[r] = exp2Approx(mRow[r] - mUse);
       mRow[r] = mNew;
       if constexpr (S::kPvInt) {
-        // INT8 P: exponent relative to the block's own max (per row per block).
-        // Magic not folded: magic * qk rounds at ulp(1.26e7 qk), over log2(127.5 / 127)
-        // on sharp heads, and P8 = 128 is int8 -128 (the max's exponent is then <= 2^-24 m_b).
+        // INT8 P: exponent relative to the block's own max (per row per block);
+        // at the max key it is then <= 2^-24 |m_b|, so P8 <= 127.
         bias[r] = -safeMax(mBlock);
         blockScale[r] = exp2Approx(mBlock - mUse);
       } else {
-        bias[r] = (S::kPvFp8 ? kLog2Fp8Max : 0.f) - mUse - magic * qk[r];
+        bias[r] = (S::kPvFp8 ? kLog2Fp8Max : 0.f) - mUse;
         blockScale[r] = 1.f;
       }
     }
@@ -480,8 +482,8 @@ template <class Cfg> struct Sm90Consumer {
 #pragma unroll
     for (int i = 0; i < BN / 2; ++i) {
       const int r = (i % 4) / 2;
-      // INT8 P: x - magic is float(acc) exactly (masked: -inf stays -inf).
-      const float xs = S::kPvInt ? x[i] - magic : x[i];
+      // x - magic is float(acc) exactly (masked: -inf stays -inf).
+      const float xs = x[i] - magic;
       x[i] = exp2Approx(fmaf(xs, qk[r], bias[r]));
       lBlock[r] += x[i];
     }
