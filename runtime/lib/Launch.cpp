@@ -4,8 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
+#include <limits>
 
 namespace attngen {
 
@@ -41,6 +44,29 @@ Status checkTensor(const char *name, const void *ptr, const int64_t stride[3],
   // Two output rows at the same address would race.
   if (written && ((heads > 1 && stride[1] == 0) || (batch > 1 && stride[0] == 0)))
     return Error{fmt::format("output tensor {} has a zero head or batch stride", name)};
+  if (written) {
+    // Nor may output rows share any element: with the dims of extent > 1 in
+    // ascending stride order, each stride must step over all that the smaller
+    // ones span (head stride = token stride = D would interleave rows).
+    struct Dim {
+      int64_t stride, extent;
+    } dims[3] = {{stride[0], batch}, {stride[1], heads}, {stride[2], tokens}};
+    std::sort(std::begin(dims), std::end(dims),
+              [](const Dim &a, const Dim &b) { return a.stride < b.stride; });
+    int64_t span = headDim;
+    for (const Dim &d : dims) {
+      if (d.extent <= 1)
+        continue;
+      if (d.stride < span)
+        return Error{fmt::format("output tensor {}: rows overlap (strides batch {}, head {}, "
+                                 "token {} for {} x {} x {} rows of {} elements)",
+                                 name, stride[0], stride[1], stride[2], batch, heads, tokens,
+                                 headDim)};
+      const int64_t room = (std::numeric_limits<int64_t>::max() - span) / (d.extent - 1);
+      span = d.stride > room ? std::numeric_limits<int64_t>::max()
+                             : span + d.stride * (d.extent - 1);
+    }
+  }
   return Status::ok();
 }
 

@@ -87,6 +87,14 @@ TEST_CASE("launch validation reports each bad argument", "[launch]") {
     c.t.o_stride[1] = 128;
     c.t.q_stride[1] = 0; // broadcasting an input is fine
     CHECK(c.check());
+    // bnhd output whose token stride is one row: head h token n+1 is head h+1 token n.
+    c.t.o_stride[2] = 128;
+    CHECK(failsWith(c.check(), "output tensor o: rows overlap"));
+    c.t.o_stride[2] = 8 * 128 + 64; // padded tokens: fine
+    c.t.o_stride[0] = 300 * c.t.o_stride[2];
+    CHECK(c.check());
+    c.t.o_stride[0] = 299 * c.t.o_stride[2]; // batch b+1 starts inside batch b
+    CHECK(failsWith(c.check(), "rows overlap"));
   }
   SECTION("sequence lengths") {
     c.problem.seq_q = 0;
