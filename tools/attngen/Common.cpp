@@ -149,6 +149,7 @@ int fail(const std::string &msg) {
 bool writeFile(const std::string &path, const std::string &data) {
   std::ofstream f(path, std::ios::binary);
   f << data;
+  f.close(); // a full disk shows up when the buffer is flushed
   return bool(f);
 }
 
