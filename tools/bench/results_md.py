@@ -7,6 +7,15 @@ import json
 import sys
 
 
+def ratio(a, b):
+    """a / b, or blank when the baseline refused the shape (its row holds an error)."""
+    return f"{a / b:.2f}" if b else ""
+
+
+def tf(x):
+    return f"{x:.0f}" if x is not None else "error"
+
+
 def main(path):
     data = json.load(open(path))
     info, rows = data["info"], data["rows"]
@@ -22,13 +31,13 @@ def main(path):
             continue
         key = (r["D"], r["N"], r["causal"])
         print(f"| {r['D']} | {r['N']} | {r['B']} | {r['causal']} | {r['impl']} | {r['ms']:.3f} | {r['tflops']:.0f} | "
-              f"{r['tflops'] / cudnn[key]:.2f} | {r['tflops'] / flash[key]:.2f} | {r['tflops_kernel']:.0f} | "
+              f"{ratio(r['tflops'], cudnn.get(key))} | {ratio(r['tflops'], flash.get(key))} | {r['tflops_kernel']:.0f} | "
               f"{r['cos']:.5f} | {r['rel_l1']:.4f} |")
     print("\ntorch SDPA on the same tensors (bf16):\n")
     print("| D | N | causal | flash TFLOPS | cuDNN TFLOPS |")
     print("|---|---|---|---|---|")
     for key in sorted(cudnn):
-        print(f"| {key[0]} | {key[1]} | {key[2]} | {flash[key]:.0f} | {cudnn[key]:.0f} |")
+        print(f"| {key[0]} | {key[1]} | {key[2]} | {tf(flash.get(key))} | {tf(cudnn[key])} |")
 
 
 if __name__ == "__main__":
