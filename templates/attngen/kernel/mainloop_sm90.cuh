@@ -296,18 +296,8 @@ template <class Cfg> struct Sm90Consumer {
 #pragma unroll
     for (int it = 0; it < kIters; ++it) {
       const int r = warpRow0 + it * kRpi + lane / kSlices, t = m0 + r;
-      if (t < p.seq_q) {
-        prologue::unpackSlice<Cfg::kIn>(x[it], raw[it]);
-      } else {
-#pragma unroll
-        for (int i = 0; i < 8; ++i)
-          x[it][i] = 0.f;
-      }
-      float dot = 0.f;
-#pragma unroll
-      for (int i = 0; i < 8; ++i)
-        dot = quantFma(x[it][i], kMean[i], dot);
-      dot = prologue::treeSumOverLanes<kSlices>(dot);
+      const float dot =
+          prologue::qSliceKmeanDot<Cfg::kIn, kSlices>(x[it], raw[it], t < p.seq_q, kMean);
       if (j == 0 && (Cfg::kLse || dump))
         p.q_kmean[qHead * p.seq_q_pad + t] = Cfg::kSmoothK ? quantMul(dot, p.sm_scale) : 0.f;
       if constexpr (Cfg::kBalance)

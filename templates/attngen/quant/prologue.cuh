@@ -95,6 +95,28 @@ template <int kLanes> __device__ __forceinline__ float treeSumOverLanes(float v)
   return v;
 }
 
+/// One thread's 8-channel slice of a Q row as floats (zeros for rows past
+/// seq_q), and q . mean(K) over the whole row in the kmeanDot order: the
+/// slice's FMA chain, then the tree over the row's kLanes lanes. quant_q and
+/// the sm_90a kernel's fused Q quantization both call it, so they agree bit
+/// for bit (and with the emulation).
+template <int kIn, int kLanes>
+__device__ __forceinline__ float qSliceKmeanDot(float (&x)[8], const U32x4 &raw, bool valid,
+                                                const float *kMean8) {
+  if (valid) {
+    unpackSlice<kIn>(x, raw);
+  } else {
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      x[i] = 0.f;
+  }
+  float dot = 0.f;
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    dot = quantFma(x[i], kMean8[i], dot);
+  return treeSumOverLanes<kLanes>(dot);
+}
+
 __device__ __forceinline__ agi64 rowOffset(const agi64 *stride, int b, int h, int t) {
   return (agi64)b * stride[0] + (agi64)h * stride[1] + (agi64)t * stride[2];
 }
@@ -645,19 +667,9 @@ template <class Cfg> __device__ __forceinline__ void quant_q(const AttnParams &p
 #pragma unroll
   for (int pass = 0; pass < T::kPasses; ++pass) {
     const int r = T::row(pass), t = blk * BM + r, j = T::slice();
-    if (t < p.seq_q) {
-      unpackSlice<Cfg::kIn>(x[pass], raw[pass]);
-    } else {
-#pragma unroll
-      for (int i = 0; i < 8; ++i)
-        x[pass][i] = 0.f;
-    }
     // LSE correction s * q . mean(K) in the kmeanDot order (quant_math.h).
-    float dot = 0.f;
-#pragma unroll
-    for (int i = 0; i < 8; ++i)
-      dot = quantFma(x[pass][i], sKMean[8 * j + i], dot);
-    dot = treeSumOverLanes<T::kSlices>(dot);
+    const float dot = qSliceKmeanDot<Cfg::kIn, T::kSlices>(x[pass], raw[pass], t < p.seq_q,
+                                                           &sKMean[8 * j]);
     if (j == 0)
       p.q_kmean[head * p.seq_q_pad + t] = Cfg::kSmoothK ? quantMul(dot, p.sm_scale) : 0.f;
     // Balance after the LSE correction, which needs the original q.
