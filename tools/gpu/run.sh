@@ -2,11 +2,11 @@
 # Run ON the lent GPU (tools/gpu/prepare.sh first, here): builds the MLIR-free runtime,
 # runs the GPU tests over the carried kernel packages, then the benchmark against torch
 # SDPA. Full logs and results go to $OUT; a short table is printed last.
-#   STAGES="build tests bench" (default: all)   BENCH_ARGS="--dims 128 --lens 16384"
+#   STAGES="build tests cli bench" (default: all)   BENCH_ARGS="--dims 128 --lens 16384"
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/attngen-out}; mkdir -p "$OUT"
-STAGES=${STAGES:-"build tests bench"}
+STAGES=${STAGES:-"build tests cli bench"}
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 export ATTNGEN_PACKAGES=$PWD/.carry/packages ATTNGEN_CACHE_DIR=$PWD/.carry/cache PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu --format=csv,noheader | tee "$OUT/gpu.txt"
@@ -20,6 +20,15 @@ if [[ $STAGES == *tests* ]]; then
   build-gpu/bin/attngen-gpu-tests ${TEST_ARGS:-} >"$OUT/gpu-tests.log" 2>&1; status=$?
   grep -E "FAILED|failed|passed|REQUIRE|with expansion" "$OUT/gpu-tests.log" | tail -25
   tail -4 "$OUT/gpu-tests.log"
+fi
+if [[ $STAGES == *cli* ]]; then
+  # The CLI's GPU verbs on a package (the MLIR-free build has no compiler).
+  for args in "run --package .carry/packages/default --shape 1,8,4096 --inputs activation" \
+              "run --package .carry/packages/sage2_int8_fp8 --shape 2,4,1,777,1500" \
+              "bench --package .carry/packages/default --shapes 1,32,16384;4,32,4096 --reps 10"; do
+    echo "\$ attngen $args"
+    build-gpu/bin/attngen $args 2>&1 | tee -a "$OUT/cli.log" | tail -12 || status=1
+  done
 fi
 if [[ $STAGES == *bench* ]]; then
   export ATTNGEN_LIB=$PWD/build-gpu/lib/libattngen.so
