@@ -143,17 +143,22 @@ TEST_CASE("the default variant on activation-like inputs", "[gpu]") {
       continue;
     const Variant &v = nk.kernel->plan().variant;
     ref::AttnShape shape{1, 8 * v.gqa, 8, 4096, 4096, v.head_dim};
-    auto prob = makeDeviceProblem(*nk.kernel, shape, InputKind::ActivationLike, 31);
-    REQUIRE(prob.isOk());
-    auto r = checkAgainstReference(*nk.kernel, **prob);
-    REQUIRE(r.isOk());
-    INFO(nk.name << "\n" << r->text);
-    std::cout << nk.name << " N=4096 activation-like: " << r->kernelVsExact.str() << "\n";
-    CHECK(r->pass);
-    CHECK(r->kernelVsExact.nonFinite == 0);
-    if (isDefault) {
-      CHECK(r->kernelVsExact.relL1 <= 0.02);
-      CHECK(r->kernelVsExact.cosine >= 0.999);
+    // Several draws: the generator's outlier pairs, sink and padding runs are random,
+    // and one seed can be kind (seed 31 gave 1.1% where seed 1 gives 2.7%).
+    for (uint64_t seed : {1, 31, 77}) {
+      auto prob = makeDeviceProblem(*nk.kernel, shape, InputKind::ActivationLike, seed);
+      REQUIRE(prob.isOk());
+      auto r = checkAgainstReference(*nk.kernel, **prob);
+      REQUIRE(r.isOk());
+      INFO(nk.name << " seed " << seed << "\n" << r->text);
+      std::cout << nk.name << " N=4096 activation-like seed " << seed << ": "
+                << r->kernelVsExact.str() << "\n";
+      CHECK(r->pass);
+      CHECK(r->kernelVsExact.nonFinite == 0);
+      if (isDefault) {
+        CHECK(r->kernelVsExact.relL1 <= 0.02);
+        CHECK(r->kernelVsExact.cosine >= 0.999);
+      }
     }
   }
 }
