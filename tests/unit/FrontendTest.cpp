@@ -568,9 +568,11 @@ TEST_CASE("parseVariantFile", "[frontend]") {
   INFO(def.errors());
   REQUIRE(def.ok());
   REQUIRE(def.variants.size() == 1);
-  // The product default is the Variant default.
+  // The product default is the Variant default with per-token Q and K scales.
   Variant expected;
   expected.name = def.variants[0].name;
+  expected.q_granularity = Granularity::Token;
+  expected.k_granularity = Granularity::Token;
   CHECK(def.variants[0] == expected);
 }
 
