@@ -425,15 +425,18 @@ template <class Cfg> struct Sm90Consumer {
       else
         x[i] = acc[i];
       if constexpr (!S::kKScaleUniform) {
+        // Per-token K: the column's scale here, the row's in the exponent's FMA
+        // (two ops per score; (acc * k) * q rounds within an ulp of acc * (q * k)).
         const int col = 8 * (i / 4) + 2 * (lane % 4) + (i % 2);
-        x[i] = (x[i] - kMagic) * fmaxf(qScale[(i % 4) / 2] * ks[col], kFltMin);
+        x[i] = (x[i] - kMagic) * ks[col];
       }
     }
-    // Row scale of x, and the constant inside x (0 once the scales are applied).
+    // Row scale of x (> 0, so the row max commutes with it and -inf stays -inf),
+    // and the constant inside x (0 once the column scales are applied).
     float qk[2];
 #pragma unroll
     for (int r = 0; r < 2; ++r)
-      qk[r] = S::kKScaleUniform ? fmaxf(qScale[r] * ks[0], kFltMin) : 1.f;
+      qk[r] = fmaxf(S::kKScaleUniform ? qScale[r] * ks[0] : qScale[r], kFltMin);
     const float magic = S::kKScaleUniform ? kMagic : 0.f;
     if constexpr (kMasked) {
 #pragma unroll
