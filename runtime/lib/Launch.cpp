@@ -100,22 +100,25 @@ Status validateLaunch(const KernelPlan &plan, const Problem &p, const Tensors &t
   if (inBytes < 2 || outBytes < 2)
     return Error{fmt::format("input type {} / output type {} is not a 16- or 32-bit type",
                              toString(v.input), toString(v.output))};
-  if (Status s = checkTensor("q", t.q, t.q_stride, inBytes, v.head_dim, p.heads_q, p.seq_q,
-                             p.batch, false);
-      !s)
-    return s;
-  if (Status s = checkTensor("k", t.k, t.k_stride, inBytes, v.head_dim, p.heads_kv, p.seq_k,
-                             p.batch, false);
-      !s)
-    return s;
-  if (Status s = checkTensor("v", t.v, t.v_stride, inBytes, v.head_dim, p.heads_kv, p.seq_k,
-                             p.batch, false);
-      !s)
-    return s;
-  if (Status s = checkTensor("o", t.o, t.o_stride, outBytes, v.head_dim, p.heads_q, p.seq_q,
-                             p.batch, true);
-      !s)
-    return s;
+  struct TensorArg {
+    const char *name;
+    const void *ptr;
+    const int64_t *stride;
+    size_t elemBytes;
+    int heads, tokens;
+    bool written;
+  };
+  const TensorArg tensors[] = {
+      {"q", t.q, t.q_stride, inBytes, p.heads_q, p.seq_q, false},
+      {"k", t.k, t.k_stride, inBytes, p.heads_kv, p.seq_k, false},
+      {"v", t.v, t.v_stride, inBytes, p.heads_kv, p.seq_k, false},
+      {"o", t.o, t.o_stride, outBytes, p.heads_q, p.seq_q, true},
+  };
+  for (const TensorArg &a : tensors)
+    if (Status s = checkTensor(a.name, a.ptr, a.stride, a.elemBytes, v.head_dim, a.heads,
+                               a.tokens, p.batch, a.written);
+        !s)
+      return s;
   if (v.lse && !t.lse)
     return Error{fmt::format("variant '{}' returns the LSE but lse is null", v.name)};
   if (t.lse && reinterpret_cast<uintptr_t>(t.lse) % alignof(float) != 0)

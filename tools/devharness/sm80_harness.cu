@@ -26,14 +26,7 @@
 
 using namespace attngen;
 
-#define CK(x)                                                                                      \
-  do {                                                                                             \
-    cudaError_t e_ = (x);                                                                          \
-    if (e_ != cudaSuccess) {                                                                       \
-      std::printf("CUDA error %s at %s:%d\n", cudaGetErrorString(e_), __FILE__, __LINE__);         \
-      return false;                                                                                \
-    }                                                                                              \
-  } while (0)
+#include "harness_check.h"
 
 /// A Cfg as the emitter writes it; Tile overrides selectTileSize (for sweeps).
 template <int QK, int PV, int Dh, bool Causal, int Gqa, bool SmoothV, int BMo = 0, int BNo = 0,

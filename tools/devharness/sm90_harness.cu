@@ -26,14 +26,7 @@
 
 using namespace attngen;
 
-#define CK(x)                                                                                      \
-  do {                                                                                             \
-    cudaError_t e_ = (x);                                                                          \
-    if (e_ != cudaSuccess) {                                                                       \
-      std::printf("CUDA error %s at %s:%d\n", cudaGetErrorString(e_), __FILE__, __LINE__);         \
-      return false;                                                                                \
-    }                                                                                              \
-  } while (0)
+#include "harness_check.h"
 
 template <int QK, int PV, int Dh, bool Causal, int KGran, int QGran, bool SmoothV, int Gqa,
           int Stages = 0, int KvChunk = 1024, bool Balance = false>
