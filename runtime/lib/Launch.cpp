@@ -72,8 +72,10 @@ Status checkTensor(const char *name, const void *ptr, const int64_t stride[3],
 
 } // namespace
 
-Status validateLaunch(const KernelPlan &plan, const Problem &p, const Tensors &t,
-                      const void *workspace, size_t workspaceBytes) {
+namespace {
+
+/// Everything validateLaunch checks except the workspace.
+Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors &t) {
   const Variant &v = plan.variant;
   if (p.batch < 1 || p.heads_q < 1 || p.heads_kv < 1)
     return Error{fmt::format("batch ({}), heads_q ({}) and heads_kv ({}) must be at least 1",
@@ -123,31 +125,47 @@ Status validateLaunch(const KernelPlan &plan, const Problem &p, const Tensors &t
     return Error{fmt::format("variant '{}' returns the LSE but lse is null", v.name)};
   if (t.lse && reinterpret_cast<uintptr_t>(t.lse) % alignof(float) != 0)
     return Error{"lse is not 4-byte aligned"};
+  return Status::ok();
+}
 
-  auto layout = computeWorkspace(plan, p);
-  if (!layout)
-    return Error{layout.message()};
-  if (layout->totalBytes > 0) {
+Status checkWorkspace(const WorkspaceLayout &layout, const void *workspace,
+                      size_t workspaceBytes) {
+  if (layout.totalBytes > 0) {
     if (!workspace)
       return Error{fmt::format("the workspace is null but this problem needs {} bytes",
-                               layout->totalBytes)};
+                               layout.totalBytes)};
     if (reinterpret_cast<uintptr_t>(workspace) % WorkspaceAlignment != 0)
       return Error{fmt::format("the workspace at {} is not {}-byte aligned", workspace,
                                WorkspaceAlignment)};
-    if (workspaceBytes < layout->totalBytes)
+    if (workspaceBytes < layout.totalBytes)
       return Error{fmt::format("the workspace has {} bytes but this problem needs {}",
-                               workspaceBytes, layout->totalBytes)};
+                               workspaceBytes, layout.totalBytes)};
   }
   return Status::ok();
 }
 
+} // namespace
+
+Status validateLaunch(const KernelPlan &plan, const Problem &p, const Tensors &t,
+                      const void *workspace, size_t workspaceBytes) {
+  if (Status s = validateArguments(plan, p, t); !s)
+    return s;
+  auto layout = computeWorkspace(plan, p);
+  if (!layout)
+    return Error{layout.message()};
+  return checkWorkspace(*layout, workspace, workspaceBytes);
+}
+
 Expected<AttnParams> buildParams(const KernelPlan &plan, const Problem &p, const Tensors &t,
                                  void *workspace, size_t workspaceBytes) {
-  if (Status s = validateLaunch(plan, p, t, workspace, workspaceBytes); !s)
+  // One workspace layout per launch: validated and then used to fill the params.
+  if (Status s = validateArguments(plan, p, t); !s)
     return Error{s.message()};
   auto layout = computeWorkspace(plan, p);
   if (!layout)
     return layout.error();
+  if (Status s = checkWorkspace(*layout, workspace, workspaceBytes); !s)
+    return Error{s.message()};
   AttnParams params{};
   params.q = t.q;
   params.k = t.k;
