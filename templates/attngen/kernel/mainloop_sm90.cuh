@@ -17,8 +17,10 @@
 //    fragment (perm32 makes it a pure repack for 8-bit PV), O += P V (wgmma
 //    RS) in a fresh accumulator per block for FP8 / INT8 (two-level),
 //    directly into O for 16-bit PV. PV(n) and QK(n+1) are issued together.
-// The two consumer warpgroups take turns issuing (pingpong named barriers),
-// so one's softmax overlaps the other's tensor-core work. No wgmma may sit
+// For INT8 PV and 16-bit QK the two consumer warpgroups take turns issuing
+// (pingpong named barriers), so one's softmax overlaps the other's
+// tensor-core work; for the others issuing freely measured faster
+// (sm90Pingpong in tile_size.h). No wgmma may sit
 // under a runtime branch or have its accumulator copied: ptxas would then
 // serialize every wgmma (C7514); tools/devharness/run_sm90.sh checks.
 //
@@ -83,10 +85,12 @@ template <class Cfg> struct Sm90Shape {
 
   static constexpr int kConsumerWarps = 8;
 #ifndef AG_SM90_PINGPONG
-#define AG_SM90_PINGPONG 1
+#define AG_SM90_PINGPONG -1
 #endif
-  /// The consumer warpgroups alternate their GEMM issue (see attention()).
-  static constexpr bool kPingpong = AG_SM90_PINGPONG;
+  /// The consumer warpgroups alternate their GEMM issue (myTurn / otherTurn)
+  /// where that measured faster (tile_size.h); AG_SM90_PINGPONG=0/1 forces it.
+  static constexpr bool kPingpong =
+      AG_SM90_PINGPONG < 0 ? sm90Pingpong(Cfg::kQK, Cfg::kPV) : AG_SM90_PINGPONG != 0;
   static_assert(Cfg::kWarps == 12, "wgmma mainloop: 1 producer + 2 consumer warpgroups");
   static_assert(BM == 128, "wgmma mainloop: blockM is two warpgroups of 64 rows");
   static_assert(BN == 64 || BN == 128, "QK wgmma N must be 64 or 128");

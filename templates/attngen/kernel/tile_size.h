@@ -56,6 +56,18 @@ AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, in
   return TileChoice{128, blockN, 8 + 4, stages};
 }
 
+/// Whether the two consumer warpgroups of the wgmma mainloop take turns
+/// issuing their GEMMs (named-barrier pingpong) or issue freely. Measured on
+/// the H200 at D=128, N=16k, kernel only, same build otherwise (bench/NOTES.md,
+/// round 5): without the turns FP8 PV is faster (int8/fp8 772 -> 806 TFLOPS,
+/// causal 731 -> 780; fp8/fp8 causal 721 -> 727), and so is int8 QK with
+/// 16-bit PV (592 -> 605); with them INT8 PV (579 -> 620) and 16-bit QK
+/// (bf16/bf16 causal 570 -> 588) are faster.
+AG_HOST_DEVICE constexpr bool sm90Pingpong(int qk, int pv) {
+  const bool pv16 = pv == dt::F16 || pv == dt::BF16;
+  return !(pv == dt::E4M3 || (qk == dt::I8 && pv16));
+}
+
 /// Dynamic shared memory of the attention kernel.
 /// mma.sync: the Q tile, `stages` K and V tiles (tile images, 1024-byte
 /// aligned panels), and 1 KB for alignment slack and mbarriers.
