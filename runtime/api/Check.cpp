@@ -85,6 +85,17 @@ Expected<std::unique_ptr<DeviceProblem>> makeDeviceProblem(const Kernel &kernel,
   t.v = p->v.data();
   t.o = p->o.data();
   t.lse = var.lse ? static_cast<float *>(p->lse.data()) : nullptr;
+  if (var.bias == BiasKind::Alibi) {
+    p->inputs.alibiSlopes = standardAlibiSlopes(s.headsQ);
+    const std::vector<float> &slopes = p->inputs.alibiSlopes;
+    auto buf = DeviceBuffer::allocate(slopes.size() * 4);
+    if (!buf)
+      return Error{buf.message()};
+    p->alibiSlopesDev = std::move(*buf);
+    if (Status st = p->alibiSlopesDev.upload(slopes.data(), slopes.size() * 4); !st)
+      return Error{st.message()};
+    t.alibi_slopes = static_cast<const float *>(p->alibiSlopesDev.data());
+  }
   denseStrides(t.q_stride, bnhd, s.headsQ, s.seqQ, s.headDim);
   denseStrides(t.k_stride, bnhd, s.headsKv, s.seqK, s.headDim);
   denseStrides(t.v_stride, bnhd, s.headsKv, s.seqK, s.headDim);
@@ -137,9 +148,7 @@ Expected<CheckReport> checkAgainstReference(const Kernel &kernel, DeviceProblem 
   auto emu = emulate(plan, p.inputs, err);
   if (!emu)
     return Error{"emulation: " + err};
-  ExactOptions eo;
-  eo.scale = var.effectiveScale();
-  eo.causal = var.mask == MaskKind::Causal;
+  ExactOptions eo = exactOptionsFor(var, p.shape.headsQ, p.inputs.alibiSlopes);
   auto exact = exactAttention(p.inputs, eo, err);
   if (!exact)
     return Error{"exact reference: " + err};

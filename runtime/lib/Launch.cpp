@@ -125,6 +125,13 @@ Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors
     return Error{fmt::format("variant '{}' returns the LSE but lse is null", v.name)};
   if (t.lse && reinterpret_cast<uintptr_t>(t.lse) % alignof(float) != 0)
     return Error{"lse is not 4-byte aligned"};
+  if (v.bias == BiasKind::Alibi && !t.alibi_slopes)
+    return Error{fmt::format("variant '{}' has bias = alibi but alibi_slopes is null: pass "
+                             "{} floats on the device, one slope per query head (the "
+                             "standard ones: attngen::alibiSlope(h, heads))",
+                             v.name, p.heads_q)};
+  if (t.alibi_slopes && reinterpret_cast<uintptr_t>(t.alibi_slopes) % alignof(float) != 0)
+    return Error{"alibi_slopes is not 4-byte aligned"};
   return Status::ok();
 }
 
@@ -172,6 +179,7 @@ Expected<AttnParams> buildParams(const KernelPlan &plan, const Problem &p, const
   params.v = t.v;
   params.o = t.o;
   params.lse = plan.variant.lse ? t.lse : nullptr;
+  params.alibi_slopes = plan.variant.bias == BiasKind::Alibi ? t.alibi_slopes : nullptr;
   for (int i = 0; i < 3; ++i) {
     params.q_stride[i] = t.q_stride[i];
     params.k_stride[i] = t.k_stride[i];

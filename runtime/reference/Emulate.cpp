@@ -2,7 +2,9 @@
 #include "attngen/reference/Emulate.h"
 
 #include "Parallel.h"
+#include "attngen/mask/score_mod.h"
 #include "attngen/quant/quant_math.h"
+#include "attngen/reference/Exact.h"
 
 #include <fmt/format.h>
 
@@ -117,6 +119,7 @@ struct Problem {
   int threads;
   int exp2JitterUlps;
   std::vector<float> q, k, v; // inputs rounded to the input type
+  std::vector<float> alibiSlopes; // [Hq] with bias = alibi, else empty
 };
 
 /// KVStats: per chunk per channel the sum in the kernels' lane order (lane l
@@ -270,17 +273,24 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
     if (intQk)
       for (int d = 0; d < D; ++d)
         qInt[size_t(d)] = int8_t(qr[d]);
-    const int visible = var.mask == MaskKind::Causal
-                            ? std::min(Nk, std::max(0, i + Nk - Nq + 1))
-                            : Nk;
+    // Keys [first, visible) are visible (causal / window, bottom-right);
+    // the kernel visits the blocks that hold them, masking the rest.
+    const int diag = Nk - Nq;
+    const int right = var.mask == MaskKind::Causal ? 0 : var.window_right;
+    const int visible = right >= 0 ? std::min(Nk, std::max(0, i + diag + right + 1)) : Nk;
+    const int first = var.window_left >= 0 ? std::min(Nk, std::max(0, i + diag - var.window_left)) : 0;
+    // Score modifiers, in the kernel's float arithmetic (mask/score_mod.h).
+    const float capOffset =
+        var.softcap > 0 && var.smooth_k ? e.qKmean[qSlice * p.nqPad + size_t(i)] * kLog2e : 0.f;
+    const float slopeL2 = p.alibiSlopes.empty() ? 0.f : p.alibiSlopes[size_t(h)] * kLog2e;
     float m = kNegInf, l = 0.f;
     std::fill(o.begin(), o.end(), 0.f);
-    for (int j0 = 0; j0 < visible; j0 += BN) {
+    for (int j0 = first / BN * BN; j0 < visible; j0 += BN) {
       // s_j = float(acc) * (q_scale * k_scale), masked keys at -inf.
       float mb = kNegInf;
       for (int jj = 0; jj < BN; ++jj) {
         const int j = j0 + jj;
-        if (j >= visible) {
+        if (j >= visible || j < first) {
           s[size_t(jj)] = kNegInf;
           continue;
         }
@@ -300,8 +310,16 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
             a += double(qr[d]) * double(kr[d]);
           acc = float(a);
         }
-        s[size_t(jj)] = acc * (Qs[i] * Ks[j]);
-        mb = std::max(mb, s[size_t(jj)]);
+        float sj = acc * (Qs[i] * Ks[j]);
+        if (var.softcap > 0) {
+          // tanhf here and on the GPU differ by an ulp or two (Tolerance.h).
+          const SoftcapL2 cap = softcapL2(float(var.softcap));
+          sj = cap.cap * std::tanh((sj + capOffset) * cap.invCap);
+        }
+        if (!p.alibiSlopes.empty())
+          sj = std::fma(-slopeL2, alibiDistance(i, j, diag), sj);
+        s[size_t(jj)] = sj;
+        mb = std::max(mb, sj);
       }
       const float mNew = std::max(m, mb);
       if (mNew == kNegInf)
@@ -363,7 +381,9 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
         x = x + vMean[d];
       out.o[oOff + size_t(d)] = var.output == DType::F32 ? x : roundHalf(x, var.output);
     }
-    out.lse[lseIdx] = (m + std::log2(l)) * kLn2 + e.qKmean[qSlice * p.nqPad + size_t(i)];
+    // A capped score already holds q . mean(K): no LSE correction then.
+    out.lse[lseIdx] = (m + std::log2(l)) * kLn2 +
+                      (var.softcap > 0 ? 0.f : e.qKmean[qSlice * p.nqPad + size_t(i)]);
   }
 }
 
@@ -405,7 +425,16 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
             opts.exp2JitterUlps,
             in.q,
             in.k,
-            in.v};
+            in.v,
+            {}};
+  if (var.bias == BiasKind::Alibi) {
+    p.alibiSlopes = in.alibiSlopes.empty() ? standardAlibiSlopes(s.headsQ) : in.alibiSlopes;
+    if (p.alibiSlopes.size() != size_t(s.headsQ)) {
+      error = fmt::format("emulate({}): {} ALiBi slopes for {} query heads", var.name,
+                          p.alibiSlopes.size(), s.headsQ);
+      return std::nullopt;
+    }
+  }
   roundTo(p.q, var.input);
   roundTo(p.k, var.input);
   roundTo(p.v, var.input);

@@ -30,6 +30,28 @@ std::string checkSizes(const AttnInputs &in) {
 
 } // namespace
 
+std::vector<float> standardAlibiSlopes(int heads) {
+  std::vector<float> slopes(size_t(std::max(heads, 0)));
+  for (int h = 0; h < heads; ++h)
+    slopes[size_t(h)] = float(alibiSlope(h, heads));
+  return slopes;
+}
+
+ExactOptions exactOptionsFor(const Variant &v, int headsQ, const std::vector<float> &slopes) {
+  ExactOptions eo;
+  eo.scale = v.effectiveScale();
+  eo.causal = v.mask == MaskKind::Causal;
+  eo.windowLeft = v.window_left;
+  eo.windowRight = v.window_right;
+  // The kernel holds the cap as a float (Cfg::kSoftcap).
+  eo.softcap = double(float(v.softcap));
+  if (v.bias == BiasKind::Alibi) {
+    const std::vector<float> s = slopes.empty() ? standardAlibiSlopes(headsQ) : slopes;
+    eo.alibiSlopes.assign(s.begin(), s.end());
+  }
+  return eo;
+}
+
 std::optional<AttnOutput> exactAttention(const AttnInputs &in, const ExactOptions &opts,
                                          std::string &error) {
   if (std::string e = checkSizes(in); !e.empty()) {
@@ -39,6 +61,17 @@ std::optional<AttnOutput> exactAttention(const AttnInputs &in, const ExactOption
   const AttnShape &s = in.shape;
   const int D = s.headDim, Nq = s.seqQ, Nk = s.seqK, gqa = s.gqa();
   const double scale = opts.scale > 0 ? opts.scale : 1.0 / std::sqrt(double(D));
+  if (!opts.alibiSlopes.empty() && opts.alibiSlopes.size() != size_t(s.headsQ)) {
+    error = fmt::format("exactAttention: {} ALiBi slopes for {} query heads",
+                        opts.alibiSlopes.size(), s.headsQ);
+    return std::nullopt;
+  }
+  if (opts.windowLeft < -1 || opts.windowRight < -1) {
+    error = fmt::format("exactAttention: window ({}, {}): sides are -1 or >= 0", opts.windowLeft,
+                        opts.windowRight);
+    return std::nullopt;
+  }
+  const int right = opts.causal ? 0 : opts.windowRight; // -1: unbounded
 
   AttnOutput out;
   out.o.assign(s.qElems(), 0.f);
@@ -59,15 +92,18 @@ std::optional<AttnOutput> exactAttention(const AttnInputs &in, const ExactOption
       const size_t qo = AttnShape::rowOffset(b, h, i, s.headsQ, Nq, D);
       for (int d = 0; d < D; ++d)
         q[size_t(d)] = in.q[qo + size_t(d)];
-      // Keys this row sees are a prefix [0, last) under the causal mask.
-      const int last = opts.causal ? std::min(Nk, std::max(0, i + Nk - Nq + 1)) : Nk;
+      // Keys this row sees: [first, last) (causal / window, bottom-right).
+      const int diag = Nk - Nq;
+      const int last = right >= 0 ? std::min(Nk, std::max(0, i + diag + right + 1)) : Nk;
+      const int first = opts.windowLeft >= 0 ? std::min(Nk, std::max(0, i + diag - opts.windowLeft)) : 0;
+      const double slope = opts.alibiSlopes.empty() ? 0.0 : opts.alibiSlopes[size_t(h)];
       const size_t lseIdx = (size_t(b) * s.headsQ + h) * Nq + i;
-      if (last == 0) {
+      if (last <= first) {
         out.lse[lseIdx] = -std::numeric_limits<float>::infinity();
         continue; // O stays 0: the fully-masked-row rule
       }
       double m = -std::numeric_limits<double>::infinity();
-      for (int j = 0; j < last; ++j) {
+      for (int j = first; j < last; ++j) {
         const float *kr = K + size_t(j) * D;
         // Four partial sums: independent chains the compiler can pipeline.
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -80,12 +116,16 @@ std::optional<AttnOutput> exactAttention(const AttnInputs &in, const ExactOption
         }
         for (; d < D; ++d)
           a0 += q[size_t(d)] * kr[d];
-        score[size_t(j)] = scale * ((a0 + a1) + (a2 + a3));
-        m = std::max(m, score[size_t(j)]);
+        double z = scale * ((a0 + a1) + (a2 + a3));
+        if (opts.softcap > 0)
+          z = opts.softcap * std::tanh(z / opts.softcap);
+        z -= slope * std::abs(double(i + diag - j));
+        score[size_t(j)] = z;
+        m = std::max(m, z);
       }
       std::fill(acc.begin(), acc.end(), 0.0);
       double l = 0;
-      for (int j = 0; j < last; ++j) {
+      for (int j = first; j < last; ++j) {
         const double p = std::exp(score[size_t(j)] - m);
         l += p;
         const float *vr = V + size_t(j) * D;

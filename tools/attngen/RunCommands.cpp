@@ -193,10 +193,7 @@ int cmdDemo(int argc, char **argv) {
     auto emu = ref::emulate(*plan, in, err);
     if (!emu)
       return fail("emulation: " + err);
-    ref::ExactOptions eo;
-    eo.scale = v.effectiveScale();
-    eo.causal = v.mask == MaskKind::Causal;
-    auto exact = ref::exactAttention(in, eo, err);
+    auto exact = ref::exactAttention(in, ref::exactOptionsFor(v, s.headsQ), err);
     if (!exact)
       return fail("exact reference: " + err);
     fmt::print("  activation-like inputs B=1 Hq={} Hkv=2 N=256 D={}\n  emulation vs exact: {}\n",

@@ -65,6 +65,15 @@ std::string commentBlock(const std::string &text) {
 
 const char *boolStr(bool b) { return b ? "true" : "false"; }
 
+/// A float literal body that reads back as exactly `f` (9 significant digits),
+/// with a '.' or an exponent so that `f` may follow it.
+std::string formatFloat(float f) {
+  std::string s = fmt::format("{:.9g}", f);
+  if (s.find_first_of(".e") == std::string::npos)
+    s += ".0";
+  return s;
+}
+
 } // namespace
 
 std::string emitCuda(const KernelPlan &plan) {
@@ -108,6 +117,16 @@ std::string emitCuda(const KernelPlan &plan) {
   b("kCausal", v.mask == MaskKind::Causal);
   b("kLse", v.lse);
   i("kGqa", v.gqa, "");
+  // Score modifiers (templates/attngen/mask/score_mod.h): declared only when
+  // used, so a variant without them emits the same text as before they existed.
+  if (v.hasWindow()) {
+    i("kWindowLeft", v.window_left, v.window_left < 0 ? "unbounded" : "");
+    i("kWindowRight", v.window_right, v.window_right < 0 ? "unbounded" : "");
+  }
+  if (v.softcap > 0)
+    out += fmt::format("  static constexpr float kSoftcap = {}f;\n", formatFloat(float(v.softcap)));
+  if (v.bias == BiasKind::Alibi)
+    b("kAlibi", true);
   out += "};\n} // namespace\n";
 
   for (const KernelDesc &k : plan.kernels) {

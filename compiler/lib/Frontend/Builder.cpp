@@ -45,6 +45,17 @@ std::vector<Diagnostic> validateVariant(const Variant &v) {
   if (v.scale)
     if (std::string e = checkScale(*v.scale); !e.empty())
       report(e, "leave it unset for 1/sqrt(head_dim)");
+  if (std::string e = checkWindowSide(v.window_left, "left"); !e.empty())
+    report(e, "");
+  if (std::string e = checkWindowSide(v.window_right, "right"); !e.empty())
+    report(e, "");
+  if (v.hasWindow())
+    if (std::string e = checkWindowMask(v.window_right, v.mask); !e.empty())
+      report(e, "write window = (left, 0), or mask = none for a two-sided window");
+  // 0 is the builder's "none"; anything else must be a real cap.
+  if (v.softcap != 0)
+    if (std::string e = checkSoftcap(v.softcap); !e.empty())
+      report(e, "leave it 0 for no cap");
   return diags;
 }
 

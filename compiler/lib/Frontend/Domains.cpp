@@ -2,6 +2,7 @@
 #include "Domains.h"
 
 #include <cmath>
+#include <limits>
 
 namespace attngen {
 namespace frontend {
@@ -91,6 +92,27 @@ std::string checkGqa(long long g) {
 std::string checkScale(double s) {
   if (!std::isfinite(s) || !(s > 0))
     return "scale must be a finite number greater than 0";
+  return "";
+}
+
+std::string checkWindowSide(long long n, std::string_view side) {
+  if (n < -1 || n > std::numeric_limits<int>::max())
+    return "window " + std::string(side) + " must be -1 (unbounded) or a key count >= 0, got " +
+           std::to_string(n);
+  return "";
+}
+
+std::string checkWindowMask(int right, MaskKind mask) {
+  // Causal already bounds the right side at the diagonal; a wider right
+  // side would contradict it and -1 would be a second spelling of 0.
+  if (mask == MaskKind::Causal && right != 0)
+    return "with mask = causal the window's right side must be 0, got " + std::to_string(right);
+  return "";
+}
+
+std::string checkSoftcap(double c) {
+  if (!std::isfinite(c) || !(c > 0))
+    return "softcap must be a finite number greater than 0";
   return "";
 }
 

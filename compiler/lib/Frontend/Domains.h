@@ -38,6 +38,11 @@ bool contains(const std::vector<Granularity> &domain, Granularity g);
 std::string checkHeadDim(long long d);
 std::string checkGqa(long long g);
 std::string checkScale(double s);
+/// One side of a sliding window: -1 (unbounded) or a key count >= 0.
+std::string checkWindowSide(long long n, std::string_view side);
+/// A window against the mask: causal fixes the right side at 0.
+std::string checkWindowMask(int right, MaskKind mask);
+std::string checkSoftcap(double c);
 std::string checkName(std::string_view name);
 
 bool isIdentStart(char c);

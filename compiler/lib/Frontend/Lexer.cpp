@@ -96,6 +96,12 @@ Token Lexer::next() {
     case ',':
       t.kind = TokenKind::Comma;
       break;
+    case '(':
+      t.kind = TokenKind::LParen;
+      break;
+    case ')':
+      t.kind = TokenKind::RParen;
+      break;
     default:
       t.kind = TokenKind::Unknown;
       // Keep a multi-byte UTF-8 character whole for the message.
@@ -137,6 +143,10 @@ std::string_view describe(TokenKind kind) {
     return "';'";
   case TokenKind::Comma:
     return "','";
+  case TokenKind::LParen:
+    return "'('";
+  case TokenKind::RParen:
+    return "')'";
   case TokenKind::Unknown:
     return "unexpected character";
   case TokenKind::Eof:

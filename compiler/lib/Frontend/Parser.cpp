@@ -32,7 +32,8 @@ namespace {
 /// Every key a statement may start with, for `did you mean` hints.
 constexpr std::string_view kKeys[] = {
     "qk",     "pv",  "granularity", "smooth", "balance", "mask", "head_dim",
-    "layout", "gqa", "input",       "output", "lse",     "scale"};
+    "layout", "gqa", "input",       "output", "lse",     "scale",
+    "window", "softcap", "bias"};
 
 size_t editDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -240,6 +241,20 @@ private:
     // that the canonical text of such a variant says what runs.
     if (!seen.count("balance"))
       v.balance = bitWidth(v.qk) <= 8;
+    // The window and the mask are separate statements in any order: check
+    // them together once the block is read, at the window's statement.
+    if (auto w = seen.find("window"); w != seen.end() && v.hasWindow()) {
+      if (std::string why = checkWindowMask(v.window_right, v.mask); !why.empty()) {
+        Diagnostic d;
+        d.file = file;
+        d.line = w->second.line;
+        d.column = w->second.column;
+        d.length = 6;
+        d.message = why;
+        d.hint = "write window = (left, 0), or mask = none for a two-sided window";
+        result.diagnostics.push_back(std::move(d));
+      }
+    }
     if (result.diagnostics.size() == errorsBefore) {
       result.variants.push_back(std::move(v));
       result.locations.push_back({keyword.line, keyword.column});
@@ -386,6 +401,29 @@ private:
       if (!m)
         return badValue(t, key);
       v.mask = *m;
+    } else if (key == "window") {
+      return parseWindow(v);
+    } else if (key == "softcap") {
+      if (t.kind != TokenKind::Number)
+        return badValue(t, key);
+      double d = 0;
+      auto [end, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), d);
+      if (ec != std::errc() || end != t.text.data() + t.text.size()) {
+        badNumber(t, " (out of the range of a double)");
+        return false;
+      }
+      if (std::string why = checkSoftcap(d); !why.empty()) {
+        error(t, why, "Gemma 2 uses softcap = 50.0; leave the key out for no cap");
+        return false;
+      }
+      v.softcap = d;
+    } else if (key == "bias") {
+      std::optional<BiasKind> b;
+      if (t.kind == TokenKind::Identifier)
+        b = parseBiasKind(t.text);
+      if (!b)
+        return badValue(t, key);
+      v.bias = *b;
     } else if (key == "layout") {
       std::optional<Layout> l;
       if (t.kind == TokenKind::Identifier)
@@ -446,6 +484,46 @@ private:
       badNumber(t, " (out of range)");
       return false;
     }
+    return true;
+  }
+
+  /// `(left, right)`: two integers, each -1 (unbounded) or >= 0.
+  bool parseWindow(Variant &v) {
+    if (!at(TokenKind::LParen)) {
+      badValue(peek(), "window");
+      return false;
+    }
+    advance();
+    long long side[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+      const Token &t = peek();
+      const char *name = i == 0 ? "left" : "right";
+      if (t.kind != TokenKind::Number) {
+        unexpected(t, std::string("the window's ") + name + " side (an integer)");
+        return false;
+      }
+      if (!parseInteger(t, std::string("window ") + name, side[i]))
+        return false;
+      if (std::string why = checkWindowSide(side[i], name); !why.empty()) {
+        error(t, why, allowedHint("window"));
+        return false;
+      }
+      advance();
+      if (i == 0) {
+        if (!at(TokenKind::Comma)) {
+          unexpected(peek(), "',' between the window's left and right sides");
+          return false;
+        }
+        advance();
+      }
+    }
+    if (!at(TokenKind::RParen)) {
+      unexpected(peek(), "')' after the window's right side");
+      return false;
+    }
+    advance();
+    v.window_left = static_cast<int>(side[0]);
+    v.window_right = static_cast<int>(side[1]);
     return true;
   }
 
@@ -513,6 +591,13 @@ private:
       return "an integer >= 1";
     if (key == "scale")
       return "allowed: default, or a number > 0";
+    if (key == "window")
+      return "(left, right): keys j with i + Nk - Nq - left <= j <= i + Nk - Nq + right; "
+             "-1 leaves a side unbounded";
+    if (key == "softcap")
+      return "a number > 0";
+    if (key == "bias")
+      return "allowed: none, alibi";
     return "";
   }
 

@@ -46,6 +46,15 @@ std::string printVariant(const Variant &v) {
   key("smooth", smoothList(v));
   key("balance", v.balance ? "true" : "false");
   key("mask", toString(v.mask));
+  // The score modifiers print only when set: every variant without them
+  // keeps the text (and so the cache key) it had before they existed.
+  if (v.hasWindow())
+    key("window",
+        "(" + std::to_string(v.window_left) + ", " + std::to_string(v.window_right) + ")");
+  if (v.softcap != 0)
+    key("softcap", formatDouble(v.softcap));
+  if (v.bias != BiasKind::None)
+    key("bias", toString(v.bias));
   key("head_dim", std::to_string(v.head_dim));
   key("layout", toString(v.layout));
   key("gqa", std::to_string(v.gqa));

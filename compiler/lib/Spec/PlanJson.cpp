@@ -104,6 +104,11 @@ std::string variantJson(const Variant &v, int indent) {
   w.boolean("smooth_v", v.smooth_v);
   w.boolean("balance", v.balance);
   w.str("mask", toString(v.mask));
+  w.num("window_left", v.window_left);
+  w.num("window_right", v.window_right);
+  // A cap is a finite positive number or 0 (validateVariant refuses others).
+  w.raw("softcap", formatDouble(v.softcap));
+  w.str("bias", toString(v.bias));
   w.num("head_dim", v.head_dim);
   w.str("layout", toString(v.layout));
   w.num("gqa", v.gqa);
@@ -534,11 +539,23 @@ bool readEnum(const JsonValue &v, std::string_view what, T &out, ParseFn parse,
   return true;
 }
 
+bool readFiniteDouble(const JsonValue &v, std::string_view what, double &out,
+                      ErrorSink &sink) {
+  if (!expectKind(v, JsonValue::Number, what, sink))
+    return false;
+  const std::string &t = v.text;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+  if (ec != std::errc() || end != t.data() + t.size() || !std::isfinite(out))
+    return sink.fail(v.offset, std::string(what) + " " + t + " is not a finite double");
+  return true;
+}
+
 bool readVariant(const JsonValue &json, Variant &v, ErrorSink &sink) {
   ObjectView o(json, sink);
   if (!o.check("variant", {"name", "qk", "pv", "q_granularity", "k_granularity",
                            "v_granularity", "smooth_q", "smooth_k", "smooth_v",
-                           "balance", "mask", "head_dim", "layout", "gqa", "input",
+                           "balance", "mask", "window_left", "window_right", "softcap",
+                           "bias", "head_dim", "layout", "gqa", "input",
                            "output", "lse", "scale"}))
     return false;
   if (!readString(o["name"], "variant name", v.name, sink) ||
@@ -555,6 +572,10 @@ bool readVariant(const JsonValue &json, Variant &v, ErrorSink &sink) {
       !readBool(o["smooth_v"], "smooth_v", v.smooth_v, sink) ||
       !readBool(o["balance"], "balance", v.balance, sink) ||
       !readEnum(o["mask"], "mask", v.mask, parseMaskKind, sink) ||
+      !readInt(o["window_left"], "window_left", v.window_left, sink) ||
+      !readInt(o["window_right"], "window_right", v.window_right, sink) ||
+      !readFiniteDouble(o["softcap"], "softcap", v.softcap, sink) ||
+      !readEnum(o["bias"], "bias", v.bias, parseBiasKind, sink) ||
       !readInt(o["head_dim"], "head_dim", v.head_dim, sink) ||
       !readEnum(o["layout"], "layout", v.layout, parseLayout, sink) ||
       !readInt(o["gqa"], "gqa", v.gqa, sink) ||

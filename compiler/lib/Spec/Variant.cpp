@@ -22,7 +22,8 @@ bool Variant::operator==(const Variant &o) const {
          q_granularity == o.q_granularity && k_granularity == o.k_granularity &&
          v_granularity == o.v_granularity && smooth_q == o.smooth_q &&
          smooth_k == o.smooth_k && smooth_v == o.smooth_v && balance == o.balance &&
-         mask == o.mask &&
+         mask == o.mask && window_left == o.window_left &&
+         window_right == o.window_right && softcap == o.softcap && bias == o.bias &&
          head_dim == o.head_dim && layout == o.layout && gqa == o.gqa &&
          input == o.input && output == o.output && lse == o.lse &&
          scale == o.scale;
@@ -72,6 +73,33 @@ std::string_view toString(MaskKind m) {
     return "causal";
   }
   return "?";
+}
+
+std::string_view toString(BiasKind b) {
+  switch (b) {
+  case BiasKind::None:
+    return "none";
+  case BiasKind::Alibi:
+    return "alibi";
+  }
+  return "?";
+}
+
+std::optional<BiasKind> parseBiasKind(std::string_view s) {
+  for (BiasKind b : {BiasKind::None, BiasKind::Alibi})
+    if (s == toString(b))
+      return b;
+  return std::nullopt;
+}
+
+double alibiSlope(int h, int heads) {
+  int n = 1;
+  while (2 * n <= heads)
+    n *= 2;
+  if (h < n)
+    return std::exp2(-8.0 * (h + 1) / n);
+  // The heads past n take every other slope of the 2n-head sequence.
+  return std::exp2(-8.0 * (2 * (h - n) + 1) / (2 * n));
 }
 
 std::string_view toString(Layout l) {

@@ -13,6 +13,9 @@
 //
 // The arithmetic is the contract's (docs/ARCHITECTURE.md): s = float(acc) *
 // (q_scale * k_scale); 8-bit FP8 P = e4m3(448 p); INT8 P per row per block.
+// Score modifiers (mask/score_mod.h): the window bounds the key blocks
+// visited (blocks outside it are skipped) and masks the edge blocks; a soft
+// cap and ALiBi change s before the row max.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNGEN_KERNEL_MAINLOOP_SM80_CUH
@@ -24,6 +27,8 @@
 #include "attngen/kernel/epilogue.cuh"
 #include "attngen/kernel/params.h"
 #include "attngen/kernel/softmax.cuh"
+#include "attngen/mask/causal.cuh"
+#include "attngen/mask/score_mod.h"
 #include "attngen/quant/quant_math.h"
 #include "attngen/quant/tile_image.h"
 
@@ -141,15 +146,15 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
   const int m0 = mTile * BM;
   const int Nq = p.seq_q, Nk = p.seq_k;
 
-  // Key blocks this CTA visits: causal (bottom-right) stops after the block of
-  // the last visible key of its last row.
-  int nBlocks = (Nk + BN - 1) / BN;
-  const int diag = Nk - Nq; // query i sees key j iff j <= i + diag
-  if (Cfg::kCausal) {
-    const int lastKey = m0 + BM - 1 + diag;
-    const int causalBlocks = lastKey < 0 ? 0 : lastKey / BN + 1;
-    nBlocks = causalBlocks < nBlocks ? causalBlocks : nBlocks;
-  }
+  // Key blocks this CTA visits, [nBegin, nEnd): causal (bottom-right) and a
+  // window's right side stop after the block of the last visible key of the
+  // last row; a window's left side starts at the first visible key of row m0.
+  typedef ScoreMods<Cfg> Mods;
+  const KeyMask<Cfg::kCausal, BN, Mods::kLeft, Mods::kRight> mask(Nq, Nk);
+  const int diag = Nk - Nq; // query i sees key j iff mask.visible(i, j)
+  const int nBegin = mask.blockBegin(m0);
+  const int nEnd = mask.blockEnd(m0, BM);
+  const int plainBegin = mask.unmaskedBegin(m0, BM), plainEnd = mask.unmaskedEnd(m0);
 
   const agi64 bhq = (agi64)b * p.heads_q + h;
   const agi64 bhkv = (agi64)b * p.heads_kv + hkv;
@@ -164,7 +169,7 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
   rowMax[0] = rowMax[1] = kNegInfF;
   rowSum[0] = rowSum[1] = 0.f;
 
-  if (nBlocks > 0) {
+  if (nEnd > nBegin) {
     // The images' swizzle is applied in software (ImageAddr), so 128-byte
     // alignment (one bank period) keeps ldmatrix conflict-free; the rest of
     // attentionSmemBytes' 1 KB slack holds the per-stage K scales.
@@ -199,22 +204,33 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
     copyImage<S::kQImage, S::kThreads>(sQ, qImg, tid);
 #pragma unroll
     for (int s = 0; s < S::kStages - 1; ++s) {
-      if (s < nBlocks)
-        loadKv(s);
+      if (nBegin + s < nEnd)
+        loadKv(nBegin + s);
       CpAsyncCommit::run();
     }
 
     const float qScale0 = p.q_scale[bhq * p.seq_q_pad + rowA];
     const float qScale1 = p.q_scale[bhq * p.seq_q_pad + rowA + 8];
+    // Score modifiers' per-row constants (unused, and so dropped, without them).
+    float capOffset[2] = {0.f, 0.f};
+    if constexpr (Mods::kHasSoftcap && Cfg::kSmoothK) {
+      // The cap is not shift-invariant: add back s * q . mean(K) (log2 units).
+      capOffset[0] = p.q_kmean[bhq * p.seq_q_pad + rowA] * kLog2e;
+      capOffset[1] = p.q_kmean[bhq * p.seq_q_pad + rowA + 8] * kLog2e;
+    }
+    float slopeL2 = 0.f;
+    if constexpr (Mods::kAlibi)
+      slopeL2 = p.alibi_slopes[h] * kLog2e;
+    constexpr SoftcapL2 cap = softcapL2(Mods::kHasSoftcap ? Mods::kSoftcap : 1.f);
 
     const int r8 = lane % 8, mat = lane / 8;
     const ImageAddr<BM, S::kQkRowBytes> qAddr(r8);
     const ImageAddr<BN, S::kQkRowBytes> kAddr(r8);
     const ImageAddr<S::kVRows, S::kVRowBytes> vAddr(r8);
 
-    for (int n = 0; n < nBlocks; ++n) {
+    for (int n = nBegin; n < nEnd; ++n) {
       // Refill the slot that block n - 1 used (freed by the barrier below).
-      if (n + S::kStages - 1 < nBlocks)
+      if (n + S::kStages - 1 < nEnd)
         loadKv(n + S::kStages - 1);
       CpAsyncCommit::run();
       CpAsyncWait<S::kStages - 1>::run();
@@ -247,7 +263,7 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
 
       // ---- scores, mask, online softmax -------------------------------------
       const int key0 = n * BN;
-      const bool needMask = key0 + BN > Nk || (Cfg::kCausal && key0 + BN - 1 > m0 + diag);
+      const bool needMask = n < plainBegin || n >= plainEnd;
       float sc[NT][4];
       float blockMax[2] = {kNegInfF, kNegInfF};
 #pragma unroll
@@ -260,7 +276,11 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
           const int row = rowA + 8 * (e / 2), key = col + (e % 2);
           float s =
               accToFloat(sAcc[j][e]) * ((e / 2 ? qScale1 : qScale0) * (e % 2 ? ks2.y : ks2.x));
-          if (needMask && (key >= Nk || (Cfg::kCausal && key > row + diag)))
+          if constexpr (Mods::kHasSoftcap)
+            s = cap.cap * tanhf((s + capOffset[e / 2]) * cap.invCap);
+          if constexpr (Mods::kAlibi)
+            s = fmaf(-slopeL2, alibiDistance(row, key, diag), s);
+          if (needMask && !mask.visible(row, key))
             s = kNegInfF;
           sc[j][e] = s;
           blockMax[e / 2] = fmaxf(blockMax[e / 2], s);
@@ -387,8 +407,16 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
   storeOutputFragment<Cfg>(p, reinterpret_cast<const float(&)[4 * DT]>(oAcc), l, rows, b, h, lane);
   if constexpr (Cfg::kLse) {
     if (q == 0) {
-      storeLse<Cfg>(p, rowMax[0], l[0], lUnits, rows[0], b, h);
-      storeLse<Cfg>(p, rowMax[1], l[1], lUnits, rows[1], b, h);
+      if constexpr (Mods::kHasSoftcap) {
+        // The capped scores already hold q . mean(K): no LSE correction.
+        for (int r = 0; r < 2; ++r)
+          if (rows[r] < Nq)
+            p.lse[((agi64)b * p.heads_q + h) * Nq + rows[r]] =
+                l[r] > 0.f ? (rowMax[r] + __log2f(l[r] / lUnits)) * kLn2 : kNegInfF;
+      } else {
+        storeLse<Cfg>(p, rowMax[0], l[0], lUnits, rows[0], b, h);
+        storeLse<Cfg>(p, rowMax[1], l[1], lUnits, rows[1], b, h);
+      }
     }
   }
 }

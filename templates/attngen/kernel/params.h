@@ -63,6 +63,10 @@ struct AttnParams {
   float *q_partial;  ///< [B, Hkv, q_chunks, D]: max |Q| per channel over a
                      ///< chunk of tokens of all gqa query heads of the kv head
   float *qk_balance; ///< [B, Hkv, D] per-channel factor a_c
+
+  // ---- score modifiers (mask/score_mod.h) ---------------------------------
+  const float *alibi_slopes; ///< [Hq] ALiBi slope per query head, natural-log
+                             ///< units (bias = alibi), else null
 };
 
 } // namespace attngen

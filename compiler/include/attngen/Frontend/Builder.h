@@ -85,6 +85,21 @@ public:
     return *this;
   }
   VariantBuilder &causal() { return mask(MaskKind::Causal); }
+  /// Sliding window (Variant::window_left / window_right; -1 unbounded).
+  VariantBuilder &window(int left, int right) {
+    v.window_left = left;
+    v.window_right = right;
+    return *this;
+  }
+  /// Logit soft cap (0: none).
+  VariantBuilder &softcap(double cap) {
+    v.softcap = cap;
+    return *this;
+  }
+  VariantBuilder &bias(BiasKind b) {
+    v.bias = b;
+    return *this;
+  }
   VariantBuilder &headDim(int d) {
     v.head_dim = d;
     return *this;

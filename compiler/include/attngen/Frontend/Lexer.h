@@ -24,6 +24,8 @@ enum class TokenKind {
   Equal,
   Semicolon,
   Comma,
+  LParen, ///< '(' of a tuple value, e.g. `window = (4096, 0);`
+  RParen,
   Unknown, ///< one character (one UTF-8 sequence) the DSL has no use for
   Eof,
 };

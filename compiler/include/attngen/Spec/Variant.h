@@ -32,6 +32,11 @@ enum class Granularity { Tensor, Block, Warp, Thread, Token, Channel };
 
 enum class MaskKind { None, Causal };
 
+/// A bias added to the scores, generated in the kernel (docs/DSL.md "Score
+/// modifiers"). Alibi: -slope_h * |i + Nk - Nq - j| (natural-log units, added
+/// after the soft cap), slopes per query head given at launch.
+enum class BiasKind { None, Alibi };
+
 /// bhnd: [batch, heads, tokens, head_dim]; bnhd: [batch, tokens, heads, head_dim].
 enum class Layout { BHND, BNHD };
 
@@ -56,6 +61,16 @@ struct Variant {
   bool balance = true;
 
   MaskKind mask = MaskKind::None;
+  /// Sliding window, FlashAttention's convention: query i sees keys j with
+  /// i + diag - window_left <= j <= i + diag + window_right, diag = Nk - Nq;
+  /// -1 leaves that side unbounded (both -1: no window). With a causal mask
+  /// the right side is 0 whatever is written; the frontend refuses > 0.
+  int window_left = -1;
+  int window_right = -1;
+  /// Logit soft cap: s -> softcap * tanh(s / softcap) on the scaled score
+  /// (sm_scale * q.k), before the bias; 0 means none.
+  double softcap = 0;
+  BiasKind bias = BiasKind::None;
   int head_dim = 128;
   Layout layout = Layout::BHND;
   int gqa = 1; ///< query heads per key/value head
@@ -68,6 +83,10 @@ struct Variant {
   std::optional<double> scale;
 
   double effectiveScale() const;
+  bool hasWindow() const { return window_left >= 0 || window_right >= 0; }
+  /// Whether the scores are modified beyond the mask (softcap or a bias):
+  /// the kernel then forms each score before its row max.
+  bool hasScoreMod() const { return softcap > 0 || bias != BiasKind::None; }
   bool operator==(const Variant &o) const;
   bool operator!=(const Variant &o) const { return !(*this == o); }
 };
@@ -78,10 +97,17 @@ std::string_view toString(DType t);
 std::string_view toString(Granularity g);
 std::string_view toString(MaskKind m);
 std::string_view toString(Layout l);
+std::string_view toString(BiasKind b);
 std::optional<DType> parseDType(std::string_view s);
 std::optional<Granularity> parseGranularity(std::string_view s);
 std::optional<MaskKind> parseMaskKind(std::string_view s);
 std::optional<Layout> parseLayout(std::string_view s);
+std::optional<BiasKind> parseBiasKind(std::string_view s);
+
+/// The standard ALiBi slope of query head h of H (Press et al.): the
+/// geometric sequence 2^(-8 (h + 1) / n) over the largest power of two n <= H,
+/// continued with the odd terms of 2n's sequence when H is not a power of two.
+double alibiSlope(int h, int heads);
 
 /// Bits of one element of `t`.
 int bitWidth(DType t);

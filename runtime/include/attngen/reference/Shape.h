@@ -39,6 +39,9 @@ std::string validate(const AttnShape &s);
 struct AttnInputs {
   AttnShape shape;
   std::vector<float> q, k, v;
+  /// bias = alibi: one slope per query head ([Hq], natural-log units, as the
+  /// kernel reads them); empty: the standard slopes (attngen::alibiSlope).
+  std::vector<float> alibiSlopes;
 };
 
 /// O [B, Hq, Nq, D] and the natural-log LSE [B, Hq, Nq] of the scaled scores.

@@ -27,6 +27,8 @@ struct DeviceProblem {
   ref::AttnShape shape;
   ref::AttnInputs inputs; ///< [B, H, N, D] floats, rounded to the input type
   DeviceBuffer q, k, v, o, lse, workspace;
+  /// bias = alibi: the device copy of inputs.alibiSlopes (the standard ones).
+  DeviceBuffer alibiSlopesDev;
   Tensors tensors;
 };
 

@@ -21,6 +21,9 @@ struct Tensors {
   const void *v = nullptr;
   void *o = nullptr;
   float *lse = nullptr;
+  /// [Hq] ALiBi slopes on the device (natural-log units), required iff the
+  /// variant has bias = alibi.
+  const float *alibi_slopes = nullptr;
   int64_t q_stride[3] = {0, 0, 0};
   int64_t k_stride[3] = {0, 0, 0};
   int64_t v_stride[3] = {0, 0, 0};

@@ -159,6 +159,15 @@ LogicalResult mlir::attn::verifyVariant(EmitErrorFn emitError,
   if (is8Bit(v.pv) && v.vGranularity != Granularity::Channel)
     return emitError() << "v granularity must be channel for 8-bit PV, got "
                        << stringifyGranularity(v.vGranularity);
+  if (v.windowLeft < -1 || v.windowRight < -1)
+    return emitError() << "window sides must be -1 (unbounded) or >= 0, got ("
+                       << v.windowLeft << ", " << v.windowRight << ")";
+  if (v.mask == MaskKind::Causal && (v.windowLeft != -1 || v.windowRight != -1) &&
+      v.windowRight != 0)
+    return emitError() << "with mask = causal the window's right side must be 0, got "
+                       << v.windowRight;
+  if (v.softcap != 0 && !(std::isfinite(v.softcap) && v.softcap > 0))
+    return emitError() << "softcap must be a finite number > 0 (0: none), got " << v.softcap;
   return success();
 }
 
@@ -170,6 +179,12 @@ FailureOr<attngen::Target> mlir::attn::parseTarget(EmitErrorFn emitError,
     return emitError() << "unknown target '" << target
                        << "' (expected sm_80, sm_86, sm_89, sm_90 or sm_90a)";
   return *t;
+}
+
+/// A window, a cap or a bias: what only the mma.sync mainloop implements yet.
+static bool hasScoreModifier(const VariantFields &v) {
+  return v.windowLeft != -1 || v.windowRight != -1 || v.softcap != 0 ||
+         v.bias != BiasKind::None;
 }
 
 LogicalResult mlir::attn::verifyTargetLegality(EmitErrorFn emitError,
@@ -185,6 +200,9 @@ LogicalResult mlir::attn::verifyTargetLegality(EmitErrorFn emitError,
   if (mainloop == Mainloop::Wgmma && v.qk == DType::I4)
     return emitError() << "the wgmma mainloop has no int4 operands; int4 QK "
                           "needs the mma_sync mainloop";
+  if (mainloop == Mainloop::Wgmma && hasScoreModifier(v))
+    return emitError() << "the wgmma mainloop has no sliding window, softcap or "
+                          "bias yet; these variants need the mma_sync mainloop";
   return success();
 }
 
@@ -192,7 +210,7 @@ Mainloop mlir::attn::pickMainloop(const VariantFields &v,
                                   const attngen::Target &target) {
   // wgmma takes 8- and 16-bit operands only; int4 runs on mma.sync.
   auto wgmmaLegal = [](DType t) { return is8Bit(t) || is16BitFloat(t); };
-  if (target.hasWgmma() && wgmmaLegal(v.qk) && wgmmaLegal(v.pv))
+  if (target.hasWgmma() && wgmmaLegal(v.qk) && wgmmaLegal(v.pv) && !hasScoreModifier(v))
     return Mainloop::Wgmma;
   return Mainloop::MmaSync;
 }
@@ -268,6 +286,11 @@ VariantFields VariantAttr::getFields() const {
   f.smoothV = getSmoothV();
   f.balance = getBalance();
   f.mask = getMask();
+  f.windowLeft = getWindowLeft();
+  f.windowRight = getWindowRight();
+  if (FloatAttr c = getSoftcap())
+    f.softcap = c.getValueAsDouble();
+  f.bias = getBias();
   f.headDim = getHeadDim();
   f.layout = getLayout();
   f.gqa = getGqa();
@@ -284,11 +307,14 @@ VariantAttr::verify(function_ref<InFlightDiagnostic()> emitError, DType qk,
                     DType pv, Granularity qGranularity,
                     Granularity kGranularity, Granularity vGranularity,
                     bool smoothQ, bool smoothK, bool smoothV, bool balance,
-                    MaskKind mask, int headDim, Layout layout, int gqa, DType input,
+                    MaskKind mask, int windowLeft, int windowRight, FloatAttr softcap,
+                    BiasKind bias, int headDim, Layout layout, int gqa, DType input,
                     DType output, bool lse, FloatAttr scale) {
   VariantFields f{qk,      pv,      qGranularity, kGranularity,
                   vGranularity, smoothQ, smoothK, smoothV,
-                  balance, mask,    headDim,      layout,
+                  balance, mask,    windowLeft,   windowRight,
+                  softcap ? softcap.getValueAsDouble() : 0.0,
+                  bias,    headDim,      layout,
                   gqa,     input,   output,       lse,
                   std::nullopt};
   if (scale)
@@ -300,12 +326,14 @@ namespace {
 /// Field keys in print order; the parser accepts them in any order.
 enum class Key {
   Qk, Pv, Q, K, V, SmoothQ, SmoothK, SmoothV, Balance, Mask, HeadDim, Layout, Gqa,
-  Input, Output, Lse, Scale, Count
+  Input, Output, Lse, Scale, Window, Softcap, Bias, Count
 };
 constexpr const char *kKeyNames[] = {
     "qk",   "pv",       "q",      "k",   "v",     "smooth_q", "smooth_k",
     "smooth_v", "balance", "mask", "head_dim", "layout", "gqa", "input", "output",
-    "lse",  "scale"};
+    "lse",  "scale", "window", "softcap", "bias"};
+/// Keys from Scale on are optional (a default applies when absent).
+constexpr size_t kFirstOptionalKey = static_cast<size_t>(Key::Scale);
 static_assert(std::size(kKeyNames) == static_cast<size_t>(Key::Count));
 
 template <typename EnumT>
@@ -398,6 +426,16 @@ Attribute VariantAttr::parse(AsmParser &parser, Type) {
       f.scale = scale;
       return success();
     }
+    case Key::Window:
+      // `(left, right)` with -1 for an unbounded side.
+      if (parser.parseLParen() || parser.parseInteger(f.windowLeft) || parser.parseComma() ||
+          parser.parseInteger(f.windowRight) || parser.parseRParen())
+        return failure();
+      return success();
+    case Key::Softcap:
+      return parser.parseFloat(f.softcap);
+    case Key::Bias:
+      return parseEnumValue(parser, symbolizeBiasKind, f.bias, "bias");
     case Key::Count:
       break;
     }
@@ -408,7 +446,7 @@ Attribute VariantAttr::parse(AsmParser &parser, Type) {
     return {};
   // Every field but `scale` is spelled out: a reader never has to know a
   // default to understand a variant.
-  for (size_t i = 0; i + 1 < static_cast<size_t>(Key::Count); ++i) {
+  for (size_t i = 0; i < kFirstOptionalKey; ++i) {
     if (!seen[i]) {
       parser.emitError(start) << "variant is missing field '" << kKeyNames[i]
                               << "'";
@@ -431,8 +469,16 @@ void VariantAttr::print(AsmPrinter &printer) const {
      << ", v = " << stringifyGranularity(f.vGranularity)
      << ", smooth_q = " << b(f.smoothQ) << ", smooth_k = " << b(f.smoothK)
      << ", smooth_v = " << b(f.smoothV) << ", balance = " << b(f.balance)
-     << ", mask = " << stringifyMaskKind(f.mask)
-     << ", head_dim = " << f.headDim
+     << ", mask = " << stringifyMaskKind(f.mask);
+  if (f.windowLeft != -1 || f.windowRight != -1)
+    os << ", window = (" << f.windowLeft << ", " << f.windowRight << ")";
+  if (f.softcap != 0) {
+    os << ", softcap = ";
+    printer.printFloat(APFloat(f.softcap));
+  }
+  if (f.bias != BiasKind::None)
+    os << ", bias = " << stringifyBiasKind(f.bias);
+  os << ", head_dim = " << f.headDim
      << ", layout = " << stringifyLayout(f.layout) << ", gqa = " << f.gqa
      << ", input = " << stringifyDType(f.input)
      << ", output = " << stringifyDType(f.output) << ", lse = " << b(f.lse);

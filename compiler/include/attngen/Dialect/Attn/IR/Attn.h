@@ -38,6 +38,10 @@ struct VariantFields {
   bool smoothV = false;
   bool balance = true;
   MaskKind mask = MaskKind::None;
+  int windowLeft = -1;  ///< -1: unbounded (attngen::Variant::window_left)
+  int windowRight = -1; ///< -1: unbounded
+  double softcap = 0;   ///< 0: no cap
+  BiasKind bias = BiasKind::None;
   int headDim = 128;
   Layout layout = Layout::BHND;
   int gqa = 1;

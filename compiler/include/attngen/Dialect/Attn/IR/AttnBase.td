@@ -62,6 +62,13 @@ def Attn_MaskKind : I32EnumAttr<"MaskKind", "attention mask", [
   let genSpecializedAttr = 0;
 }
 
+def Attn_BiasKind : I32EnumAttr<"BiasKind", "bias generated in the kernel", [
+    I32EnumAttrCase<"None", 0, "none">,
+    I32EnumAttrCase<"Alibi", 1, "alibi">]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
 def Attn_Layout : I32EnumAttr<"Layout", "memory layout of Q, K, V and O", [
     I32EnumAttrCase<"BHND", 0, "bhnd">,
     I32EnumAttrCase<"BNHD", 1, "bnhd">]> {
@@ -125,7 +132,9 @@ def Attn_VariantAttr : Attn_Attr<"Variant", "variant"> {
   let description = [{
     Everything a variant fixes before a target is known. Every field is
     printed; `scale` is optional (absent: 1/sqrt(head_dim), made explicit by
-    `attn-canonicalize`). The verifier checks the target-independent rules
+    `attn-canonicalize`). The score modifiers `window = (left, right)`,
+    `softcap` and `bias` are printed only when set (absent: no window, no
+    cap, no bias), so variants without them print as before. The verifier checks the target-independent rules
     (see docs/DIALECT.md).
 
     ```mlir
@@ -147,6 +156,12 @@ def Attn_VariantAttr : Attn_Attr<"Variant", "variant"> {
     // Exact Q/K channel balancing (8-bit / 4-bit QK; see docs/DSL.md).
     "bool":$balance,
     EnumParameter<Attn_MaskKind>:$mask,
+    // Sliding window sides (-1: unbounded) and the logit soft cap (0: none).
+    "int":$window_left,
+    "int":$window_right,
+    // A null FloatAttr (f64) when there is no cap.
+    "::mlir::FloatAttr":$softcap,
+    EnumParameter<Attn_BiasKind>:$bias,
     "int":$head_dim,
     EnumParameter<Attn_Layout>:$layout,
     "int":$gqa,
@@ -159,7 +174,11 @@ def Attn_VariantAttr : Attn_Attr<"Variant", "variant"> {
     AttrBuilder<(ins "const ::mlir::attn::VariantFields &":$f), [{
       return $_get($_ctxt, f.qk, f.pv, f.qGranularity, f.kGranularity,
                    f.vGranularity, f.smoothQ, f.smoothK, f.smoothV, f.balance, f.mask,
-                   f.headDim, f.layout, f.gqa, f.input, f.output, f.lse,
+                   f.windowLeft, f.windowRight,
+                   f.softcap != 0 ? ::mlir::FloatAttr::get(
+                                        ::mlir::Float64Type::get($_ctxt), f.softcap)
+                                  : ::mlir::FloatAttr(),
+                   f.bias, f.headDim, f.layout, f.gqa, f.input, f.output, f.lse,
                    f.scale ? ::mlir::FloatAttr::get(
                                  ::mlir::Float64Type::get($_ctxt), *f.scale)
                            : ::mlir::FloatAttr());

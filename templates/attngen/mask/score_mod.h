@@ -1,0 +1,84 @@
+//===- score_mod.h - Sliding window, soft cap and ALiBi of one variant ----===//
+//
+// Host and device (the CPU emulation includes it, so both sides read one
+// definition). Only builtin types: NVRTC compiles it without std headers.
+//
+// A generated Cfg declares the modifiers it uses and nothing else, so the
+// code of a variant without them is unchanged:
+//   static constexpr int kWindowLeft, kWindowRight;  // -1: unbounded side
+//   static constexpr float kSoftcap;                 // natural-log units
+//   static constexpr bool kAlibi;                    // slopes in AttnParams
+// ScoreMods<Cfg> reads them with defaults (absent = off).
+//
+// Scores in the kernel are in the exp2 domain: s = log2(e) * sm_scale * q.k.
+// The modified score, in natural-log units, is
+//   z = softcap * tanh(sm_scale * q.k / softcap) - slope_h * |i + Nk - Nq - j|
+// (cap first, then the bias, as Gemma 2 caps before its mask), so in log2:
+//   s' = capL2 * tanh(s * invCapL2) - slopeL2 * |i + diag - j|,
+//   capL2 = softcap * log2(e), invCapL2 = 1 / capL2, slopeL2 = slope * log2(e).
+// The soft cap is not shift-invariant, so with K smoothing the row offset
+// q_kmean_i (s * q . mean(K)) is added back before the cap and the LSE then
+// takes no correction. The ALiBi term is exact for causal and non-causal
+// variants alike (|.| per element, no low-rank split).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_MASK_SCORE_MOD_H
+#define ATTNGEN_MASK_SCORE_MOD_H
+
+#include "attngen/kernel/config.h"
+#include "attngen/quant/quant_math.h"
+
+namespace attngen {
+
+namespace detail {
+template <class T> struct VoidOf { typedef void Type; };
+template <class Cfg, class = void> struct WindowLeftOf { static constexpr int value = -1; };
+template <class Cfg>
+struct WindowLeftOf<Cfg, typename VoidOf<decltype(Cfg::kWindowLeft)>::Type> {
+  static constexpr int value = Cfg::kWindowLeft;
+};
+template <class Cfg, class = void> struct WindowRightOf { static constexpr int value = -1; };
+template <class Cfg>
+struct WindowRightOf<Cfg, typename VoidOf<decltype(Cfg::kWindowRight)>::Type> {
+  static constexpr int value = Cfg::kWindowRight;
+};
+template <class Cfg, class = void> struct SoftcapOf { static constexpr float value = 0.f; };
+template <class Cfg> struct SoftcapOf<Cfg, typename VoidOf<decltype(Cfg::kSoftcap)>::Type> {
+  static constexpr float value = Cfg::kSoftcap;
+};
+template <class Cfg, class = void> struct AlibiOf { static constexpr bool value = false; };
+template <class Cfg> struct AlibiOf<Cfg, typename VoidOf<decltype(Cfg::kAlibi)>::Type> {
+  static constexpr bool value = Cfg::kAlibi;
+};
+} // namespace detail
+
+/// The soft cap's constants in the exp2 domain, computed once in float so
+/// that the kernel (compile time) and the emulation (run time) agree.
+struct SoftcapL2 {
+  float cap;    ///< softcap * log2(e)
+  float invCap; ///< 1 / cap
+};
+AG_HOST_DEVICE constexpr SoftcapL2 softcapL2(float softcap) {
+  return SoftcapL2{softcap * kLog2e, 1.f / (softcap * kLog2e)};
+}
+
+/// ALiBi distance of query i from key j, bottom-right aligned: |i + diag - j|.
+AG_HOST_DEVICE inline float alibiDistance(int i, int j, int diag) {
+  const int d = i + diag - j;
+  return (float)(d < 0 ? -d : d);
+}
+
+/// The modifiers of one Cfg. kRight is the effective right side (0 when causal).
+template <class Cfg> struct ScoreMods {
+  static constexpr int kLeft = detail::WindowLeftOf<Cfg>::value;
+  static constexpr int kRight = Cfg::kCausal ? 0 : detail::WindowRightOf<Cfg>::value;
+  static constexpr float kSoftcap = detail::SoftcapOf<Cfg>::value;
+  static constexpr bool kHasSoftcap = kSoftcap > 0.f;
+  static constexpr bool kAlibi = detail::AlibiOf<Cfg>::value;
+  /// Whether scores change beyond masking (the kernel forms s before the max).
+  static constexpr bool kAny = kHasSoftcap || kAlibi;
+};
+
+} // namespace attngen
+
+#endif // ATTNGEN_MASK_SCORE_MOD_H
