@@ -245,14 +245,11 @@ private:
     // them together once the block is read, at the window's statement.
     if (auto w = seen.find("window"); w != seen.end() && v.hasWindow()) {
       if (std::string why = checkWindowMask(v.window_right, v.mask); !why.empty()) {
-        Diagnostic d;
-        d.file = file;
-        d.line = w->second.line;
-        d.column = w->second.column;
-        d.length = 6;
-        d.message = why;
-        d.hint = "write window = (left, 0), or mask = none for a two-sided window";
-        result.diagnostics.push_back(std::move(d));
+        for (const Token &t : toks)
+          if (t.line == w->second.line && t.column == w->second.column) {
+            error(t, why, "write window = (left, 0), or mask = none for a two-sided window");
+            break;
+          }
       }
     }
     if (result.diagnostics.size() == errorsBefore) {
