@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "attngen/runtime/Jit.h"
+#include "attngen/Codegen/EmitCuda.h"
 
 #include "attngen/runtime/CacheKey.h"
 #include "attngen/runtime/Driver.h"
@@ -208,6 +209,20 @@ Expected<std::shared_ptr<Kernel>> Runtime::loadPackage(const std::string &dir) {
   std::optional<KernelPlan> plan = planFromJson(*json, error);
   if (!plan)
     return Error{fmt::format("{}/plan.json: {}", dir, error)};
+  // A package is a plan and the source emitted from it. One edited without the
+  // other, or a package written by another generator version, would launch a
+  // source with a plan it was not generated for (grid, shared memory, symbols),
+  // so the source is regenerated from the plan and must be the same text.
+  const std::string expected = emitCuda(*plan);
+  if (expected != *source) {
+    int line = 1;
+    for (size_t i = 0; i < expected.size() && i < source->size() && expected[i] == (*source)[i]; ++i)
+      line += expected[i] == '\n';
+    return Error{fmt::format("{}/kernel.cu does not match its plan.json (first difference at line "
+                             "{}): it was edited or written by another generator version; "
+                             "re-emit the package (attngen emit --package)",
+                             dir, line)};
+  }
   return load(*plan, *source);
 }
 

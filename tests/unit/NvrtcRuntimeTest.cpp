@@ -4,11 +4,14 @@
 #include "catch.h"
 
 #include "RuntimeTestSupport.h"
+#include "attngen/Codegen/EmitCuda.h"
 
 #include "attngen/runtime/CudaApi.h"
 #include "attngen/runtime/Jit.h"
 #include "attngen/runtime/Nvrtc.h"
 
+#include <algorithm>
+#include <fstream>
 #include <string>
 
 using namespace attngen;
@@ -154,6 +157,27 @@ TEST_CASE("a kernel package that is missing is an error", "[jit]") {
   auto k = Runtime::instance().loadPackage("/nonexistent/package");
   REQUIRE(!k);
   CHECK(contains(k.message(), "not a kernel package"));
+}
+
+TEST_CASE("a kernel package whose source does not match its plan is refused", "[jit]") {
+  std::string dir = test::makeTempDir("pkgmismatch");
+  REQUIRE(!dir.empty());
+  KernelPlan plan = test::defaultPlan();
+  const std::string source = emitCuda(plan);
+  std::ofstream(dir + "/plan.json") << toJson(plan);
+  // One changed line in the middle of the source: the plan now describes
+  // another kernel than the one that would be compiled.
+  std::string edited = source;
+  const size_t at = edited.find("kStages = ");
+  REQUIRE(at != std::string::npos);
+  edited.replace(at, 11, "kStages = 9");
+  std::ofstream(dir + "/kernel.cu") << edited;
+  auto k = Runtime::instance().loadPackage(dir);
+  REQUIRE(!k);
+  CHECK(contains(k.message(), "kernel.cu does not match its plan.json"));
+  const int line = 1 + (int)std::count(source.begin(), source.begin() + at, '\n');
+  CHECK(contains(k.message(), "line " + std::to_string(line)));
+  test::removeTempDir(dir);
 }
 
 TEST_CASE("annotateNvrtcLog shows source only around errors", "[nvrtc]") {
