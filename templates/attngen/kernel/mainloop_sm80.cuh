@@ -263,7 +263,15 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
 
       // ---- scores, mask, online softmax -------------------------------------
       const int key0 = n * BN;
+      // The keys each of this thread's two rows sees here: [keyLo, keyHi]
+      // (every key of an unmasked block).
       const bool needMask = n < plainBegin || n >= plainEnd;
+      int keyLo[2], keyHi[2];
+#pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        keyLo[r] = needMask ? mask.firstKey(rowA + 8 * r) : key0;
+        keyHi[r] = needMask ? mask.lastKey(rowA + 8 * r) : key0 + BN - 1;
+      }
       float sc[NT][4];
       float blockMax[2] = {kNegInfF, kNegInfF};
 #pragma unroll
@@ -280,7 +288,7 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
             s = cap.cap * tanhf((s + capOffset[e / 2]) * cap.invCap);
           if constexpr (Mods::kAlibi)
             s = fmaf(-slopeL2, alibiDistance(row, key, diag), s);
-          if (needMask && !mask.visible(row, key))
+          if (key < keyLo[e / 2] || key > keyHi[e / 2])
             s = kNegInfF;
           sc[j][e] = s;
           blockMax[e / 2] = fmaxf(blockMax[e / 2], s);

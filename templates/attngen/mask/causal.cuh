@@ -69,6 +69,16 @@ template <bool kCausal, int kBlockN, int kLeft = -1, int kRightIn = -1> struct K
     return n >= unmaskedEnd(m0) || n < unmaskedBegin(m0, rows);
   }
 
+  /// Row i sees exactly the keys [firstKey(i), lastKey(i)] (empty when first > last).
+  __device__ int firstKey(int i) const {
+    const int lo = i + diag - kLeft;
+    return kHasLeft && lo > 0 ? lo : 0;
+  }
+  __device__ int lastKey(int i) const {
+    const int hi = i + diag + kRight;
+    return kRight >= 0 && hi < seqK - 1 ? hi : seqK - 1;
+  }
+
   /// Whether query row i sees key j.
   __device__ bool visible(int i, int j) const {
     return j < seqK && (kRight < 0 || j <= i + diag + kRight) &&
