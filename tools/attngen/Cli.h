@@ -3,6 +3,7 @@
 #define ATTNGEN_TOOLS_CLI_H
 
 #include "attngen/Spec/Plan.h"
+#include "attngen/Tuning/TuneSpace.h"
 #include "attngen/runtime/Error.h"
 
 #include <map>
@@ -43,8 +44,11 @@ Expected<Target> resolveTarget(const std::string &spelled, bool *fromDevice = nu
 
 /// Variant + target -> plan through the MLIR pipeline (error in builds
 /// without the compiler). `inputIR` / `planIR` receive the IR when non-null.
+/// `tuningDb` (empty: none) is the database select-tiles reads, bucketed by
+/// `shape` when given; its warnings and remarks go to stderr.
 Expected<KernelPlan> lowerVariant(const Variant &v, const Target &t, std::string *inputIR = nullptr,
-                                  std::string *planIR = nullptr);
+                                  std::string *planIR = nullptr, const std::string &tuningDb = "",
+                                  const std::optional<ShapeHint> &shape = std::nullopt);
 
 /// A kernel package directory: plan.json + kernel.cu (+ variant.attn).
 Status writePackage(const std::string &dir, const KernelPlan &plan, const std::string &source);
@@ -75,6 +79,7 @@ int cmdRun(int argc, char **argv);
 int cmdBench(int argc, char **argv);
 int cmdCache(int argc, char **argv);
 int cmdDemo(int argc, char **argv);
+int cmdTune(int argc, char **argv);
 
 } // namespace attngen::cli
 

@@ -116,21 +116,26 @@ Expected<Target> resolveTarget(const std::string &spelled, bool *fromDevice) {
 }
 
 Expected<KernelPlan> lowerVariant(const Variant &v, const Target &t, std::string *inputIR,
-                                  std::string *planIR) {
+                                  std::string *planIR, const std::string &tuningDb,
+                                  const std::optional<ShapeHint> &shape) {
 #ifdef ATTNGEN_HAS_COMPILER
   CompileOptions opts;
   opts.target = t;
+  opts.tuningDb = tuningDb;
+  opts.shape = shape;
   auto r = compileToPlan(v, opts);
   if (auto *err = std::get_if<CompileError>(&r))
     return Error{fmt::format("variant '{}' for {}:\n{}", v.name, t.name(), err->message)};
   auto &res = std::get<CompileResult>(r);
+  if (!res.notes.empty())
+    fmt::print(stderr, "{}\n", res.notes);
   if (inputIR)
     *inputIR = res.inputIR;
   if (planIR)
     *planIR = res.planIR;
   return res.plan;
 #else
-  (void)v, (void)t, (void)inputIR, (void)planIR;
+  (void)v, (void)t, (void)inputIR, (void)planIR, (void)tuningDb, (void)shape;
   return Error{"this build of attngen has no compiler (built with ATTNGEN_ENABLE_MLIR=OFF): "
                "emit a kernel package with a full build and use --package DIR"};
 #endif

@@ -70,7 +70,8 @@ static std::string sassSummary(const std::map<std::string, KernelSass> &kernels)
 }
 
 int cmdEmit(int argc, char **argv) {
-  auto args = Args::parse(argc, argv, {"variant", "target", "cubin", "package", "package-dir", "o"},
+  auto args = Args::parse(argc, argv, {"variant", "target", "cubin", "package", "package-dir", "o",
+                                      "tuning-db", "shape"},
                           {"all", "ir", "plan-ir", "plan", "cuda", "ptx", "sass"});
   if (!args)
     return usage(args.message());
@@ -95,7 +96,13 @@ int cmdEmit(int argc, char **argv) {
   std::string out;
   for (const Variant &v : *vs) {
     std::string inputIR, planIR;
-    auto plan = lowerVariant(v, *target, &inputIR, &planIR);
+    std::optional<ShapeHint> hint;
+    if (args->has("shape")) {
+      std::string error;
+      if (!(hint = parseShapeHint(args->get("shape"), v.gqa, error)))
+        return usage(error);
+    }
+    auto plan = lowerVariant(v, *target, &inputIR, &planIR, args->get("tuning-db"), hint);
     if (!plan)
       return fail(plan.message());
     const std::string src = emitCuda(*plan);
@@ -300,7 +307,8 @@ std::string explainPlan(const KernelPlan &plan, const ShapeArg &shape, bool with
 }
 
 int cmdExplain(int argc, char **argv) {
-  auto args = Args::parse(argc, argv, {"variant", "target", "shape"}, {"no-resources"});
+  auto args = Args::parse(argc, argv, {"variant", "target", "shape", "tuning-db"},
+                          {"no-resources"});
   if (!args)
     return usage(args.message());
   if (args->positional().size() != 1)
@@ -315,7 +323,9 @@ int cmdExplain(int argc, char **argv) {
   auto shape = parseShape(args->get("shape", "1,32,16384"), v.gqa);
   if (!shape)
     return usage(shape.message());
-  auto plan = lowerVariant(v, *target);
+  auto plan = lowerVariant(v, *target, nullptr, nullptr, args->get("tuning-db"),
+                           ShapeHint{shape->batch, shape->headsQ, shape->headsKv, shape->seqQ,
+                                     shape->seqK});
   if (!plan)
     return fail(plan.message());
   fmt::print("{}", explainPlan(*plan, *shape, !args->has("no-resources")));

@@ -26,11 +26,15 @@ commands:
   bench FILE|--package DIR     time on the GPU over shapes (--shapes S;S;...)
   cache ls|clear               the on-disk kernel cache
   demo FILE                    the main job: IR, plan, resources, compile, run
+  tune FILE|--package DIR      sweep the legal tiles on the GPU (--shapes S;S;...), keep
+                               the fastest correct per shape bucket in the tuning database
+                               (--db PATH; --dry-run / --precompile need no GPU)
 
 common options:
   --variant NAME   pick a variant of a file with several (--all: every one)
   --target T       sm_80 | sm_86 | sm_89 | sm_90 | sm_90a (default: this GPU, else sm_90a)
   --shape S        B,H,N (self-attention) or B,Hq,Hkv,Nq,Nk
+  --tuning-db P    (emit, explain) tiles from this tuning database, bucketed by --shape
 
 exit codes: 0 ok, 1 failure, 2 usage error, 3 needs a GPU and none is present
 )";
@@ -50,7 +54,7 @@ int main(int argc, char **argv) {
       {"list", cmdList},       {"emit", cmdEmit},   {"compile", cmdCompile},
       {"compile-packages", cmdCompilePackages},     {"explain", cmdExplain},
       {"run", cmdRun},         {"bench", cmdBench}, {"cache", cmdCache},
-      {"demo", cmdDemo},
+      {"demo", cmdDemo},       {"tune", cmdTune},
   };
   for (const Entry &e : commands)
     if (cmd == e.name)

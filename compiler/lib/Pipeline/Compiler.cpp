@@ -222,7 +222,11 @@ compileToPlan(const Variant &variant, const CompileOptions &options) {
   attn::AttnSpecializeTargetOptions specialize;
   specialize.arch = options.target.name();
   pm.addPass(attn::createAttnSpecializeTarget(specialize));
-  pm.addPass(attn::createAttnSelectTiles());
+  attn::AttnSelectTilesOptions select;
+  select.tuningDb = options.tuningDb;
+  if (options.shape)
+    select.shape = toString(*options.shape);
+  pm.addPass(attn::createAttnSelectTiles(select));
   pm.addPass(attn::createAttnLowerToPlan());
   if (mlir::failed(pm.run(*module)))
     return session.error("the attn pipeline failed");
@@ -232,6 +236,7 @@ compileToPlan(const Variant &variant, const CompileOptions &options) {
   if (auto *error = std::get_if<CompileError>(&plan))
     return *error;
   result.plan = std::move(std::get<KernelPlan>(plan));
+  result.notes = session.diagnostics;
   return result;
 }
 

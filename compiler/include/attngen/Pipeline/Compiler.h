@@ -12,6 +12,7 @@
 
 #include "attngen/Spec/Plan.h"
 #include "attngen/Spec/Variant.h"
+#include "attngen/Tuning/TuneSpace.h"
 
 #include <optional>
 #include <string>
@@ -26,6 +27,10 @@ struct CompileOptions {
   std::optional<Tiles> tiles;
   /// Run the verifiers after every pass (cheap; off only to time passes).
   bool verifyEach = true;
+  /// Tuning database attn-select-tiles reads when `tiles` is unset (empty:
+  /// none), and the shape its lookup buckets (docs/TUNING.md).
+  std::string tuningDb = {};
+  std::optional<ShapeHint> shape = std::nullopt;
 };
 
 struct CompileResult {
@@ -33,6 +38,7 @@ struct CompileResult {
   KernelPlan plan;
   std::string inputIR; ///< the module MLIRGen built
   std::string planIR;  ///< the module after the pipeline
+  std::string notes;   ///< the pipeline's warnings and remarks (tuning database)
 };
 
 struct CompileError {

@@ -34,11 +34,14 @@ struct AttnLowerToPlanPass : mlir::attn::impl::AttnLowerToPlanBase<AttnLowerToPl
     VariantFields v = op.getVariant().getFields();
     Mainloop mainloop = *op.getMainloop();
     TilesAttr tiles = op.getTilesAttr();
+    // attn-select-tiles sets it from the tuning database.
+    auto tunedChunk = op->getAttrOfType<IntegerAttr>("attn.kv_chunk");
+    const int kvChunk = tunedChunk ? static_cast<int>(tunedChunk.getInt()) : kKvChunk;
     OpBuilder b(op);
     auto plan = PlanOp::create(b, op.getLoc(), op.getSymNameAttr(),
                                op.getVariantAttr(), op.getTargetAttr(),
                                op.getMainloopAttr(), tiles,
-                               b.getI32IntegerAttr(kKvChunk));
+                               b.getI32IntegerAttr(kvChunk));
     b.setInsertionPointToEnd(&plan.getBody().emplaceBlock());
     for (KernelRole role : planRoles(v, mainloop)) {
       bool attention = role == KernelRole::Attention;

@@ -38,11 +38,22 @@ def AttnSpecializeTarget : Pass<"attn-specialize-target", "::mlir::ModuleOp"> {
 def AttnSelectTiles : Pass<"attn-select-tiles", "::mlir::ModuleOp"> {
   let summary = "Choose the attention kernel's tiles";
   let description = [{
-    Fills `tiles` from `attngen::selectTileSize` (templates/attngen/kernel/
-    tile_size.h, the heuristic the templates static_assert against). Tiles
-    already on the op (user or tuner) are kept and checked for legality.
+    Fills `tiles` from the tuning database when `tuning-db` names one with an
+    entry for the variant and target (the bucket of `shape`, else the nearest
+    tuned bucket, else without a shape the largest; docs/TUNING.md), also
+    setting `attn.kv_chunk` for attn-lower-to-plan; otherwise from
+    `attngen::selectTileSize` (templates/attngen/kernel/tile_size.h, the
+    heuristic the templates static_assert against). A rejected database entry
+    (corrupt, stale, illegal tiles) is a warning, never used. Tiles already on
+    the op (user or tuner) are kept and checked for legality.
     Needs `mainloop` (run attn-specialize-target first).
   }];
+  let options = [
+    Option<"tuningDb", "tuning-db", "std::string", /*default=*/"\"\"",
+           "Tuning database file (empty: none)">,
+    Option<"shape", "shape", "std::string", /*default=*/"\"\"",
+           "Problem shape hint B,H,N or B,Hq,Hkv,Nq,Nk (empty: none)">
+  ];
 }
 
 def AttnLowerToPlan : Pass<"attn-lower-to-plan", "::mlir::ModuleOp"> {
@@ -53,6 +64,8 @@ def AttnLowerToPlan : Pass<"attn-lower-to-plan", "::mlir::ModuleOp"> {
     need channel statistics), `attngen_quant_kv`, `attngen_quant_q`, `attngen_attention`.
     Prologues run 256 threads without dynamic shared memory; the attention
     kernel runs warps*32 threads with attentionSmemBytes of the tiles.
+    The KVStats chunk is the op's `attn.kv_chunk` (set by select-tiles from
+    the tuning database), else 1024.
   }];
 }
 

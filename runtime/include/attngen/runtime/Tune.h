@@ -1,0 +1,58 @@
+//===- Tune.h - Measure the tuning candidates of a plan on the GPU -*- C++ -*-===//
+//
+// What `attngen tune` and the GPU test share: for one problem shape, every
+// candidate config of `tuningCandidates` (attngen/Tuning/TuneSpace.h) is
+// applied to the base plan, emitted, JIT-compiled, checked once against the
+// CPU reference on a small verification shape (incorrect ones are rejected),
+// and timed end to end on the real shape. The fastest correct one is checked
+// again on other inputs (activation-like, another seed) before it is returned
+// as a tuning-database entry. MLIR-free: it starts from a plan (a package's).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_RUNTIME_TUNE_H
+#define ATTNGEN_RUNTIME_TUNE_H
+
+#include "attngen/Tuning/TuningDb.h"
+#include "attngen/runtime/Error.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attngen {
+
+struct TuneOptions {
+  int reps = 20;   ///< timed launches per candidate (median)
+  int warmup = 3;
+  /// Shape of the correctness checks; default verifyShapeFor(shape, gqa).
+  std::optional<ShapeHint> verifyShape;
+  uint64_t seed = 1;
+  /// One line per event (candidate compiled, checked, timed), for progress.
+  std::function<void(const std::string &)> progress;
+};
+
+/// A shape small enough for the CPU reference (seconds) that keeps what tiles
+/// care about: B = 1, 2 kv heads, Nq and Nk capped at 1000 (not a multiple
+/// of any block, so the padded tail is exercised), their difference kept
+/// where it fits (causal alignment).
+ShapeHint verifyShapeFor(const ShapeHint &shape, int gqa);
+
+struct TuneOutcome {
+  /// Filled whatever happened: key, shape, device, generator, every
+  /// candidate's result. `config` / `ms` are valid only when `found`.
+  TuningEntry entry;
+  bool found = false;
+  std::vector<Candidate> candidates; ///< the model's view (floors, pruning)
+};
+
+/// Sweeps the candidates of `base` on `shape` on the current GPU. Errors are
+/// failures of the whole sweep (no device, allocation); a candidate's own
+/// failure (compile, launch, wrong result) is recorded in its status.
+Expected<TuneOutcome> tuneShape(const KernelPlan &base, const ShapeHint &shape,
+                                const TuneOptions &options);
+
+} // namespace attngen
+
+#endif // ATTNGEN_RUNTIME_TUNE_H
