@@ -32,7 +32,8 @@ class _Tensors(ctypes.Structure):
     _fields_ = [("q", ctypes.c_void_p), ("k", ctypes.c_void_p), ("v", ctypes.c_void_p),
                 ("o", ctypes.c_void_p), ("lse", ctypes.c_void_p),
                 ("q_stride", ctypes.c_int64 * 3), ("k_stride", ctypes.c_int64 * 3),
-                ("v_stride", ctypes.c_int64 * 3), ("o_stride", ctypes.c_int64 * 3)]
+                ("v_stride", ctypes.c_int64 * 3), ("o_stride", ctypes.c_int64 * 3),
+                ("alibi_slopes", ctypes.c_void_p)]
 
 
 class _Stats(ctypes.Structure):
@@ -169,17 +170,26 @@ class Kernel:
                 raise AttngenError(f"lse must be a contiguous float32 CUDA tensor {(b, h, n)} "
                                    f"on {q.device}, got {lse.dtype} {tuple(lse.shape)} on {lse.device}")
 
-    def launch(self, q, k, v, o, workspace, lse=None, stage="all", stream=None):
+    def launch(self, q, k, v, o, workspace, lse=None, stage="all", stream=None,
+               alibi_slopes=None):
         """Launches on torch's current stream (or `stream`): all kernels, or only the
-        quantization prologue / only the attention kernel (for kernel-only timing)."""
+        quantization prologue / only the attention kernel (for kernel-only timing).
+        `alibi_slopes`: a float32 CUDA tensor [heads_q] (variants with bias = alibi)."""
         import torch
         if stage not in _STAGES:
             raise AttngenError(f"stage must be one of {sorted(_STAGES)}, not {stage!r}")
         p = self._shape(q, k, v)
         self._check_tensors(q, k, v, o, workspace, lse)
+        if alibi_slopes is not None and (
+                alibi_slopes.dtype != torch.float32 or alibi_slopes.device != q.device
+                or tuple(alibi_slopes.shape) != (p.heads_q,) or not alibi_slopes.is_contiguous()):
+            raise AttngenError(f"alibi_slopes must be a contiguous float32 CUDA tensor "
+                               f"({p.heads_q},) on {q.device}, got {alibi_slopes.dtype} "
+                               f"{tuple(alibi_slopes.shape)} on {alibi_slopes.device}")
         t = _Tensors(q.data_ptr(), k.data_ptr(), v.data_ptr(), o.data_ptr(),
                      lse.data_ptr() if lse is not None else None,
-                     self._strides(q), self._strides(k), self._strides(v), self._strides(o))
+                     self._strides(q), self._strides(k), self._strides(v), self._strides(o),
+                     alibi_slopes.data_ptr() if alibi_slopes is not None else None)
         # The library launches in the calling thread's current CUDA context: make it
         # the tensors' device's (torch's primary context), not whatever device is current.
         with torch.cuda.device(q.device):

@@ -124,6 +124,7 @@ int attngen_launch_stages(attngen_kernel_t kernel, const attngen_problem *proble
     t.v = tensors->v;
     t.o = tensors->o;
     t.lse = tensors->lse;
+    t.alibi_slopes = tensors->alibi_slopes;
     for (int i = 0; i < 3; ++i) {
       t.q_stride[i] = tensors->q_stride[i];
       t.k_stride[i] = tensors->k_stride[i];

@@ -19,6 +19,7 @@
 #include "attngen/runtime/DeviceMemory.h"
 #include "attngen/runtime/Jit.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -219,4 +220,55 @@ TEST_CASE("element offsets beyond 2^31: batch strides of 2^31 + N*D elements", "
     CHECK(m.nonFinite == 0);
     CHECK(m.cosine >= 0.9999);
   }
+}
+
+namespace {
+
+bool hasModifiers(const Variant &v) { return v.hasWindow() || v.hasScoreMod(); }
+
+} // namespace
+
+// Score modifiers (examples/sliding_window.attn, softcap.attn, alibi.attn and the
+// bench variants): shapes where the window binds (N beyond its width, so key tiles
+// on both sides are skipped), Nq > Nk (rows that see no key: O = 0, LSE = -inf),
+// the caller's own ALiBi slopes, and a launch without slopes refused.
+TEST_CASE("score modifiers where they bind", "[gpu][scoremod]") {
+  int checked = 0;
+  for (const NamedKernel &nk : kernels()) {
+    const Variant &v = nk.kernel->plan().variant;
+    if (!hasModifiers(v))
+      continue;
+    ++checked;
+    const int width = std::max(v.window_left, v.window_right);
+    const int n = v.hasWindow() ? width + 1500 : 2048;
+    checkShape(nk, {1, 0, 1, n, n, 0}, InputKind::Random, 51);
+    checkShape(nk, {1, 0, 1, 1500, 400, 0}, InputKind::Random, 52); // Nq > Nk
+    checkShape(nk, {1, 0, 1, 700, 1300, 0}, InputKind::Random, 53); // Nq < Nk
+    if (v.bias != BiasKind::Alibi)
+      continue;
+
+    // The caller's slopes, not the standard ones: the kernel must read the array.
+    ref::AttnShape shape{1, v.gqa, 1, 1024, 1024, v.head_dim};
+    auto prob = makeDeviceProblem(*nk.kernel, shape, InputKind::Random, 54);
+    REQUIRE(prob.isOk());
+    DeviceProblem &p = **prob;
+    std::vector<float> &slopes = p.inputs.alibiSlopes;
+    REQUIRE(slopes.size() == size_t(shape.headsQ));
+    for (size_t h = 0; h < slopes.size(); ++h)
+      slopes[h] = 0.02f * float(h + 1); // shallow and rising, unlike the standard ones
+    REQUIRE(p.alibiSlopesDev.upload(slopes.data(), slopes.size() * 4).isOk());
+    auto r = checkAgainstReference(*nk.kernel, p);
+    REQUIRE(r.isOk());
+    INFO(nk.name << " caller's slopes\n" << r->text);
+    std::cout << nk.name << " caller's ALiBi slopes: " << r->kernelVsExact.str() << "\n";
+    CHECK(r->pass);
+
+    Tensors t = p.tensors;
+    t.alibi_slopes = nullptr;
+    Status st = nk.kernel->launch(p.problem, t, p.workspace.data(), p.workspace.bytes(), nullptr);
+    CHECK_FALSE(st.isOk());
+    CHECK(st.message().find("alibi_slopes is null") != std::string::npos);
+  }
+  // The examples hold a window, a cap and ALiBi: this test must have run.
+  CHECK(checked >= 3);
 }

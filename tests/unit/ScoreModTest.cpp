@@ -10,8 +10,14 @@
 #include "attngen/reference/Exact.h"
 #include "attngen/reference/Inputs.h"
 #include "attngen/reference/Metrics.h"
+#include "attngen/runtime/Launch.h"
+#include "attngen/runtime/Workspace.h"
 
+#include "RuntimeTestSupport.h"
+
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -356,4 +362,95 @@ TEST_CASE("wrong ALiBi slope counts are refused", "[scoremod][reference]") {
   ExactOptions eo = exactOptionsFor(v, 4, in.alibiSlopes);
   CHECK_FALSE(exactAttention(in, eo, err));
   CHECK(err.find("ALiBi slopes") != std::string::npos);
+}
+
+TEST_CASE("a launch of an ALiBi variant needs the slopes", "[scoremod][launch]") {
+  KernelPlan plan = test::defaultPlan();
+  plan.variant.bias = BiasKind::Alibi;
+  Problem problem{1, 8, 8, 256, 256};
+  Tensors t;
+  // Fake device addresses: validation never dereferences them.
+  t.q = reinterpret_cast<void *>(uintptr_t(0x100000));
+  t.k = reinterpret_cast<void *>(uintptr_t(0x200000));
+  t.v = reinterpret_cast<void *>(uintptr_t(0x300000));
+  t.o = reinterpret_cast<void *>(uintptr_t(0x400000));
+  for (int64_t *st : {t.q_stride, t.k_stride, t.v_stride, t.o_stride})
+    denseStrides(st, false, 8, 256, 128);
+  void *ws = reinterpret_cast<void *>(uintptr_t(0x1000000));
+  const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
+  Status s = validateLaunch(plan, problem, t, ws, wsBytes);
+  CHECK_FALSE(s);
+  CHECK(s.message().find("bias = alibi but alibi_slopes is null") != std::string::npos);
+  t.alibi_slopes = reinterpret_cast<const float *>(uintptr_t(0x500002));
+  s = validateLaunch(plan, problem, t, ws, wsBytes);
+  CHECK(s.message().find("alibi_slopes is not 4-byte aligned") != std::string::npos);
+  t.alibi_slopes = reinterpret_cast<const float *>(uintptr_t(0x500000));
+  s = validateLaunch(plan, problem, t, ws, wsBytes);
+  INFO(s.message());
+  CHECK(s);
+  auto params = buildParams(plan, problem, t, ws, wsBytes);
+  REQUIRE(params);
+  CHECK(params->alibi_slopes == t.alibi_slopes);
+  // Without the bias the slopes are not passed on.
+  plan.variant.bias = BiasKind::None;
+  params = buildParams(plan, problem, t, ws, wsBytes);
+  REQUIRE(params);
+  CHECK(params->alibi_slopes == nullptr);
+}
+
+namespace {
+
+std::string sourceDir() {
+  if (const char *dir = std::getenv("ATTNGEN_SOURCE_DIR"))
+    return dir;
+  std::string file = __FILE__; // [<root>/]tests/unit/ScoreModTest.cpp
+  size_t at = file.rfind("tests/unit/");
+  return at == 0 || at == std::string::npos ? "." : file.substr(0, at - 1);
+}
+
+} // namespace
+
+// Every shipped variant with modifiers, emulated at a shape where its window
+// binds: as close to exact as the same recipe without the modifiers (the GPU
+// tests then hold the kernels to their emulation).
+TEST_CASE("shipped variants with modifiers: emulation close to exact", "[scoremod][reference]") {
+  int seen = 0;
+  for (const char *file : {"examples/sliding_window.attn", "examples/softcap.attn",
+                           "examples/alibi.attn", "bench/variants.attn"}) {
+    ParseResult r = parseVariantFile(sourceDir() + "/" + file);
+    INFO(file << "\n" << r.errors());
+    REQUIRE(r.ok());
+    for (const Variant &v : r.variants) {
+      if (!v.hasWindow() && !v.hasScoreMod())
+        continue;
+      ++seen;
+      // Keys beyond the widest side; the emulation is O(N * width).
+      const int width = std::max(v.window_left, v.window_right);
+      const int n = std::min(v.hasWindow() ? width + 700 : 1500, 2600);
+      AttnShape s{1, 2 * v.gqa, 2, n, n, v.head_dim};
+      AttnInputs in = randomNormal(s, 61);
+      std::string err;
+      auto e = emulate(v, Tiles{64, 64, 4, 2}, 1024, in, err);
+      INFO(v.name << ": " << err);
+      REQUIRE(e);
+      auto x = exactAttention(in, exactOptionsFor(v, s.headsQ), err);
+      REQUIRE(x);
+      ErrorMetrics m = compare(e->out.o, x->o);
+      Variant base = v;
+      base.window_left = base.window_right = -1;
+      base.softcap = 0;
+      base.bias = BiasKind::None;
+      auto eb = emulate(base, Tiles{64, 64, 4, 2}, 1024, in, err);
+      auto xb = exactAttention(in, exactOptionsFor(base, s.headsQ), err);
+      REQUIRE(eb);
+      REQUIRE(xb);
+      ErrorMetrics mb = compare(eb->out.o, xb->o);
+      INFO(v.name << " N=" << n << ": " << m.str() << "\n  without modifiers: " << mb.str());
+      CHECK(m.nonFinite == 0);
+      CHECK(m.cosine >= 0.999);
+      CHECK(m.cosine >= mb.cosine - 2e-4);
+      CHECK(m.relL1 <= 1.25 * mb.relL1);
+    }
+  }
+  CHECK(seen >= 8);
 }

@@ -36,6 +36,11 @@ typedef struct attngen_tensors {
   void *o;
   float *lse;
   int64_t q_stride[3], k_stride[3], v_stride[3], o_stride[3];
+  /* bias = alibi: [heads_q] float slopes on the device (natural-log units;
+   * the standard ones are 2^(-8 (h + 1) / H) for H a power of two); required
+   * by such a variant, ignored otherwise. Last, so older initializers that
+   * zero the rest stay valid. */
+  const float *alibi_slopes;
 } attngen_tensors;
 
 typedef struct attngen_stats_t {
