@@ -2,11 +2,13 @@
 # Run ON the lent GPU (tools/gpu/prepare.sh first, here): builds the MLIR-free runtime,
 # runs the GPU tests over the carried kernel packages, then the benchmark against torch
 # SDPA. Full logs and results go to $OUT; a short table is printed last.
-#   STAGES="build tests cli bench" (default: all)   BENCH_ARGS="--dims 128 --lens 16384"
+#   STAGES="build tests cli bench mods" (default: all)   BENCH_ARGS="--dims 128 --lens 16384"
+#   mods: tools/bench/bench_mods.py, the score modifiers and masks against their base
+#   variants and torch SDPA with the dense bias (MODS_ARGS are passed on).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/attngen-out}; mkdir -p "$OUT"
-STAGES=${STAGES:-"build tests cli bench"}
+STAGES=${STAGES:-"build tests cli bench mods"}
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 export ATTNGEN_PACKAGES=$PWD/.carry/packages ATTNGEN_CACHE_DIR=$PWD/.carry/cache PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu --format=csv,noheader | tee "$OUT/gpu.txt"
@@ -36,5 +38,12 @@ if [[ $STAGES == *bench* ]]; then
   python3 tools/bench/bench.py --packages .carry/packages --out "$OUT" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" | { grep -v "^  D=" || true; }
   bench_status=$?
   ((status == 0)) && status=$bench_status
+fi
+if [[ $STAGES == *mods* ]]; then
+  export ATTNGEN_LIB=$PWD/build-gpu/lib/libattngen.so
+  python3 tools/bench/bench_mods.py --packages .carry/packages --out "$OUT" ${MODS_ARGS:-} 2>&1 \
+    | tee "$OUT/mods.log" | { grep -v "^  " || true; }
+  mods_status=$?
+  ((status == 0)) && status=$mods_status
 fi
 exit $status
