@@ -165,6 +165,8 @@ TEST_CASE("the model prunes candidates whose padded floor cannot win", "[tuning]
   for (const Candidate &c : cands) {
     INFO(toString(c.config) << " " << c.reason);
     CHECK(c.floorMs > 0);
+    if (c.reason.rfind("same KVStats grid", 0) == 0)
+      continue; // N = 192: every chunk size is one chunk
     CHECK(c.pruned == (c.config.tiles.blockM == 128));
     if (c.pruned) {
       CHECK(c.reason.rfind("model:", 0) == 0);
@@ -177,7 +179,27 @@ TEST_CASE("the model prunes candidates whose padded floor cannot win", "[tuning]
   CHECK(kept > 0);
   // The default memory ceiling makes N = 192 memory-bound: tiles cannot matter.
   for (const Candidate &c : tuningCandidates(base, s))
-    CHECK_FALSE(c.pruned);
+    CHECK((!c.pruned || c.reason.rfind("same KVStats grid", 0) == 0));
+}
+
+TEST_CASE("a KVStats chunk equivalent on the shape is pruned", "[tuning]") {
+  KernelPlan base = test::defaultPlan();
+  auto kept = [&](long long n) {
+    std::vector<int> chunks;
+    for (const Candidate &c : tuningCandidates(base, ShapeHint{1, 8, 8, n, n}))
+      if (!c.pruned && c.config.tiles == Tiles{128, 128, 12, 3})
+        chunks.push_back(c.config.kvChunk);
+      else if (c.pruned)
+        CHECK(c.reason.find("same KVStats grid as") == 0);
+    std::sort(chunks.begin(), chunks.end());
+    return chunks;
+  };
+  CHECK(kept(500) == std::vector<int>{1024});             // one chunk whatever its size
+  CHECK(kept(1000) == std::vector<int>{512, 1024});       // 2 chunks or 1
+  CHECK(kept(16384) == std::vector<int>{512, 1024, 2048}); // 32, 16, 8 chunks
+  // Without KVStats there is one chunk size to begin with.
+  base.kernels.erase(base.kernels.begin());
+  CHECK(tuningCandidates(base, ShapeHint{1, 8, 8, 500, 500}).size() == 6);
 }
 
 TEST_CASE("shape hints and buckets", "[tuning]") {

@@ -196,6 +196,19 @@ std::vector<Candidate> tuningCandidates(const KernelPlan &base,
   }
   if (!shape)
     return out;
+  // Chunks that cover the sequences in the same number of KVStats CTAs do the
+  // same work (a chunk's loop stops at the sequence's end): keep the first.
+  auto chunks = [&](const TuneConfig &c) {
+    return std::make_pair((shape->seqK + c.kvChunk - 1) / c.kvChunk,
+                          (shape->seqQ + c.kvChunk - 1) / c.kvChunk);
+  };
+  for (size_t i = 0; i < out.size(); ++i)
+    for (size_t j = 0; j < i && !out[i].pruned; ++j)
+      if (!out[j].pruned && out[j].config.tiles == out[i].config.tiles &&
+          chunks(out[j].config) == chunks(out[i].config)) {
+        out[i].pruned = true;
+        out[i].reason = fmt::format("same KVStats grid as {} on this shape", toString(out[j].config));
+      }
   // The model's floor of each candidate on its padded work: tiles that pad
   // the sequence further do more matmul and exp work for the same result.
   ProblemShape ps{shape->batch, shape->headsQ, shape->headsKv, shape->seqQ, shape->seqK};

@@ -75,7 +75,9 @@ struct Candidate {
 inline constexpr double kBestFloorFraction = 0.8;
 
 /// legalConfigs of `base`'s variant, target and mainloop, with the
-/// register-budget rule and, on a shape, the model's rule applied (pruned
+/// register-budget rule and, on a shape, the equivalence rule (a KVStats
+/// chunk that gives the same number of chunks as an earlier candidate with
+/// the same tiles does the same work) and the model's rule applied (pruned
 /// candidates stay in the list, marked, so the tuner can show them).
 std::vector<Candidate> tuningCandidates(const KernelPlan &base,
                                         const std::optional<ShapeHint> &shape,
