@@ -13,6 +13,10 @@
 //   static constexpr bool kBalance;                    // Q/K channel balancing
 //   static constexpr bool kCausal, kLse;
 //   static constexpr int kGqa;                         // query heads per kv head
+//   // Optional, declared only when used (mask/score_mod.h reads them with defaults):
+//   static constexpr int kWindowLeft, kWindowRight;    // sliding window, -1 unbounded
+//   static constexpr float kSoftcap;                   // logit soft cap
+//   static constexpr bool kAlibi;                      // ALiBi, slopes in AttnParams
 // };
 //
 //===----------------------------------------------------------------------===//
