@@ -5,6 +5,7 @@
 #include "attngen/Spec/Plan.h"
 #include "attngen/Tuning/TuneSpace.h"
 #include "attngen/runtime/Error.h"
+#include "attngen/runtime/Jit.h"
 
 #include <map>
 #include <optional>
@@ -69,6 +70,13 @@ Expected<std::string> readFile(const std::string &path);
 
 /// Plan summary, resources (NVRTC + cuobjdump) and the cost model of a shape.
 std::string explainPlan(const KernelPlan &plan, const ShapeArg &shape, bool withResources);
+
+/// `kernel` with the tiles of the tuning database's entry for its variant,
+/// target and `shape` (re-emitted from its plan, so packages too); `kernel`
+/// itself without a database path or an entry. Notes go to stderr.
+Expected<std::shared_ptr<Kernel>> withTunedTiles(std::shared_ptr<Kernel> kernel,
+                                                 const std::string &dbPath,
+                                                 const ShapeArg &shape);
 
 int cmdList(int argc, char **argv);
 int cmdEmit(int argc, char **argv);

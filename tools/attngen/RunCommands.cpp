@@ -70,7 +70,9 @@ Expected<double> timeKernel(const Kernel &kernel, DeviceProblem &p, int reps) {
 
 int cmdRun(int argc, char **argv) {
   auto args = Args::parse(argc, argv,
-                          {"variant", "target", "package", "shape", "inputs", "seed", "reps"}, {});
+                          {"variant", "target", "package", "shape", "inputs", "seed", "reps",
+                           "tuning-db"},
+                          {});
   if (!args)
     return usage(args.message());
   if (auto dev = currentDevice(); !dev)
@@ -78,12 +80,15 @@ int cmdRun(int argc, char **argv) {
   auto kernel = kernelFromArgs(*args);
   if (!kernel)
     return fail(kernel.message());
-  const Variant &var = (*kernel)->plan().variant;
+  const Variant var = (*kernel)->plan().variant;
   auto shape = parseShape(args->get("shape", "1,8,2048"), var.gqa);
   auto seed = args->getInt("seed", 1);
   auto reps = args->getInt("reps", 20);
   if (!shape || !seed || !reps)
     return usage(!shape ? shape.message() : !seed ? seed.message() : reps.message());
+  kernel = withTunedTiles(*kernel, args->get("tuning-db"), *shape);
+  if (!kernel)
+    return fail(kernel.message());
   const std::string inputs = args->get("inputs", "random");
   if (inputs != "random" && inputs != "activation")
     return usage(fmt::format("unknown --inputs '{}' (random or activation)", inputs));
@@ -112,7 +117,8 @@ int cmdRun(int argc, char **argv) {
 }
 
 int cmdBench(int argc, char **argv) {
-  auto args = Args::parse(argc, argv, {"variant", "target", "package", "shapes", "reps"}, {});
+  auto args = Args::parse(argc, argv, {"variant", "target", "package", "shapes", "reps", "tuning-db"},
+                          {});
   if (!args)
     return usage(args.message());
   if (auto dev = currentDevice(); !dev)
@@ -120,7 +126,7 @@ int cmdBench(int argc, char **argv) {
   auto kernel = kernelFromArgs(*args);
   if (!kernel)
     return fail(kernel.message());
-  const Variant &var = (*kernel)->plan().variant;
+  const Variant var = (*kernel)->plan().variant;
   auto reps = args->getInt("reps", 30);
   if (!reps)
     return usage(reps.message());
@@ -132,10 +138,13 @@ int cmdBench(int argc, char **argv) {
     auto shape = parseShape(item, var.gqa);
     if (!shape)
       return usage(shape.message());
-    auto prob = makeDeviceProblem(**kernel, toShape(*shape, var.head_dim), InputKind::Random, 7);
+    auto tuned = withTunedTiles(*kernel, args->get("tuning-db"), *shape);
+    if (!tuned)
+      return fail(tuned.message());
+    auto prob = makeDeviceProblem(**tuned, toShape(*shape, var.head_dim), InputKind::Random, 7);
     if (!prob)
       return fail(prob.message());
-    auto ms = timeKernel(**kernel, **prob, int(*reps));
+    auto ms = timeKernel(**tuned, **prob, int(*reps));
     if (!ms)
       return fail(ms.message());
     fmt::print("| {},{},{},{},{} | {} | {:.3f} | {:.1f} |\n", shape->batch, shape->headsQ,

@@ -135,6 +135,32 @@ void printCandidates(const std::vector<Candidate> &cands) {
 
 } // namespace
 
+Expected<std::shared_ptr<Kernel>> withTunedTiles(std::shared_ptr<Kernel> kernel,
+                                                 const std::string &dbPath,
+                                                 const ShapeArg &shape) {
+  if (dbPath.empty())
+    return kernel;
+  const KernelPlan &base = kernel->plan();
+  TuningDb db = TuningDb::load(dbPath);
+  std::vector<std::string> warnings = db.warnings();
+  const TuningEntry *e = db.lookup(
+      base.variant, base.target, base.mainloop,
+      ShapeHint{shape.batch, shape.headsQ, shape.headsKv, shape.seqQ, shape.seqK}, warnings);
+  for (const std::string &w : warnings)
+    fmt::print(stderr, "attngen: warning: {}\n", w);
+  if (!e) {
+    fmt::print(stderr, "attngen: no tuning entry for {} on {}: the plan's own tiles\n",
+               base.variant.name, base.target.name());
+    return kernel;
+  }
+  fmt::print(stderr, "attngen: tiles from the tuning database: {} (bucket {})\n",
+             toString(e->config), e->bucket);
+  if (e->config == TuneConfig{base.tiles, base.kvChunk})
+    return kernel;
+  KernelPlan plan = applyConfig(base, e->config);
+  return Runtime::instance().load(plan, emitCuda(plan));
+}
+
 int cmdTune(int argc, char **argv) {
   auto args = Args::parse(argc, argv,
                           {"variant", "package", "shapes", "db", "reps", "out", "verify-shape",

@@ -34,7 +34,8 @@ common options:
   --variant NAME   pick a variant of a file with several (--all: every one)
   --target T       sm_80 | sm_86 | sm_89 | sm_90 | sm_90a (default: this GPU, else sm_90a)
   --shape S        B,H,N (self-attention) or B,Hq,Hkv,Nq,Nk
-  --tuning-db P    (emit, explain) tiles from this tuning database, bucketed by --shape
+  --tuning-db P    (emit, explain, run, bench) tiles from this tuning database, bucketed
+                   by the shape
 
 exit codes: 0 ok, 1 failure, 2 usage error, 3 needs a GPU and none is present
 )";
