@@ -199,7 +199,7 @@ class Kernel:
                                                     workspace.data_ptr(), nbytes,
                                                     ctypes.c_void_p(s.cuda_stream), _STAGES[stage]))
 
-    def __call__(self, q, k, v, return_lse=False):
+    def __call__(self, q, k, v, return_lse=False, alibi_slopes=None):
         import torch
         dt = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
         want = dt[self.input_dtype]
@@ -211,7 +211,7 @@ class Kernel:
         if self.lse:
             b, h, n = (q.shape[0], q.shape[2], q.shape[1]) if self.bnhd else q.shape[:3]
             lse = torch.empty((b, h, n), dtype=torch.float32, device=q.device)
-        self.launch(q, k, v, o, self.workspace(q, k), lse=lse)
+        self.launch(q, k, v, o, self.workspace(q, k), lse=lse, alibi_slopes=alibi_slopes)
         return (o, lse) if return_lse else o
 
 
