@@ -2,6 +2,7 @@
 // the DSL, the plan JSON, the exact reference and the emulation.
 #include "catch.h"
 
+#include "attngen/Analysis/CostModel.h"
 #include "attngen/Frontend/Builder.h"
 #include "attngen/Frontend/Parser.h"
 #include "attngen/Frontend/Printer.h"
@@ -453,4 +454,28 @@ TEST_CASE("shipped variants with modifiers: emulation close to exact", "[scoremo
     }
   }
   CHECK(seen >= 8);
+}
+
+TEST_CASE("the cost model counts the scores a window leaves visible", "[scoremod][cost]") {
+  KernelPlan plan = test::defaultPlan();
+  struct Case {
+    bool causal;
+    int left, right, nq, nk;
+  };
+  for (const Case &c : {Case{true, 100, 0, 1000, 1000}, Case{false, 64, 32, 700, 1300},
+                        Case{false, -1, 10, 900, 300}, Case{true, 4096, 0, 32768, 32768}}) {
+    plan.variant.mask = c.causal ? MaskKind::Causal : MaskKind::None;
+    plan.variant.window_left = c.left;
+    plan.variant.window_right = c.right;
+    double pairs = 0; // brute force: every (i, j) the mask lets through
+    for (int i = 0; i < c.nq; ++i)
+      for (int j = 0; j < c.nk; ++j) {
+        const int d = i + c.nk - c.nq;
+        if ((c.left < 0 || j >= d - c.left) && (c.right < 0 || j <= d + c.right))
+          ++pairs;
+      }
+    CostReport r = analyzeCost(plan, ProblemShape{2, 4, 4, c.nq, c.nk});
+    INFO(c.left << "," << c.right << " " << c.nq << "x" << c.nk);
+    CHECK(r.flops == Approx(4.0 * 2 * 4 * plan.variant.head_dim * pairs).epsilon(1e-12));
+  }
 }

@@ -30,6 +30,18 @@ CostReport analyzeCost(const KernelPlan &plan, const ProblemShape &s, const Devi
     seen += std::max(0.0, nq - std::max(lastFull, first)) * nk;
     visible = seen / (nq * nk);
   }
+  if (v.hasWindow() && s.seqQ > 0 && s.seqK > 0) {
+    // A sliding window: row i sees keys [i + off - left, i + off + right] of [0, nk).
+    const long long nk = s.seqK, off = nk - s.seqQ;
+    const long long right = causal ? 0 : v.window_right;
+    double seen = 0;
+    for (long long i = 0; i < s.seqQ; ++i) {
+      const long long lo = v.window_left >= 0 ? std::max(0LL, i + off - v.window_left) : 0;
+      const long long hi = right >= 0 ? std::min(nk - 1, i + off + right) : nk - 1;
+      seen += double(std::max(0LL, hi - lo + 1));
+    }
+    visible = seen / (double(s.seqQ) * double(nk));
+  }
   const double heads = (double)s.batch * s.headsQ;
   const double kvHeads = (double)s.batch * s.headsKV;
   CostReport r;

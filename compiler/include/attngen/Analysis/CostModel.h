@@ -36,7 +36,7 @@ struct DeviceCeilings {
 };
 
 struct CostReport {
-  double flops = 0;       ///< 4 B H Nq Nk D, halved for causal (Nq == Nk)
+  double flops = 0;       ///< 4 B H D x the visible (query, key) pairs (causal, window)
   double exps = 0;        ///< one exp2 per visible score
   double bytesPrologue = 0;
   double bytesAttention = 0;  ///< Q tiles, K/V tiles per query tile, O, LSE
