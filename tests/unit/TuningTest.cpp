@@ -358,7 +358,10 @@ TEST_CASE("store writes atomically and merges, a corrupt file is replaced", "[tu
   CHECK(db.entries().size() == 2);
   // No temporary is left behind.
   CHECK(readAll(path + ".tmp." + std::to_string(::getpid())).empty());
-  CHECK_FALSE(TuningDb::store(dir + "/missing/dir/tuning.json", sampleEntry("1,1,64", 64, 1), err));
+  // A missing directory is created; a path under a regular file cannot be.
+  REQUIRE(TuningDb::store(dir + "/new/dir/tuning.json", sampleEntry("1,1,64", 64, 1), err));
+  CHECK(TuningDb::load(dir + "/new/dir/tuning.json").entries().size() == 1);
+  CHECK_FALSE(TuningDb::store(path + "/tuning.json", sampleEntry("1,1,64", 64, 1), err));
   CHECK(!err.empty());
   test::removeTempDir(dir);
 }

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -214,7 +215,7 @@ private:
     }
     if (literal("true") || literal("false")) {
       v.kind = Json::Bool;
-      v.b = s[pos - 1] == 'e' && s[pos - 2] == 'u';
+      v.b = s[pos - 4] == 't'; // "true" is the only 4-letter literal ending here
       return v;
     }
     if (literal("null"))
@@ -580,6 +581,11 @@ std::string TuningDb::toJson() const {
 bool TuningDb::store(const std::string &path, const TuningEntry &e, std::string &error,
                      std::vector<std::string> *warnings, const std::string &generator) {
   const std::string lockPath = path + ".lock";
+  // The default location (beside the kernel cache) may not exist yet.
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty())
+    std::filesystem::create_directories(parent, ec);
   int fd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     error = fmt::format("cannot open the lock file '{}': {}", lockPath, std::strerror(errno));
