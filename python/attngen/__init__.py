@@ -36,6 +36,13 @@ class _Tensors(ctypes.Structure):
                 ("alibi_slopes", ctypes.c_void_p)]
 
 
+class _Cost(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_double) for n in (
+        "flops", "exps", "hbm_bytes_compulsory", "hbm_bytes_prologue", "hbm_bytes_attention",
+        "io_lower_bound_bytes", "matmul_ms", "exp_ms", "memory_ms", "floor_ms")] + [
+        ("bound", ctypes.c_char * 16)]
+
+
 class _Stats(ctypes.Structure):
     _fields_ = [("nvrtc_compiles", ctypes.c_uint64), ("compile_ms", ctypes.c_double),
                 ("memory_hits", ctypes.c_uint64), ("memory_misses", ctypes.c_uint64),
@@ -64,6 +71,7 @@ def _library():
     lib.attngen_load_package.argtypes = [ctypes.c_char_p, ctypes.POINTER(vp)]
     lib.attngen_workspace_bytes.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(sz)]
     lib.attngen_launch_stages.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(_Tensors), vp, sz, vp, i]
+    lib.attngen_kernel_cost.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(_Cost)]
     lib.attngen_kernel_plan_json.argtypes = [vp]
     lib.attngen_kernel_plan_json.restype = ctypes.c_char_p
     lib.attngen_kernel_release.argtypes = [vp]
@@ -71,7 +79,7 @@ def _library():
     lib.attngen_stats.argtypes = [ctypes.POINTER(_Stats)]
     lib.attngen_version.restype = ctypes.c_char_p
     for name in ("attngen_compile", "attngen_load_package", "attngen_workspace_bytes",
-                 "attngen_launch_stages", "attngen_stats"):
+                 "attngen_launch_stages", "attngen_stats", "attngen_kernel_cost"):
         getattr(lib, name).restype = i
     _lib = lib
     return lib
@@ -148,6 +156,16 @@ class Kernel:
             _check(_library().attngen_workspace_bytes(self._h, ctypes.byref(p), ctypes.byref(n)))
             self._ws[key] = torch.empty(n.value, dtype=torch.uint8, device=q.device)
         return self._ws[key]
+
+    def cost(self, q, k):
+        """The I/O and roofline model of this kernel on q's and k's shape (as `attngen
+        explain`): FLOPs, exponentials, HBM bytes, the I/O lower bound and the time floors
+        in ms; 'bound' names the tightest floor."""
+        p, c = self._shape(q, k), _Cost()
+        _check(_library().attngen_kernel_cost(self._h, ctypes.byref(p), ctypes.byref(c)))
+        out = {name: getattr(c, name) for name, _ in _Cost._fields_ if name != "bound"}
+        out["bound"] = c.bound.decode()
+        return out
 
     def _check_tensors(self, q, k, v, o, workspace, lse):
         import torch

@@ -2,6 +2,7 @@
 
 #include "attngen/attngen.h"
 
+#include "attngen/Analysis/CostModel.h"
 #include "attngen/Codegen/EmitCuda.h"
 #include "attngen/Frontend/Parser.h"
 #include "attngen/runtime/Jit.h"
@@ -9,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <exception>
 #include <memory>
 
@@ -135,6 +137,31 @@ int attngen_launch_stages(attngen_kernel_t kernel, const attngen_problem *proble
         kernel->kernel->launch(p, t, workspace, workspace_bytes, static_cast<CUstream>(stream),
                                static_cast<attngen::LaunchStages>(stages));
     return s ? succeed() : fail(s.message());
+  });
+}
+
+int attngen_kernel_cost(attngen_kernel_t kernel, const attngen_problem *problem,
+                        attngen_cost *out) {
+  return guarded("attngen_kernel_cost", [&]() -> int {
+    if (!kernel || !problem || !out)
+      return fail("attngen_kernel_cost: kernel, problem and out must not be null");
+    attngen::Problem p{problem->batch, problem->heads_q, problem->heads_kv, problem->seq_q,
+                       problem->seq_k};
+    // The model assumes the shape the launch would accept.
+    if (auto layout = attngen::computeWorkspace(kernel->kernel->plan(), p); !layout)
+      return fail(layout.message());
+    attngen::ProblemShape shape;
+    shape.batch = p.batch, shape.headsQ = p.heads_q, shape.headsKV = p.heads_kv;
+    shape.seqQ = p.seq_q, shape.seqK = p.seq_k;
+    const attngen::CostReport r = attngen::analyzeCost(kernel->kernel->plan(), shape);
+    *out = attngen_cost{};
+    out->flops = r.flops, out->exps = r.exps;
+    out->hbm_bytes_compulsory = r.bytesCompulsory, out->hbm_bytes_prologue = r.bytesPrologue;
+    out->hbm_bytes_attention = r.bytesAttention, out->io_lower_bound_bytes = r.ioLowerBound;
+    out->matmul_ms = r.tMatmul * 1e3, out->exp_ms = r.tExp * 1e3, out->memory_ms = r.tHbm * 1e3;
+    out->floor_ms = r.tFloor * 1e3;
+    std::snprintf(out->bound, sizeof out->bound, "%s", r.bound.c_str());
+    return succeed();
   });
 }
 

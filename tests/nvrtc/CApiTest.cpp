@@ -13,6 +13,7 @@
 #include "attngen/Codegen/EmitCuda.h"
 #include "attngen/Spec/Plan.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -73,6 +74,24 @@ TEST_CASE("C API compiles DSL text, and a package of its plan loads the same ker
   CHECK(bytes % 256 == 0);
   attngen_problem bad = {1, 2, 2, 0, 300};
   CHECK(attngen_workspace_bytes(k, &bad, &bytes) != 0);
+
+  // The cost model of the kernel on a shape: the work and the floors.
+  attngen_cost cost;
+  attngen_problem big = {2, 32, 32, 4096, 4096};
+  REQUIRE(attngen_kernel_cost(k, &big, &cost) == 0);
+  CHECK(cost.flops == Approx(4.0 * 2 * 32 * 4096.0 * 4096 * 128));
+  CHECK(cost.exps == Approx(2.0 * 32 * 4096.0 * 4096));
+  CHECK(cost.floor_ms == Approx(std::max({cost.matmul_ms, cost.exp_ms, cost.memory_ms})));
+  CHECK(cost.floor_ms > 0);
+  const std::string bound = cost.bound;
+  CHECK((bound == "matmul" || bound == "exp" || bound == "memory"));
+  // Bytes: Q, K, V read and O written once at least; the lower bound below what the
+  // tiling moves.
+  CHECK(cost.hbm_bytes_compulsory >= 4.0 * 2 * 32 * 4096 * 128 * 2);
+  CHECK(cost.io_lower_bound_bytes <= cost.hbm_bytes_attention);
+  CHECK(attngen_kernel_cost(k, &bad, &cost) != 0);
+  CHECK(attngen_kernel_cost(k, nullptr, &cost) != 0);
+  CHECK(contains(lastError(), "must not be null"));
 
   // Launch arguments are validated before any driver call.
   attngen_tensors t = {};

@@ -16,6 +16,11 @@ def tf(x):
     return f"{x:.0f}" if x is not None else "error"
 
 
+def floor(r):
+    """The fraction of the cost model's tightest floor the attention kernel reached."""
+    return f"{100 * r['of_floor']:.0f}% ({r['bound']})" if "of_floor" in r else ""
+
+
 def main(path):
     data = json.load(open(path))
     info, rows = data["info"], data["rows"]
@@ -23,8 +28,9 @@ def main(path):
           f"{info['attngen']}; {info['date']}.\n")
     cudnn = {(r["D"], r["N"], r["causal"]): r.get("tflops") for r in rows if r["impl"] == "sdpa-cudnn"}
     flash = {(r["D"], r["N"], r["causal"]): r.get("tflops") for r in rows if r["impl"] == "sdpa-flash"}
-    print("| D | N | B | causal | variant | e2e ms | e2e TFLOPS | x cuDNN | x flash | kernel TFLOPS | cos | rel L1 |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| D | N | B | causal | variant | e2e ms | e2e TFLOPS | x cuDNN | x flash | kernel TFLOPS | "
+          "of the model's floor (kernel) | cos | rel L1 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         # The benchmark's own variant set (bench/variants.attn: names carry _d64/_d128).
         if r["impl"].startswith("sdpa") or "error" in r or ("_d64" not in r["impl"] and "_d128" not in r["impl"]):
@@ -32,7 +38,7 @@ def main(path):
         key = (r["D"], r["N"], r["causal"])
         print(f"| {r['D']} | {r['N']} | {r['B']} | {r['causal']} | {r['impl']} | {r['ms']:.3f} | {r['tflops']:.0f} | "
               f"{ratio(r['tflops'], cudnn.get(key))} | {ratio(r['tflops'], flash.get(key))} | {r['tflops_kernel']:.0f} | "
-              f"{r['cos']:.5f} | {r['rel_l1']:.4f} |")
+              f"{floor(r)} | {r['cos']:.5f} | {r['rel_l1']:.4f} |")
     print("\ntorch SDPA on the same tensors (bf16):\n")
     print("| D | N | causal | flash TFLOPS | cuDNN TFLOPS |")
     print("|---|---|---|---|---|")

@@ -5,6 +5,9 @@
 #   STAGES="build tests cli bench mods" (default: all)   BENCH_ARGS="--dims 128 --lens 16384"
 #   mods: tools/bench/bench_mods.py, the score modifiers and masks against their base
 #   variants and torch SDPA with the dense bias (MODS_ARGS are passed on).
+#   tune (not in the default): `attngen tune` of TUNE_PACKAGE (default: default) over
+#   TUNE_SHAPES into $OUT/tuning.json (candidates precompiled here: docs/TUNING.md), then
+#   `attngen bench --tuning-db` of the same shapes and the GPU tests tagged [tune].
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/attngen-out}; mkdir -p "$OUT"
@@ -38,6 +41,18 @@ if [[ $STAGES == *bench* ]]; then
   python3 tools/bench/bench.py --packages .carry/packages --out "$OUT" ${BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" | { grep -v "^  D=" || true; }
   bench_status=$?
   ((status == 0)) && status=$bench_status
+fi
+if [[ $STAGES == *tune* ]]; then
+  pkg=.carry/packages/${TUNE_PACKAGE:-default}
+  shapes=${TUNE_SHAPES:-"1,32,16384;4,32,4096;16,32,1024"}
+  build-gpu/bin/attngen tune --package "$pkg" --shapes "$shapes" --db "$OUT/tuning.json" \
+    --reps 10 --out "$OUT/tune" >"$OUT/tune.log" 2>&1 || status=1
+  tail -30 "$OUT/tune.log"
+  build-gpu/bin/attngen bench --package "$pkg" --shapes "$shapes" --reps 10 \
+    --tuning-db "$OUT/tuning.json" 2>&1 | tee -a "$OUT/tune.log" | tail -8 || status=1
+  ATTNGEN_TUNING_DB=$OUT/tuning.json build-gpu/bin/attngen-gpu-tests "[tune]" >>"$OUT/tune.log" 2>&1 \
+    || status=1
+  tail -3 "$OUT/tune.log"
 fi
 if [[ $STAGES == *mods* ]]; then
   export ATTNGEN_LIB=$PWD/build-gpu/lib/libattngen.so

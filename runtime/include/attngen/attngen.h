@@ -72,6 +72,18 @@ enum { ATTNGEN_STAGES_ALL = 0, ATTNGEN_STAGES_PROLOGUE = 1, ATTNGEN_STAGES_ATTEN
 int attngen_launch_stages(attngen_kernel_t kernel, const attngen_problem *problem,
                           const attngen_tensors *tensors, void *workspace,
                           size_t workspace_bytes, void *stream, int stages);
+/* The I/O and roofline model of the kernel on `problem` (attngen explain prints
+ * the same): work, HBM bytes, the attention I/O lower bound N^2 d^2 / M (Saha
+ * and Ye) and the time floors on the model's H200 ceilings; `bound` names the
+ * tightest floor ("matmul", "exp" or "memory"). */
+typedef struct attngen_cost {
+  double flops, exps;
+  double hbm_bytes_compulsory, hbm_bytes_prologue, hbm_bytes_attention, io_lower_bound_bytes;
+  double matmul_ms, exp_ms, memory_ms, floor_ms;
+  char bound[16];
+} attngen_cost;
+int attngen_kernel_cost(attngen_kernel_t kernel, const attngen_problem *problem,
+                        attngen_cost *out);
 /* The kernel's plan as JSON (valid until the kernel is released). */
 const char *attngen_kernel_plan_json(attngen_kernel_t kernel);
 /* Releases a handle (NULL is fine). */
