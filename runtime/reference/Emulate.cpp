@@ -122,9 +122,11 @@ struct Problem {
   std::vector<float> alibiSlopes; // [Hq] with bias = alibi, else empty
 };
 
-/// KVStats: per chunk per channel the sum in the kernels' lane order (lane l
-/// adds tokens l, l+32, ... of the chunk, then treeSum32), max and min.
-void kvStats(const Problem &p, const std::vector<float> &x, std::vector<float> &partial) {
+/// KVStats: per chunk per channel the sum in the kernels' lane order over the
+/// chunk's statistics tokens t % stride == 0 (the i-th goes to lane i % 32,
+/// then treeSum32), max and min.
+void kvStats(const Problem &p, const std::vector<float> &x, int stride,
+             std::vector<float> &partial) {
   const int D = p.s.headDim, Nk = p.s.seqK, H = p.s.headsKv;
   partial.assign(size_t(p.s.batch) * H * p.chunks * 3 * D, 0.f);
   parallelFor(size_t(p.s.batch) * H * p.chunks, p.threads, [&](size_t item) {
@@ -133,12 +135,14 @@ void kvStats(const Problem &p, const std::vector<float> &x, std::vector<float> &
     const float *X = &x[bh * Nk * D];
     float *out = &partial[item * 3 * D];
     const int t0 = c * p.kvChunk, t1 = std::min(Nk, t0 + p.kvChunk);
+    const int first = statsFirst(t0, stride);
     for (int d = 0; d < D; ++d) {
       float lanes[32] = {};
       float mx = kNegInf, mn = -kNegInf;
-      for (int t = t0; t < t1; ++t) {
+      for (int t = first; t < t1; t += stride) {
         const float e = X[size_t(t) * D + d];
-        lanes[(t - t0) % 32] = quantAdd(lanes[(t - t0) % 32], e);
+        const int lane = (t - first) / stride % 32;
+        lanes[lane] = quantAdd(lanes[lane], e);
         mx = quantMax2(mx, e);
         mn = quantMin2(mn, e);
       }
@@ -149,10 +153,11 @@ void kvStats(const Problem &p, const std::vector<float> &x, std::vector<float> &
   });
 }
 
-/// Per (b, h, channel): mean (sum of chunk sums in chunk order / Nk) when
-/// `smooth`, else 0; and the extrema over all chunks.
-void reducePartials(const Problem &p, const std::vector<float> &partial, bool smooth,
-                    std::vector<float> &mean, std::vector<float> &mx, std::vector<float> &mn) {
+/// Per (b, h, channel): mean (sum of chunk sums in chunk order / the count of
+/// statistics tokens) when `smooth`, else 0; and the extrema over all chunks.
+void reducePartials(const Problem &p, const std::vector<float> &partial, int stride,
+                    bool smooth, std::vector<float> &mean, std::vector<float> &mx,
+                    std::vector<float> &mn) {
   const int D = p.s.headDim;
   const size_t heads = size_t(p.s.batch) * p.s.headsKv;
   mean.assign(heads * D, 0.f);
@@ -168,7 +173,7 @@ void reducePartials(const Problem &p, const std::vector<float> &partial, bool sm
         mn[bh * D + d] = quantMin2(mn[bh * D + d], part[2 * D + d]);
       }
       if (smooth)
-        mean[bh * D + d] = quantDiv(sum, float(p.s.seqK));
+        mean[bh * D + d] = quantDiv(sum, float(statsCount(p.s.seqK, stride)));
     }
 }
 
@@ -446,14 +451,21 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
   e.kvChunks = p.chunks;
 
   // KVStats and the per-head reductions QuantKV starts with.
+  // K's statistics (and Q's amax, kStatsStrideQ) come from the sample
+  // t % kStatsSampleStride == 0, except K's for a per-tensor K scale
+  // (quant_math.h statsStrideK); V's from every token (its channel scales
+  // must see every value).
+  const bool kTensorScale = var.k_granularity == Granularity::Tensor; // as Cfg::kKGran
+  const int kStride = statsStrideK(kTensorScale);
   std::vector<float> kMax, kMin, vMax, vMin;
-  kvStats(p, p.k, e.kPartial);
-  kvStats(p, p.v, e.vPartial);
-  reducePartials(p, e.kPartial, var.smooth_k, e.kMean, kMax, kMin);
-  reducePartials(p, e.vPartial, var.smooth_v, e.vMean, vMax, vMin);
+  kvStats(p, p.k, kStride, e.kPartial);
+  kvStats(p, p.v, 1, e.vPartial);
+  reducePartials(p, e.kPartial, kStride, var.smooth_k, e.kMean, kMax, kMin);
+  reducePartials(p, e.vPartial, 1, var.smooth_v, e.vMean, vMax, vMin);
 
   // Balancing: KVStats's per-chunk channel max |q| over the kv head's query
-  // heads, then a_c = balanceFactor(amax K'_c, amax Q_c) as QuantKV forms it.
+  // heads (tokens t % kStatsStrideQ == 0), then a_c = balanceFactor(amax K'_c,
+  // amax Q_c) as QuantKV forms it (both amaxes of the sample).
   const bool balance = var.balance && isQuant(var.qk);
   std::vector<float> kBalInv(size_t(B) * s.headsKv * D, 1.f);
   if (balance) {
@@ -464,7 +476,7 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
       const size_t b = bkv / s.headsKv, hkv = bkv % s.headsKv;
       for (int g = 0; g < s.gqa(); ++g) {
         const size_t hq = b * s.headsQ + hkv * s.gqa() + size_t(g);
-        for (int t = 0; t < s.seqQ; ++t)
+        for (int t = 0; t < s.seqQ; t += kStatsStrideQ)
           for (int d = 0; d < D; ++d) {
             float &m = e.qPartial[(bkv * e.qChunks + size_t(t / kvChunk)) * D + size_t(d)];
             m = quantMax2(m, quantAbs(p.q[(hq * s.seqQ + size_t(t)) * D + size_t(d)]));

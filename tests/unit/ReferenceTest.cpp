@@ -455,12 +455,14 @@ TEST_CASE("quantized operands reproduce their inputs within a step", "[reference
     for (int t = 0; t < e.seqKPad; ++t)
       CHECK(e.k.scale[size_t(t)] == e.k.scale[size_t(t / 64 * 64 + (t % 8) / 2 * 2)]);
     CHECK(e.q.scale[0] != e.q.scale[1]);
-    // K mean in the kernels' order is the float mean up to rounding.
+    // K mean in the kernels' order is the float mean of the statistics
+    // sample (tokens n % kStatsSampleStride == 0) up to rounding.
     for (int d = 0; d < 64; ++d) {
       double m = 0;
-      for (int n = 0; n < s.seqK; ++n)
+      int count = 0;
+      for (int n = 0; n < s.seqK; n += kStatsSampleStride, ++count)
         m += in.k[size_t(n) * 64 + d];
-      CHECK(e.kMean[size_t(d)] == Approx(m / s.seqK).margin(1e-5));
+      CHECK(e.kMean[size_t(d)] == Approx(m / count).margin(1e-5));
     }
     // V: per-channel scale, smoothed values within half a step.
     for (int d = 0; d < 64; ++d)
@@ -760,15 +762,16 @@ TEST_CASE("balancing: power-of-two factors from the channel amaxes, exact produc
   for (int b = 0; b < s.batch; ++b)
     for (int hk = 0; hk < s.headsKv; ++hk)
       for (int d = 0; d < D; ++d) {
-        // Independent amaxes: |Q| over the kv head's query heads and all
-        // tokens; |K - mean| over all tokens.
+        // Independent amaxes: |Q| over the kv head's query heads and |K -
+        // mean|, both over the statistics sample (tokens % kStatsStrideQ,
+        // kStatsSampleStride == 0).
         double qa = 0, ka = 0;
         for (int g = 0; g < s.gqa(); ++g)
-          for (int i = 0; i < s.seqQ; ++i)
+          for (int i = 0; i < s.seqQ; i += kStatsStrideQ)
             qa = std::max(qa, std::abs(double(in.q[AttnShape::rowOffset(
                                   b, hk * s.gqa() + g, i, s.headsQ, s.seqQ, D) + d])));
         const size_t hd = (size_t(b) * s.headsKv + hk) * D + d;
-        for (int j = 0; j < s.seqK; ++j)
+        for (int j = 0; j < s.seqK; j += kStatsSampleStride)
           ka = std::max(ka, std::abs(double(in.k[AttnShape::rowOffset(b, hk, j, s.headsKv,
                                                                       s.seqK, D) + d]) -
                                      e.kMean[hd]));

@@ -11,11 +11,14 @@
 #include "attngen/kernel/mainloop_sm80.cuh"
 #include "attngen/kernel/mainloop_sm90.cuh"
 #include "attngen/kernel/params.h"
+#include "attngen/quant/grid_dependency.h"
 
 namespace attngen {
 
 template <class Cfg> __device__ __forceinline__ void attention(const AttnParams &p) {
   static_assert(Cfg::kMainloop == 0 || Cfg::kMainloop == 1, "kMainloop: 0 mma.sync, 1 wgmma");
+  // Launched as a dependent of the last prologue: its images must be complete.
+  waitForPrerequisiteGrid();
   if constexpr (Cfg::kMainloop == 1)
     sm90::attention<Cfg>(p);
   else

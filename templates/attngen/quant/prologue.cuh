@@ -22,6 +22,7 @@
 #include "attngen/arch/ptx_common.cuh"
 #include "attngen/kernel/config.h"
 #include "attngen/kernel/params.h"
+#include "attngen/quant/grid_dependency.h"
 #include "attngen/quant/permute.h"
 #include "attngen/quant/quant_math.h"
 #include "attngen/quant/tile_image.h"
@@ -271,8 +272,11 @@ __device__ __forceinline__ void qChannelAmax(const AttnParams &p, int chunk, int
   if (chunk >= p.q_chunks || p.q_partial == nullptr)
     return;
   const int j = threadIdx.x % kSlices, res0 = threadIdx.x / kSlices;
+  // The chunk's statistics tokens first + S * i, i < n (quant_math.h).
+  constexpr int S = kStatsStrideQ;
   const int t0 = chunk * Cfg::kKvChunk;
   const int t1 = t0 + Cfg::kKvChunk < p.seq_q ? t0 + Cfg::kKvChunk : p.seq_q;
+  const int first = statsFirst(t0, S), n = statsCount(t1, S) - statsCount(t0, S);
   const unsigned short *base = static_cast<const unsigned short *>(p.q);
   const bool vec = canVectorize(base, p.q_stride);
   float amax[8];
@@ -283,19 +287,22 @@ __device__ __forceinline__ void qChannelAmax(const AttnParams &p, int chunk, int
 #pragma unroll 1
   for (int g = 0; g < Cfg::kGqa; ++g) {
     const int hq = h * Cfg::kGqa + g;
-    for (int t = t0 + res0; t < t1; t += kAhead * kResPerPass) {
-      float x[kAhead][8];
+    for (int i0 = res0; i0 < n; i0 += kAhead * kResPerPass) {
+      U32x4 raw[kAhead];
 #pragma unroll
       for (int u = 0; u < kAhead; ++u)
-        if (t + u * kResPerPass < t1)
-          loadSlice<Cfg::kIn>(x[u], base + rowOffset(p.q_stride, b, hq, t + u * kResPerPass), j,
-                              vec);
+        if (i0 + u * kResPerPass < n)
+          raw[u] = loadRaw(base + rowOffset(p.q_stride, b, hq, first + S * (i0 + u * kResPerPass)),
+                           j, vec);
 #pragma unroll
       for (int u = 0; u < kAhead; ++u)
-        if (t + u * kResPerPass < t1)
+        if (i0 + u * kResPerPass < n) {
+          float x[8];
+          unpackSlice<Cfg::kIn>(x, raw[u]);
 #pragma unroll
           for (int i = 0; i < 8; ++i)
-            amax[i] = quantMax2(amax[i], quantAbs(x[u][i]));
+            amax[i] = quantMax2(amax[i], quantAbs(x[i]));
+        }
     }
   }
 #pragma unroll
@@ -313,8 +320,10 @@ __device__ __forceinline__ void qChannelAmax(const AttnParams &p, int chunk, int
 } // namespace prologue
 
 /// Grid (kv_chunks, Hkv, B). The partial sum of residue l (0..31) of a
-/// channel runs over the chunk's tokens l, l+32, ... in order, then the 32
-/// residues combine by treeSum32 (quant_math.h). Threads map to (residue,
+/// channel runs over the chunk's statistics tokens l, l+32, ... in order (K:
+/// the sample of statsStrideK, V: every token), then the 32 residues combine
+/// by treeSum32 (quant_math.h). V is read only when its statistics are used
+/// (8-bit PV scales, V smoothing). Threads map to (residue,
 /// 8-channel slice) so that a warp reads whole rows (coalesced): D/8 threads
 /// per row, 256/D residues per warp; a thread owns residues r, r + R, ... for
 /// R = residues per pass. The residue partials meet in shared memory, where
@@ -330,10 +339,13 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
   const int t0 = chunk * Cfg::kKvChunk;
   const int t1 = t0 + Cfg::kKvChunk < p.seq_k ? t0 + Cfg::kKvChunk : p.seq_k;
   __shared__ float sPart[32][D];
+  // QuantKV may start now: it loads its K rows (inputs) before it waits.
+  allowDependentLaunch();
 
   // With balancing the grid covers max(kv_chunks, q_chunks): chunks past
   // kv_chunks only reduce Q (the bound is uniform over the block).
-  const int kvPasses = chunk < p.kv_chunks ? 2 : 0;
+  constexpr bool kVStats = dtIs8Bit(Cfg::kPV) || Cfg::kSmoothV;
+  const int kvPasses = chunk < p.kv_chunks ? (kVStats ? 2 : 1) : 0;
 #pragma unroll 1
   for (int which = 0; which < kvPasses; ++which) {
     const unsigned short *base =
@@ -342,6 +354,9 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
     float *out = (which == 0 ? p.k_partial : p.v_partial) +
                  (((agi64)b * p.heads_kv + h) * p.kv_chunks + chunk) * 3 * D;
     const bool vec = canVectorize(base, stride);
+    // Statistics tokens first + step * i, i < n.
+    const int step = which == 0 ? statsStrideK(Cfg::kKGran == gran::Tensor) : 1;
+    const int first = statsFirst(t0, step), n = statsCount(t1, step) - statsCount(t0, step);
     float sum[kPasses][8], mx[8], mn[8];
 #pragma unroll
     for (int i = 0; i < 8; ++i) {
@@ -355,21 +370,21 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
     // (memory-level parallelism: the kernel is latency bound otherwise), then
     // adds them in token order per residue.
     constexpr int kAhead = 4;
-    for (int t = t0; t < t1; t += 32 * kAhead) {
+    for (int i0 = 0; i0 < n; i0 += 32 * kAhead) {
       U32x4 raw[kAhead][kPasses];
 #pragma unroll
       for (int u = 0; u < kAhead; ++u)
 #pragma unroll
         for (int q = 0; q < kPasses; ++q) {
-          const int tok = t + 32 * u + res0 + q * kResPerPass;
-          if (tok < t1)
-            raw[u][q] = loadRaw(base + rowOffset(stride, b, h, tok), j, vec);
+          const int i = i0 + 32 * u + res0 + q * kResPerPass;
+          if (i < n)
+            raw[u][q] = loadRaw(base + rowOffset(stride, b, h, first + step * i), j, vec);
         }
 #pragma unroll
       for (int u = 0; u < kAhead; ++u)
 #pragma unroll
         for (int q = 0; q < kPasses; ++q) {
-          if (t + 32 * u + res0 + q * kResPerPass < t1) {
+          if (i0 + 32 * u + res0 + q * kResPerPass < n) {
             float x[8];
             unpackSlice<Cfg::kIn>(x, raw[u][q]);
 #pragma unroll
@@ -424,7 +439,7 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
 template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &p) {
   using namespace prologue;
   constexpr int D = Cfg::kHeadDim, BN = Cfg::kBlockN;
-  constexpr bool kV8 = dtIs8Bit(Cfg::kPV);
+  constexpr bool kV8 = dtIs8Bit(Cfg::kPV), kVStats = kV8 || Cfg::kSmoothV;
   static_assert(Cfg::kPV != dt::I4, "4-bit PV is not supported");
   using T = RowTiling<D, BN>;
   const int blk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
@@ -450,6 +465,11 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
     }
   }
 
+  // The attention kernel may start (it waits for this grid); the partials
+  // below come from KVStats, which may still be running.
+  allowDependentLaunch();
+  waitForPrerequisiteGrid();
+
   // Channel statistics: chunk partials in chunk order (quant_math.h).
   if (threadIdx.x == 0)
     sTensorAmax = 0.f;
@@ -467,11 +487,16 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
       ks = quantAdd(ks, kp[ch * 3 * D + c]);
       kmx = quantMax2(kmx, kp[ch * 3 * D + D + c]);
       kmn = quantMin2(kmn, kp[ch * 3 * D + 2 * D + c]);
-      vs = quantAdd(vs, vp[ch * 3 * D + c]);
-      vmx = quantMax2(vmx, vp[ch * 3 * D + D + c]);
-      vmn = quantMin2(vmn, vp[ch * 3 * D + 2 * D + c]);
+      if constexpr (kVStats) { // KVStats wrote no V partials otherwise
+        vs = quantAdd(vs, vp[ch * 3 * D + c]);
+        vmx = quantMax2(vmx, vp[ch * 3 * D + D + c]);
+        vmn = quantMin2(vmn, vp[ch * 3 * D + 2 * D + c]);
+      }
     }
-    const float kMean = Cfg::kSmoothK ? quantDiv(ks, (float)p.seq_k) : 0.f;
+    // The mean over K's statistics tokens (all of them, or the sample).
+    const float kCount =
+        (float)statsCount(p.seq_k, statsStrideK(Cfg::kKGran == gran::Tensor));
+    const float kMean = Cfg::kSmoothK ? quantDiv(ks, kCount) : 0.f;
     const float vMean = Cfg::kSmoothV ? quantDiv(vs, (float)p.seq_k) : 0.f;
     const float vAmax = smoothedAmax(vmx, vmn, vMean);
     const float vQMax = kV8 ? quantMax(Cfg::kPV) : 1.f;
@@ -644,6 +669,7 @@ template <class Cfg> __device__ __forceinline__ void quant_q(const AttnParams &p
   const agi64 head = (agi64)b * p.heads_q + h;
   __shared__ float sKMean[D], sAmax[BM];
   __shared__ float sBal[Cfg::kBalance ? D : 1]; // a_c of the kv head (quant_kv)
+  waitForPrerequisiteGrid(); // k_mean and qk_balance come from QuantKV
   for (int c = threadIdx.x; c < D; c += kThreads) {
     sKMean[c] = Cfg::kSmoothK ? p.k_mean[((agi64)b * p.heads_kv + hkv) * D + c] : 0.f;
     if constexpr (Cfg::kBalance)

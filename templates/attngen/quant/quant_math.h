@@ -8,11 +8,13 @@
 // uses plain IEEE float arithmetic (C++17, no -ffast-math, SSE on x86-64).
 //
 // Reduction orders the emulation must follow (fixed so the results are exact):
-//  - KVStats channel sum of a chunk: 32 residues, residue l sums the chunk's tokens
-//    l, l+32, l+64, ... in increasing order starting from 0.f, then the 32
-//    sums are combined by treeSum32 (s[i] += s[i + w] for w = 16, 8, 4, 2, 1).
+//  - KVStats channel sum of a chunk: over the chunk's statistics tokens (all
+//    tokens for V; for K (and Q's amax) the sample t % stride == 0, statsStrideK),
+//    the i-th of them in increasing token order goes to residue i % 32; residue
+//    l sums its tokens in order starting from 0.f, then the 32 sums are
+//    combined by treeSum32 (s[i] += s[i + w] for w = 16, 8, 4, 2, 1).
 //  - QuantKV mean: sum of the chunk sums in chunk order starting from 0.f, then
-//    divided by Nk (quantDiv).
+//    divided by the number of statistics tokens, statsCount(Nk, stride) (quantDiv).
 //  - QuantQ q . mean(K): kmeanDot (per 8-channel slice a fused multiply-add
 //    chain, then a tree over slices), times sm_scale.
 // Max / min reductions are order-free.
@@ -99,6 +101,36 @@ AG_HOST_DEVICE inline float bitsFloat(unsigned u) {
 /// the fraction bits out of the significand; both adds are exactly rounded).
 AG_HOST_DEVICE inline float roundEven(float x) {
   return quantSub(quantAdd(x, 12582912.f), 12582912.f);
+}
+
+//===-- Statistics sample --------------------------------------------------===//
+
+/// K smoothing and Q/K balancing are exact for any channel mean and any factor
+/// (softmax drops q . mean, the LSE adds it back; a_c is a power of two), so
+/// KVStats estimates K's channel mean and extrema (and Q's channel amax) from
+/// the tokens t with t % kStatsSampleStride == 0 instead of reading all of K.
+constexpr int kStatsSampleStride = 8;
+/// Token stride of Q's channel amax (balance): the same sample as K's. The
+/// factor balances amax K' against amax Q, and a sampled max is biased low:
+/// with Q from every token and K from the sample, the emulation's int4 QK
+/// families lost 0.3-0.8% cosine (ReferenceTest); with both sampled they did
+/// not (bench/NOTES.md, round 4).
+constexpr int kStatsStrideQ = kStatsSampleStride;
+
+/// Token stride of K's statistics: every token when a per-tensor K scale is
+/// taken from the extrema (a sampled amax could clip), else the sample.
+AG_HOST_DEVICE constexpr int statsStrideK(bool kTensorScale) {
+  return kTensorScale ? 1 : kStatsSampleStride;
+}
+
+/// Statistics tokens among [0, n) for a stride: 0, stride, 2 * stride, ...
+AG_HOST_DEVICE constexpr int statsCount(int n, int stride) {
+  return n > 0 ? (n + stride - 1) / stride : 0;
+}
+
+/// The first statistics token at or after t0.
+AG_HOST_DEVICE constexpr int statsFirst(int t0, int stride) {
+  return (t0 + stride - 1) / stride * stride;
 }
 
 //===-- Symmetric scales ---------------------------------------------------===//

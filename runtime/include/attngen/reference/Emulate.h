@@ -49,7 +49,7 @@ struct Emulation {
   std::vector<float> qKmean;   ///< [B, Hq, Nq_pad]: s * q . mean(K) (0 without smooth_k)
   std::vector<float> kMean;    ///< [B, Hkv, D] (0 without smooth_k)
   std::vector<float> vMean;    ///< [B, Hkv, D] (0 without smooth_v)
-  std::vector<float> kPartial; ///< [B, Hkv, kvChunks, 3, D]: sum, max, min
+  std::vector<float> kPartial; ///< [B, Hkv, kvChunks, 3, D]: sum, max, min (of the sample)
   std::vector<float> vPartial; ///< [B, Hkv, kvChunks, 3, D]
   /// Q/K balancing (variant.balance with quantized QK; empty otherwise):
   int qChunks = 0;              ///< ceil(Nq / kvChunk)
