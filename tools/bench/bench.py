@@ -103,8 +103,12 @@ def main():
                 for pname, pkg in packages.items():
                     v = pkg.plan["variant"]
                     # Same inputs as SDPA: bf16 [B, H, N, D] self-attention, no GQA.
+                    # Score modifiers and windows are bench_mods.py's (they need their base
+                    # variant and a dense-bias baseline).
+                    mods = (v.get("bias", "none") != "none" or v.get("softcap", 0) > 0
+                            or v.get("window_left", -1) >= 0 or v.get("window_right", -1) >= 0)
                     if (pkg.head_dim != d or pkg.causal != bool(causal) or v["input"] != "bf16"
-                            or v["layout"] != "bhnd" or v["gqa"] != 1):
+                            or v["layout"] != "bhnd" or v["gqa"] != 1 or mods):
                         continue
                     kern = attngen.load_package(pkg.path)
                     # The variant's output type (not the inputs'), and the LSE it may return.
