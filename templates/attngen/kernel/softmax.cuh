@@ -33,27 +33,14 @@ __device__ __forceinline__ float quadSum(float v) {
 }
 
 /// Max over the columns of fragment row `half` (0: lane/4, 1: lane/4 + 8) of
-/// an m16nN fragment of N/2 values, reduced over the quad. Four independent
-/// chains, then a tree (max is exact in any order): N/16 + 2 dependent steps
-/// instead of N/4, so the row's exponentials start sooner. (A full tree needs
-/// N/4 more live registers and spills beside the wgmma fragments.)
+/// an m16nN fragment of N/2 values, reduced over the quad.
 template <int kRegs>
 __device__ __forceinline__ float fragRowMax(const float (&s)[kRegs], int half) {
-  constexpr int kChains = kRegs / 4 >= 4 ? 4 : kRegs / 4;
-  static_assert((kRegs / 4) % kChains == 0, "fragment columns in whole chains");
-  float m[kChains];
+  float m = kNegInfF;
 #pragma unroll
-  for (int c = 0; c < kChains; ++c)
-    m[c] = fmaxf(s[4 * c + 2 * half], s[4 * c + 2 * half + 1]);
-#pragma unroll
-  for (int j = kChains; j < kRegs / 4; ++j)
-    m[j % kChains] = fmaxf(m[j % kChains], fmaxf(s[4 * j + 2 * half], s[4 * j + 2 * half + 1]));
-#pragma unroll
-  for (int w = kChains / 2; w >= 1; w /= 2)
-#pragma unroll
-    for (int c = 0; c < w; ++c)
-      m[c] = fmaxf(m[c], m[c + w]);
-  return quadMax(m[0]);
+  for (int j = 0; j < kRegs / 4; ++j)
+    m = fmaxf(m, fmaxf(s[4 * j + 2 * half], s[4 * j + 2 * half + 1]));
+  return quadMax(m);
 }
 
 /// The running max used as the exponent offset: a row that has seen only
