@@ -29,7 +29,7 @@ fi
 if [[ $STAGES == *cli* ]]; then
   # The CLI's GPU verbs on a package (the MLIR-free build has no compiler).
   for args in "run --package .carry/packages/default --shape 1,8,4096 --inputs activation" \
-              "run --package .carry/packages/sage2_int8_fp8 --shape 2,4,1,777,1500" \
+              "run --package .carry/packages/causal_gqa --shape 2,8,2,777,1500" \
               "bench --package .carry/packages/default --shapes 1,32,16384;4,32,4096 --reps 10"; do
     echo "\$ attngen $args"
     build-gpu/bin/attngen $args 2>&1 | tee -a "$OUT/cli.log" | tail -12 || status=1
