@@ -290,10 +290,13 @@ namespace {
 /// Number of SASS instructions (lines with a `/*0a10*/`-style address).
 size_t instructionCount(const std::string &sass) {
   size_t n = 0;
-  for (size_t at = sass.find("/*"); at != std::string::npos; at = sass.find("/*", at + 1))
-    if (at + 6 < sass.size() && std::isxdigit((unsigned char)sass[at + 2]) &&
-        sass.find("*/", at) == at + 6)
+  for (size_t at = sass.find("/*"); at != std::string::npos; at = sass.find("/*", at + 1)) {
+    // Addresses have 4 hex digits, 5 past 0xffff.
+    const size_t close = sass.find("*/", at);
+    if (close != std::string::npos && (close == at + 6 || close == at + 7) &&
+        std::isxdigit((unsigned char)sass[at + 2]))
       ++n;
+  }
   return n;
 }
 
@@ -352,12 +355,22 @@ TEST_CASE("score modifiers compile on the mma.sync mainloop for every target", "
         CHECK((src.find("kAlibi") != std::string::npos) == (m.bias == BiasKind::Alibi));
         // Known: FP8 PV through mma.sync on sm_90a (e4m3 unpacked to f16)
         // already uses all 255 registers without modifiers; a window's bounds
-        // spill 6-8 words there. sm_90a runs these variants on mma.sync only
-        // until the wgmma mainloop takes the modifiers.
+        // spill 6-8 words there. sm_90a runs windowed variants on wgmma; only a
+        // soft cap sends them to mma.sync.
         const bool knownSpill = t.hasWgmma() && f.pv == DType::E4M3 && v.hasWindow();
         checkCompiles(plan, src,
                       std::string(f.name) + " " + m.name + " " + t.name() + " (mma.sync)",
                       knownSpill);
+        // The wgmma mainloop takes windows and ALiBi (not the soft cap).
+        if (t.hasWgmma() && m.softcap == 0) {
+          KernelPlan wg = makePlan(f, t, 128, m.causal, /*attentionOnly=*/false);
+          REQUIRE(wg.mainloop == Mainloop::Wgmma);
+          wg.variant.window_left = m.left;
+          wg.variant.window_right = m.right;
+          wg.variant.bias = m.bias;
+          checkCompiles(wg, emitCuda(wg),
+                        std::string(f.name) + " " + m.name + " " + t.name() + " (wgmma)");
+        }
       }
     }
 

@@ -41,6 +41,7 @@
 #include "attngen/kernel/softmax.cuh"
 #include "attngen/kernel/tile_size.h"
 #include "attngen/mask/causal.cuh"
+#include "attngen/mask/score_mod.h"
 #include "attngen/quant/prologue.cuh"
 #include "attngen/quant/quant_math.h"
 #include "attngen/quant/tile_image.h"
@@ -204,8 +205,10 @@ template <class Cfg> struct Sm90Consumer {
   unsigned char *smem;
   unsigned long long *fullQ, *fullK, *fullV, *empty;
   const float *sKScale;
-  KeyMask<Cfg::kCausal, BN> mask;
-  int b, h, m0, nEnd, cwg, lane;
+  // Sliding window (mask/score_mod.h): key blocks [nBegin, nEnd) are visited.
+  KeyMask<Cfg::kCausal, BN, ScoreMods<Cfg>::kLeft, ScoreMods<Cfg>::kRight> mask;
+  int b, h, m0, nBegin, nEnd, cwg, lane;
+  float slopeL2; ///< ALiBi slope of head h times log2(e) (bias = alibi)
   int row[2];
   float qScale[2];
   unsigned sQ;
@@ -223,6 +226,8 @@ template <class Cfg> struct Sm90Consumer {
     empty = bars + 1 + 2 * kStages;
     sKScale = reinterpret_cast<const float *>(smem + S::kOffScale);
     b = blockIdx.z, h = blockIdx.y, m0 = queryBlock<Cfg>() * BM, nEnd = nEndBlocks;
+    nBegin = mask.blockBegin(m0);
+    slopeL2 = ScoreMods<Cfg>::kAlibi ? p.alibi_slopes[h] * kLog2e : 0.f;
     cwg = threadIdx.x / 128 - 1;
     lane = threadIdx.x % 32;
     const int warp = (threadIdx.x % 128) / 32;
@@ -392,9 +397,9 @@ template <class Cfg> struct Sm90Consumer {
   /// would let the compiler copy it between iterations, which serializes the
   /// wgmmas.
   __device__ __forceinline__ void issueQk(int n) {
-    const int s = n % kStages;
+    const int s = (n - nBegin) % kStages; // slots count from the first visited block
     const unsigned sK = smemAddr(smem + S::kOffK + s * S::kKBytes);
-    Mbarrier::wait(fullK + s, (unsigned)(n / kStages) & 1u);
+    Mbarrier::wait(fullK + s, (unsigned)((n - nBegin) / kStages) & 1u);
     wgmmaFence(); // acc was last written by ordinary instructions
 #pragma unroll
     for (int kk = 0; kk < S::kQkSteps; ++kk)
@@ -416,8 +421,8 @@ template <class Cfg> struct Sm90Consumer {
 
   /// One key block: softmax of S(n), then O += P V and S(n+1) issued.
   template <bool kMasked, bool kHasNext> __device__ __forceinline__ void step(int n) {
-    const int s = n % kStages;
-    const unsigned phase = (unsigned)(n / kStages) & 1u;
+    const int s = (n - nBegin) % kStages;
+    const unsigned phase = (unsigned)((n - nBegin) / kStages) & 1u;
     const unsigned sV = smemAddr(smem + S::kOffV + s * S::kVBytes);
 
     float x[BN / 2];
@@ -441,7 +446,19 @@ template <class Cfg> struct Sm90Consumer {
 #pragma unroll
     for (int r = 0; r < 2; ++r)
       qk[r] = fmaxf(S::kKScaleUniform ? qScale[r] * ks[0] : qScale[r], kFltMin);
-    const float magic = S::kKScaleUniform ? kMagic : 0.f;
+    float magic = S::kKScaleUniform ? kMagic : 0.f;
+    if constexpr (ScoreMods<Cfg>::kAlibi) {
+      // ALiBi: the score itself, s = float(acc) * scales - slope |i + diag - j|
+      // (exp2 domain), then the softmax below with unit scale and no constant.
+#pragma unroll
+      for (int i = 0; i < BN / 2; ++i) {
+        const int r = (i % 4) / 2;
+        const int col = n * BN + 8 * (i / 4) + 2 * (lane % 4) + (i % 2);
+        x[i] = fmaf(-slopeL2, alibiDistance(row[r], col, mask.diag), (x[i] - magic) * qk[r]);
+      }
+      qk[0] = qk[1] = 1.f;
+      magic = 0.f;
+    }
     if constexpr (kMasked) {
 #pragma unroll
       for (int i = 0; i < BN / 2; ++i) {
@@ -573,14 +590,14 @@ template <class Cfg> struct Sm90Consumer {
   __device__ __forceinline__ void run() {
     // Warpgroup 0 goes first; with the staggered Q, warpgroup 1 says so
     // before it waits for warpgroup 0's quantization.
-    if (kQStagger && nEnd > 0 && cwg == 1)
+    if (kQStagger && nEnd > nBegin && cwg == 1)
       otherTurn();
     quantizeQ();
-    if (nEnd > 0) {
+    if (nEnd > nBegin) {
       if (!kQStagger && cwg == 1)
         otherTurn();
       myTurn();
-      issueQk(0);
+      issueQk(nBegin);
       wgmmaCommit();
       otherTurn();
       wgmmaWait<0>();
@@ -588,14 +605,21 @@ template <class Cfg> struct Sm90Consumer {
     }
     // Blocks before the first masked one run without any mask code; the last
     // block issues no next QK (static, so no wgmma sits under a branch).
+    // A window's left edge: the blocks before the first unmasked one are masked.
     const int nPlain = mask.unmaskedEnd(m0) < nEnd ? mask.unmaskedEnd(m0) : nEnd;
-    int n = 0;
+    int n = nBegin;
+    int nFirstPlain = 0;
+    if constexpr (ScoreMods<Cfg>::kLeft >= 0) {
+      nFirstPlain = mask.unmaskedBegin(m0, BM);
+      for (; n < nFirstPlain && n + 1 < nEnd; ++n)
+        step<true, true>(n);
+    }
     for (; n < nPlain && n + 1 < nEnd; ++n)
       step<false, true>(n);
     for (; n + 1 < nEnd; ++n)
       step<true, true>(n);
     if (n < nEnd) {
-      if (n < nPlain)
+      if (n < nPlain && (ScoreMods<Cfg>::kLeft < 0 || n >= nFirstPlain))
         step<false, false>(n);
       else
         step<true, false>(n);
@@ -643,7 +667,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
 
   unsigned char *smem;
   unsigned long long *fullQ, *fullK, *fullV, *empty;
-  int mBlk, h, b, hkv, m0, nEnd;
+  int mBlk, h, b, hkv, m0, nBegin, nEnd;
   auto setup = [&]() {
     smem = smemBase();
     fullQ = barrier(0);
@@ -653,7 +677,10 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
     mBlk = queryBlock<Cfg>(), h = blockIdx.y, b = blockIdx.z;
     hkv = h / Cfg::kGqa;
     m0 = mBlk * BM;
-    nEnd = KeyMask<Cfg::kCausal, BN>(p.seq_q, p.seq_k).blockEnd(m0, BM);
+    const KeyMask<Cfg::kCausal, BN, ScoreMods<Cfg>::kLeft, ScoreMods<Cfg>::kRight> keys(p.seq_q,
+                                                                                      p.seq_k);
+    nBegin = keys.blockBegin(m0);
+    nEnd = keys.blockEnd(m0, BM);
   };
 
   if (warpGroup == 0) {
@@ -668,9 +695,9 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
       const unsigned char *vImg =
           static_cast<const unsigned char *>(p.v_quant) + kvHead * kvBlocks * (agi64)S::kVBytes;
       const float *kScale = p.k_scale + kvHead * p.seq_k_pad;
-      for (int n = 0; n < nEnd; ++n) {
-        const int s = n % kStages;
-        const unsigned phase = (unsigned)(n / kStages) & 1u;
+      for (int n = nBegin; n < nEnd; ++n) {
+        const int s = (n - nBegin) % kStages; // as the consumers count them
+        const unsigned phase = (unsigned)((n - nBegin) / kStages) & 1u;
         Mbarrier::wait(empty + s, phase ^ 1u);
         Mbarrier::arriveExpectTx(fullK + s, S::kKBytes + S::kScaleBytes);
         BulkCopyG2S::run(smem + S::kOffK + s * S::kKBytes, kImg + n * (agi64)S::kKBytes,

@@ -5,8 +5,8 @@
 //
 // Score modifiers of attn.variant: `window = (left, right)`, `softcap` and
 // `bias` print only when set, in that place, and round-trip; a variant
-// without them prints as before. On sm_90a they pick the mma_sync mainloop
-// (the wgmma one has no modifiers yet).
+// without them prints as before. On sm_90a a window and ALiBi run on wgmma, a
+// soft cap on mma_sync (the wgmma mainloop has none yet).
 
 // CHECK-LABEL: attn.attention @swa
 // CHECK-SAME: mask = causal, window = (4096, 0), head_dim = 128,
@@ -33,15 +33,15 @@ attn.attention @defaults <qk = int8, pv = e4m3, q = warp, k = block, v = channel
 
 // PLAN-LABEL: attn.plan @swa
 // PLAN-SAME: window = (4096, 0)
-// PLAN-SAME: target = "sm_90a" mainloop = mma_sync
-// PLAN: attn.kernel @attngen_quant_q role = quant_q
+// PLAN-SAME: target = "sm_90a" mainloop = wgmma
+// PLAN-NOT: quant_q
 // PLAN-LABEL: attn.plan @two_sided
-// PLAN-SAME: mainloop = mma_sync
+// PLAN-SAME: mainloop = wgmma
 // PLAN-LABEL: attn.plan @gemma
 // PLAN-SAME: softcap = 5.000000e+01
 // PLAN-SAME: mainloop = mma_sync
 // PLAN-LABEL: attn.plan @alibi
 // PLAN-SAME: bias = alibi
-// PLAN-SAME: mainloop = mma_sync
+// PLAN-SAME: mainloop = wgmma
 // PLAN-LABEL: attn.plan @defaults
 // PLAN-SAME: mainloop = wgmma

@@ -181,11 +181,9 @@ FailureOr<attngen::Target> mlir::attn::parseTarget(EmitErrorFn emitError,
   return *t;
 }
 
-/// A window, a cap or a bias: what only the mma.sync mainloop implements yet.
-static bool hasScoreModifier(const VariantFields &v) {
-  return v.windowLeft != -1 || v.windowRight != -1 || v.softcap != 0 ||
-         v.bias != BiasKind::None;
-}
+/// The soft cap: the one score modifier only the mma.sync mainloop implements
+/// (the wgmma one takes windows and ALiBi).
+static bool hasSoftcap(const VariantFields &v) { return v.softcap != 0; }
 
 LogicalResult mlir::attn::verifyTargetLegality(EmitErrorFn emitError,
                                                const VariantFields &v,
@@ -200,9 +198,9 @@ LogicalResult mlir::attn::verifyTargetLegality(EmitErrorFn emitError,
   if (mainloop == Mainloop::Wgmma && v.qk == DType::I4)
     return emitError() << "the wgmma mainloop has no int4 operands; int4 QK "
                           "needs the mma_sync mainloop";
-  if (mainloop == Mainloop::Wgmma && hasScoreModifier(v))
-    return emitError() << "the wgmma mainloop has no sliding window, softcap or "
-                          "bias yet; these variants need the mma_sync mainloop";
+  if (mainloop == Mainloop::Wgmma && hasSoftcap(v))
+    return emitError() << "the wgmma mainloop has no soft cap yet; softcap variants "
+                          "need the mma_sync mainloop";
   return success();
 }
 
@@ -210,7 +208,7 @@ Mainloop mlir::attn::pickMainloop(const VariantFields &v,
                                   const attngen::Target &target) {
   // wgmma takes 8- and 16-bit operands only; int4 runs on mma.sync.
   auto wgmmaLegal = [](DType t) { return is8Bit(t) || is16BitFloat(t); };
-  if (target.hasWgmma() && wgmmaLegal(v.qk) && wgmmaLegal(v.pv) && !hasScoreModifier(v))
+  if (target.hasWgmma() && wgmmaLegal(v.qk) && wgmmaLegal(v.pv) && !hasSoftcap(v))
     return Mainloop::Wgmma;
   return Mainloop::MmaSync;
 }
