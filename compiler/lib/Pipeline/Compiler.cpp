@@ -2,6 +2,7 @@
 #include "attngen/Pipeline/Compiler.h"
 
 #include "attngen/Dialect/Attn/IR/Attn.h"
+#include "attngen/Dialect/Attn/IR/SpecVariant.h"
 #include "attngen/Dialect/Attn/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -20,27 +21,10 @@ namespace {
 namespace attn = mlir::attn;
 
 // The attn enums list their cases in the order of the Spec enums, so a cast
-// converts; these asserts keep the two from drifting apart.
+// converts; these asserts keep the two from drifting apart (the variant's
+// enums: SpecVariant.cpp).
 #define ATTNGEN_SAME_CASE(E, C)                                                \
   static_assert(static_cast<int>(E::C) == static_cast<int>(attn::E::C))
-ATTNGEN_SAME_CASE(DType, I4);
-ATTNGEN_SAME_CASE(DType, I8);
-ATTNGEN_SAME_CASE(DType, E4M3);
-ATTNGEN_SAME_CASE(DType, F16);
-ATTNGEN_SAME_CASE(DType, BF16);
-ATTNGEN_SAME_CASE(DType, F32);
-ATTNGEN_SAME_CASE(Granularity, Tensor);
-ATTNGEN_SAME_CASE(Granularity, Block);
-ATTNGEN_SAME_CASE(Granularity, Warp);
-ATTNGEN_SAME_CASE(Granularity, Thread);
-ATTNGEN_SAME_CASE(Granularity, Token);
-ATTNGEN_SAME_CASE(Granularity, Channel);
-ATTNGEN_SAME_CASE(MaskKind, None);
-ATTNGEN_SAME_CASE(MaskKind, Causal);
-ATTNGEN_SAME_CASE(BiasKind, None);
-ATTNGEN_SAME_CASE(BiasKind, Alibi);
-ATTNGEN_SAME_CASE(Layout, BHND);
-ATTNGEN_SAME_CASE(Layout, BNHD);
 ATTNGEN_SAME_CASE(Mainloop, MmaSync);
 ATTNGEN_SAME_CASE(Mainloop, Wgmma);
 ATTNGEN_SAME_CASE(KernelRole, KVStats);
@@ -51,59 +35,6 @@ ATTNGEN_SAME_CASE(KernelRole, Attention);
 
 template <typename To, typename From> To convert(From e) {
   return static_cast<To>(static_cast<int>(e));
-}
-
-attn::VariantFields toFields(const Variant &v) {
-  attn::VariantFields f;
-  f.qk = convert<attn::DType>(v.qk);
-  f.pv = convert<attn::DType>(v.pv);
-  f.qGranularity = convert<attn::Granularity>(v.q_granularity);
-  f.kGranularity = convert<attn::Granularity>(v.k_granularity);
-  f.vGranularity = convert<attn::Granularity>(v.v_granularity);
-  f.smoothQ = v.smooth_q;
-  f.smoothK = v.smooth_k;
-  f.smoothV = v.smooth_v;
-  f.balance = v.balance;
-  f.mask = convert<attn::MaskKind>(v.mask);
-  f.windowLeft = v.window_left;
-  f.windowRight = v.window_right;
-  f.softcap = v.softcap;
-  f.bias = convert<attn::BiasKind>(v.bias);
-  f.headDim = v.head_dim;
-  f.layout = convert<attn::Layout>(v.layout);
-  f.gqa = v.gqa;
-  f.input = convert<attn::DType>(v.input);
-  f.output = convert<attn::DType>(v.output);
-  f.lse = v.lse;
-  f.scale = v.scale;
-  return f;
-}
-
-Variant fromFields(const attn::VariantFields &f, std::string name) {
-  Variant v;
-  v.name = std::move(name);
-  v.qk = convert<DType>(f.qk);
-  v.pv = convert<DType>(f.pv);
-  v.q_granularity = convert<Granularity>(f.qGranularity);
-  v.k_granularity = convert<Granularity>(f.kGranularity);
-  v.v_granularity = convert<Granularity>(f.vGranularity);
-  v.smooth_q = f.smoothQ;
-  v.smooth_k = f.smoothK;
-  v.smooth_v = f.smoothV;
-  v.balance = f.balance;
-  v.mask = convert<MaskKind>(f.mask);
-  v.window_left = f.windowLeft;
-  v.window_right = f.windowRight;
-  v.softcap = f.softcap;
-  v.bias = convert<BiasKind>(f.bias);
-  v.head_dim = f.headDim;
-  v.layout = convert<Layout>(f.layout);
-  v.gqa = f.gqa;
-  v.input = convert<DType>(f.input);
-  v.output = convert<DType>(f.output);
-  v.lse = f.lse;
-  v.scale = f.scale;
-  return v;
 }
 
 /// A context with the attn dialect loaded whose diagnostics land in a string.
@@ -163,7 +94,7 @@ mlir::OwningOpRef<mlir::ModuleOp> buildModule(mlir::MLIRContext &context,
                                      tiles->warps, tiles->stages);
   attn::AttentionOp::create(
       b, loc, variant.name.empty() ? "attention" : variant.name,
-      attn::VariantAttr::get(&context, toFields(variant)),
+      attn::VariantAttr::get(&context, attn::toVariantFields(variant)),
       /*target=*/nullptr, /*mainloop=*/nullptr, tilesAttr);
   return module;
 }
@@ -176,7 +107,7 @@ std::variant<KernelPlan, CompileError> extractPlan(mlir::ModuleOp module,
                         std::to_string(plans.size())};
   attn::PlanOp op = plans.front();
   KernelPlan plan;
-  plan.variant = fromFields(op.getVariant().getFields(), op.getSymName().str());
+  plan.variant = attn::toSpecVariant(op.getVariant().getFields(), op.getSymName());
   auto emitError = [&] { return op.emitOpError(); };
   mlir::FailureOr<Target> target = attn::parseTarget(emitError, op.getTarget());
   if (mlir::failed(target))

@@ -1,7 +1,9 @@
-//===- SpecVariant.h - #attn.variant fields -> attngen::Variant -*- C++ -*-===//
+//===- SpecVariant.h - #attn.variant fields <-> attngen::Variant -*- C++ -*-===//
 //
-// Passes that call MLIR-free code keyed on an attngen::Variant (the tuning
-// database) convert the op's variant with this one function.
+// The one conversion between the dialect's variant fields and the MLIR-free
+// attngen::Variant, both ways: MLIRGen (Pipeline/Compiler.cpp), plan
+// extraction, and passes that call MLIR-free code keyed on a Variant (the
+// tuning database).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNGEN_DIALECT_ATTN_IR_SPECVARIANT_H
@@ -14,6 +16,7 @@ namespace mlir::attn {
 
 /// The attngen::Variant of `f`, named `name`.
 attngen::Variant toSpecVariant(const VariantFields &f, llvm::StringRef name);
+VariantFields toVariantFields(const attngen::Variant &v);
 
 } // namespace mlir::attn
 
