@@ -1,14 +1,15 @@
 //===- PlanJson.cpp - KernelPlan <-> JSON (the kernel-package manifest) --===//
 //
 // A small JSON writer and a strict reader for exactly the plan schema: the
-// reader parses the text into a tiny DOM that remembers byte offsets, then
-// maps it onto a KernelPlan, rejecting unknown, duplicate and missing keys
-// and values of the wrong type. The first error wins and carries its byte
+// text is parsed into the DOM of Spec/Json.h (byte offsets kept), then mapped
+// onto a KernelPlan, rejecting unknown, duplicate and missing keys and values
+// of the wrong type. The first error wins and carries its byte
 // offset. Doubles are written in the shortest form that reads back to the
 // same value, so toJson(planFromJson(toJson(p))) is byte-identical.
 //
 //===----------------------------------------------------------------------===//
 #include "attngen/Spec/Plan.h"
+#include "attngen/Spec/Json.h"
 
 #include <charconv>
 #include <cmath>
@@ -19,43 +20,18 @@
 namespace attngen {
 namespace {
 
+using JsonValue = json::Value;
+using json::formatDouble;
+using json::kindName;
+using json::quote;
+
 /// Bumped whenever the schema changes; a reader rejects other versions.
 constexpr int kPlanJsonVersion = 2; // 2: variant.balance
 constexpr std::string_view kPlanJsonFormat = "attngen-plan";
-/// Nesting bound of the reader; the schema needs 4.
-constexpr int kMaxJsonDepth = 16;
 
 //===----------------------------------------------------------------------===//
 // Writer
 //===----------------------------------------------------------------------===//
-
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      static const char hex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-  return out;
-}
-
-std::string formatDouble(double d) {
-  char buf[64];
-  // Shortest representation that round-trips (std::to_chars without a
-  // precision), which JSON accepts as a number.
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
-  return ec == std::errc() ? std::string(buf, end) : std::string("0");
-}
 
 /// Writes `"key": value` members with indentation and separators.
 class ObjectWriter {
@@ -126,37 +102,8 @@ std::string variantJson(const Variant &v, int indent) {
 }
 
 //===----------------------------------------------------------------------===//
-// Reader: text -> DOM with offsets
+// Reader (the DOM comes from json::parse)
 //===----------------------------------------------------------------------===//
-
-struct JsonValue {
-  enum Kind { Null, Bool, Number, String, Array, Object };
-  Kind kind = Null;
-  size_t offset = 0;
-  bool boolean = false;
-  std::string text;             ///< a string's contents or a number's raw text
-  std::vector<JsonValue> items; ///< array elements or object values
-  std::vector<std::string> keys;
-  std::vector<size_t> keyOffsets;
-};
-
-std::string_view kindName(JsonValue::Kind k) {
-  switch (k) {
-  case JsonValue::Null:
-    return "null";
-  case JsonValue::Bool:
-    return "a boolean";
-  case JsonValue::Number:
-    return "a number";
-  case JsonValue::String:
-    return "a string";
-  case JsonValue::Array:
-    return "an array";
-  case JsonValue::Object:
-    return "an object";
-  }
-  return "?";
-}
 
 /// Records only the first error, formatted with its byte offset.
 class ErrorSink {
@@ -173,269 +120,6 @@ public:
 private:
   std::string &error;
   bool failed = false;
-};
-
-class JsonReader {
-public:
-  JsonReader(std::string_view text, ErrorSink &sink) : s(text), sink(sink) {}
-
-  bool parseDocument(JsonValue &out) {
-    if (!parseValue(out, 0))
-      return false;
-    skipSpace();
-    if (pos != s.size())
-      return sink.fail(pos, "unexpected text after the JSON value");
-    return true;
-  }
-
-private:
-  std::string_view s;
-  ErrorSink &sink;
-  size_t pos = 0;
-
-  void skipSpace() {
-    while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t' ||
-                              s[pos] == '\n' || s[pos] == '\r'))
-      ++pos;
-  }
-
-  bool literal(std::string_view word) {
-    if (s.substr(pos, word.size()) != word)
-      return false;
-    pos += word.size();
-    return true;
-  }
-
-  bool parseValue(JsonValue &v, int depth) {
-    skipSpace();
-    v.offset = pos;
-    if (pos >= s.size())
-      return sink.fail(pos, "unexpected end of input, expected a value");
-    char c = s[pos];
-    if (c == '{' || c == '[') {
-      if (depth >= kMaxJsonDepth)
-        return sink.fail(pos, "nesting too deep");
-      return c == '{' ? parseObject(v, depth) : parseArray(v, depth);
-    }
-    if (c == '"') {
-      v.kind = JsonValue::String;
-      return parseString(v.text);
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      v.kind = JsonValue::Number;
-      return parseNumber(v.text);
-    }
-    if (literal("true") || literal("false")) {
-      v.kind = JsonValue::Bool;
-      v.boolean = c == 't';
-      return true;
-    }
-    if (literal("null")) {
-      v.kind = JsonValue::Null;
-      return true;
-    }
-    return sink.fail(pos, std::string("unexpected character '") + c +
-                              "', expected a value");
-  }
-
-  bool parseObject(JsonValue &v, int depth) {
-    v.kind = JsonValue::Object;
-    ++pos; // '{'
-    skipSpace();
-    if (pos < s.size() && s[pos] == '}') {
-      ++pos;
-      return true;
-    }
-    while (true) {
-      skipSpace();
-      if (pos >= s.size() || s[pos] != '"')
-        return sink.fail(pos, "expected a string key in object");
-      v.keyOffsets.push_back(pos);
-      std::string key;
-      if (!parseString(key))
-        return false;
-      v.keys.push_back(std::move(key));
-      skipSpace();
-      if (pos >= s.size() || s[pos] != ':')
-        return sink.fail(pos, "expected ':' after object key");
-      ++pos;
-      v.items.emplace_back();
-      if (!parseValue(v.items.back(), depth + 1))
-        return false;
-      skipSpace();
-      if (pos < s.size() && s[pos] == ',') {
-        ++pos;
-        continue;
-      }
-      if (pos < s.size() && s[pos] == '}') {
-        ++pos;
-        return true;
-      }
-      return sink.fail(pos, "expected ',' or '}' in object");
-    }
-  }
-
-  bool parseArray(JsonValue &v, int depth) {
-    v.kind = JsonValue::Array;
-    ++pos; // '['
-    skipSpace();
-    if (pos < s.size() && s[pos] == ']') {
-      ++pos;
-      return true;
-    }
-    while (true) {
-      v.items.emplace_back();
-      if (!parseValue(v.items.back(), depth + 1))
-        return false;
-      skipSpace();
-      if (pos < s.size() && s[pos] == ',') {
-        ++pos;
-        continue;
-      }
-      if (pos < s.size() && s[pos] == ']') {
-        ++pos;
-        return true;
-      }
-      return sink.fail(pos, "expected ',' or ']' in array");
-    }
-  }
-
-  static int hexDigit(char c) {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  }
-
-  bool parseHex4(uint32_t &cp) {
-    if (pos + 4 > s.size())
-      return sink.fail(pos, "truncated \\u escape");
-    cp = 0;
-    for (int i = 0; i < 4; ++i) {
-      int d = hexDigit(s[pos + i]);
-      if (d < 0)
-        return sink.fail(pos + i, "bad hex digit in \\u escape");
-      cp = cp * 16 + static_cast<uint32_t>(d);
-    }
-    pos += 4;
-    return true;
-  }
-
-  static void appendUtf8(std::string &out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
-  bool parseString(std::string &out) {
-    size_t start = pos++;
-    while (true) {
-      if (pos >= s.size())
-        return sink.fail(start, "unterminated string");
-      char c = s[pos];
-      if (c == '"') {
-        ++pos;
-        return true;
-      }
-      if (static_cast<unsigned char>(c) < 0x20)
-        return sink.fail(pos, "control character in string");
-      if (c != '\\') {
-        out += c;
-        ++pos;
-        continue;
-      }
-      size_t escape = pos++;
-      if (pos >= s.size())
-        return sink.fail(start, "unterminated string");
-      char e = s[pos++];
-      switch (e) {
-      case '"':
-      case '\\':
-      case '/':
-        out += e;
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'u': {
-        uint32_t cp = 0;
-        if (!parseHex4(cp))
-          return false;
-        if (cp >= 0xD800 && cp < 0xDC00) {
-          uint32_t low = 0;
-          if (!literal("\\u") || !parseHex4(low) || low < 0xDC00 ||
-              low >= 0xE000)
-            return sink.fail(escape, "unpaired surrogate in \\u escape");
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-        } else if (cp >= 0xDC00 && cp < 0xE000) {
-          return sink.fail(escape, "unpaired surrogate in \\u escape");
-        }
-        appendUtf8(out, cp);
-        break;
-      }
-      default:
-        return sink.fail(escape, "bad escape in string");
-      }
-    }
-  }
-
-  bool digits() {
-    size_t start = pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9')
-      ++pos;
-    return pos > start;
-  }
-
-  bool parseNumber(std::string &out) {
-    size_t start = pos;
-    if (s[pos] == '-')
-      ++pos;
-    if (pos < s.size() && s[pos] == '0')
-      ++pos; // JSON forbids leading zeros
-    else if (!digits())
-      return sink.fail(start, "bad number");
-    if (pos < s.size() && s[pos] == '.') {
-      ++pos;
-      if (!digits())
-        return sink.fail(start, "bad number: digits expected after '.'");
-    }
-    if (pos < s.size() && (s[pos] == 'e' || s[pos] == 'E')) {
-      ++pos;
-      if (pos < s.size() && (s[pos] == '+' || s[pos] == '-'))
-        ++pos;
-      if (!digits())
-        return sink.fail(start, "bad number: digits expected in exponent");
-    }
-    out = std::string(s.substr(start, pos - start));
-    return true;
-  }
 };
 
 //===----------------------------------------------------------------------===//
@@ -712,13 +396,17 @@ std::string toJson(const KernelPlan &plan) {
   return out;
 }
 
-std::optional<KernelPlan> planFromJson(std::string_view json,
+std::optional<KernelPlan> planFromJson(std::string_view jsonText,
                                        std::string &error) {
   ErrorSink sink(error);
   JsonValue dom;
-  JsonReader reader(json, sink);
-  if (!reader.parseDocument(dom))
+  json::ParseError perr;
+  std::optional<JsonValue> parsed = json::parse(jsonText, perr);
+  if (!parsed) {
+    sink.fail(perr.offset, perr.message);
     return std::nullopt;
+  }
+  dom = std::move(*parsed);
   KernelPlan plan;
   if (!readPlan(dom, plan, sink))
     return std::nullopt;

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "attngen/Tuning/TuningDb.h"
+#include "attngen/Spec/Json.h"
 
 #include "attngen/Codegen/EmitCuda.h"
 #include "attngen/Frontend/Printer.h"
@@ -38,226 +39,12 @@ namespace {
 constexpr std::string_view kFormat = "attngen-tuning";
 /// Bumped when the schema changes; a reader drops a file of another version.
 constexpr int kSchemaVersion = 1;
-constexpr int kMaxDepth = 16;
 
-//===----------------------------------------------------------------------===//
-// JSON
-//===----------------------------------------------------------------------===//
-
-struct Json {
-  enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
-  bool b = false;
-  double num = 0;
-  std::string str;
-  std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> members;
-
-  const Json *get(std::string_view key) const {
-    for (const auto &m : members)
-      if (m.first == key)
-        return &m.second;
-    return nullptr;
-  }
-};
-
-class Reader {
-public:
-  explicit Reader(std::string_view text) : s(text) {}
-
-  std::optional<Json> document(std::string &error) {
-    std::optional<Json> v = value(0);
-    skipSpace();
-    if (v && pos != s.size())
-      err = "trailing characters";
-    if (!err.empty()) {
-      error = fmt::format("bad JSON at byte {}: {}", pos, err);
-      return std::nullopt;
-    }
-    return v;
-  }
-
-private:
-  void skipSpace() {
-    while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\n' || s[pos] == '\r' || s[pos] == '\t'))
-      ++pos;
-  }
-  bool literal(std::string_view word) {
-    if (s.substr(pos, word.size()) != word)
-      return false;
-    pos += word.size();
-    return true;
-  }
-  std::optional<Json> fail(std::string msg) {
-    if (err.empty())
-      err = std::move(msg);
-    return std::nullopt;
-  }
-
-  std::optional<std::string> string() {
-    ++pos; // opening quote
-    std::string out;
-    while (pos < s.size() && s[pos] != '"') {
-      char c = s[pos++];
-      if (static_cast<unsigned char>(c) < 0x20)
-        return fail("control character in a string"), std::nullopt;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (pos >= s.size())
-        break;
-      char e = s[pos++];
-      switch (e) {
-      case '"': case '\\': case '/': out += e; break;
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'u': {
-        // The writer escapes only control characters: \u00XX.
-        unsigned code = 0;
-        auto [end, ec] = std::from_chars(s.data() + pos, s.data() + std::min(pos + 4, s.size()),
-                                         code, 16);
-        if (ec != std::errc() || end != s.data() + pos + 4 || code > 0x7f)
-          return fail("unsupported \\u escape"), std::nullopt;
-        out += char(code);
-        pos += 4;
-        break;
-      }
-      default:
-        return fail("bad escape"), std::nullopt;
-      }
-    }
-    if (pos >= s.size())
-      return fail("unterminated string"), std::nullopt;
-    ++pos;
-    return out;
-  }
-
-  std::optional<Json> value(int depth) {
-    if (depth > kMaxDepth)
-      return fail("nested too deeply");
-    skipSpace();
-    if (pos >= s.size())
-      return fail("unexpected end");
-    Json v;
-    char c = s[pos];
-    if (c == '{') {
-      v.kind = Json::Object;
-      ++pos;
-      skipSpace();
-      if (pos < s.size() && s[pos] == '}') {
-        ++pos;
-        return v;
-      }
-      while (true) {
-        skipSpace();
-        if (pos >= s.size() || s[pos] != '"')
-          return fail("expected a key");
-        std::optional<std::string> key = string();
-        if (!key)
-          return std::nullopt;
-        if (v.get(*key))
-          return fail("duplicate key '" + *key + "'");
-        skipSpace();
-        if (pos >= s.size() || s[pos] != ':')
-          return fail("expected ':'");
-        ++pos;
-        std::optional<Json> m = value(depth + 1);
-        if (!m)
-          return std::nullopt;
-        v.members.emplace_back(std::move(*key), std::move(*m));
-        skipSpace();
-        if (pos < s.size() && s[pos] == ',') {
-          ++pos;
-          continue;
-        }
-        if (pos < s.size() && s[pos] == '}') {
-          ++pos;
-          return v;
-        }
-        return fail("expected ',' or '}'");
-      }
-    }
-    if (c == '[') {
-      v.kind = Json::Array;
-      ++pos;
-      skipSpace();
-      if (pos < s.size() && s[pos] == ']') {
-        ++pos;
-        return v;
-      }
-      while (true) {
-        std::optional<Json> item = value(depth + 1);
-        if (!item)
-          return std::nullopt;
-        v.items.push_back(std::move(*item));
-        skipSpace();
-        if (pos < s.size() && s[pos] == ',') {
-          ++pos;
-          continue;
-        }
-        if (pos < s.size() && s[pos] == ']') {
-          ++pos;
-          return v;
-        }
-        return fail("expected ',' or ']'");
-      }
-    }
-    if (c == '"') {
-      std::optional<std::string> str = string();
-      if (!str)
-        return std::nullopt;
-      v.kind = Json::String;
-      v.str = std::move(*str);
-      return v;
-    }
-    if (literal("true") || literal("false")) {
-      v.kind = Json::Bool;
-      v.b = s[pos - 4] == 't'; // "true" is the only 4-letter literal ending here
-      return v;
-    }
-    if (literal("null"))
-      return v;
-    size_t start = pos;
-    while (pos < s.size() && (std::isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '-' ||
-                              s[pos] == '+' || s[pos] == '.' || s[pos] == 'e' || s[pos] == 'E'))
-      ++pos;
-    auto [end, ec] = std::from_chars(s.data() + start, s.data() + pos, v.num);
-    if (start == pos || ec != std::errc() || end != s.data() + pos || !std::isfinite(v.num))
-      return fail("expected a value");
-    v.kind = Json::Number;
-    return v;
-  }
-
-  std::string_view s;
-  size_t pos = 0;
-  std::string err;
-};
-
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", unsigned(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+using json::quote;
 
 /// Shortest text that reads back to the same double (the checksum hashes it,
 /// so a write / read round trip must not change a digit).
-std::string number(double d) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
-  return ec == std::errc() ? std::string(buf, end) : "0";
-}
+std::string number(double d) { return json::formatDouble(d); }
 
 std::string configJson(const TuneConfig &c) {
   return fmt::format("{{\"block_m\": {}, \"block_n\": {}, \"warps\": {}, \"stages\": {}, "
@@ -290,8 +77,9 @@ std::string entryJson(const TuningEntry &e) {
 /// Maps a JSON object onto a struct: every expected key once, nothing else.
 class Fields {
 public:
-  Fields(const Json &j, std::string what, std::string &error) : j(j), what(std::move(what)), error(error) {
-    if (j.kind != Json::Object)
+  Fields(const json::Value &j, std::string what, std::string &error)
+      : j(j), what(std::move(what)), error(error) {
+    if (j.kind != json::Value::Object)
       bad("is not an object");
   }
   bool ok() const { return error.empty(); }
@@ -299,9 +87,9 @@ public:
     if (error.empty())
       error = what + " " + msg;
   }
-  const Json *need(std::string_view key, Json::Kind kind) {
+  const json::Value *need(std::string_view key, json::Value::Kind kind) {
     used.push_back(std::string(key));
-    const Json *v = ok() ? j.get(key) : nullptr;
+    const json::Value *v = ok() ? j.get(key) : nullptr;
     if (ok() && !v)
       bad(fmt::format("lacks '{}'", key));
     else if (v && v->kind != kind)
@@ -309,12 +97,16 @@ public:
     return ok() ? v : nullptr;
   }
   void str(std::string_view key, std::string &out) {
-    if (const Json *v = need(key, Json::String))
-      out = v->str;
+    if (const json::Value *v = need(key, json::Value::String))
+      out = v->text;
   }
   void num(std::string_view key, double &out) {
-    if (const Json *v = need(key, Json::Number))
-      out = v->num;
+    if (const json::Value *v = need(key, json::Value::Number)) {
+      if (std::optional<double> d = v->number())
+        out = *d;
+      else
+        bad(fmt::format("has a '{}' out of range", key));
+    }
   }
   template <typename Int> void integer(std::string_view key, Int &out) {
     double d = 0;
@@ -324,19 +116,23 @@ public:
     out = Int(d);
   }
   void finish() {
-    for (const auto &m : j.members)
-      if (ok() && std::find(used.begin(), used.end(), m.first) == used.end())
-        bad(fmt::format("has an unknown key '{}'", m.first));
+    for (size_t i = 0; i < j.keys.size(); ++i) {
+      if (ok() && std::find(used.begin(), used.end(), j.keys[i]) == used.end())
+        bad(fmt::format("has an unknown key '{}'", j.keys[i]));
+      for (size_t k = 0; ok() && k < i; ++k)
+        if (j.keys[k] == j.keys[i])
+          bad(fmt::format("has a duplicate key '{}'", j.keys[i]));
+    }
   }
 
 private:
-  const Json &j;
+  const json::Value &j;
   std::string what;
   std::string &error;
   std::vector<std::string> used;
 };
 
-bool readConfig(const Json &j, TuneConfig &c, std::string &error) {
+bool readConfig(const json::Value &j, TuneConfig &c, std::string &error) {
   Fields f(j, "config", error);
   f.integer("block_m", c.tiles.blockM);
   f.integer("block_n", c.tiles.blockN);
@@ -347,32 +143,33 @@ bool readConfig(const Json &j, TuneConfig &c, std::string &error) {
   return f.ok();
 }
 
-bool readEntry(const Json &j, TuningEntry &e, std::string &error) {
+bool readEntry(const json::Value &j, TuningEntry &e, std::string &error) {
   Fields f(j, "entry", error);
   f.str("variant", e.variant);
   f.str("arch", e.arch);
   f.str("bucket", e.bucket);
-  if (const Json *s = f.need("shape", Json::Array)) {
+  if (const json::Value *s = f.need("shape", json::Value::Array)) {
     long long *dims[] = {&e.shape.batch, &e.shape.headsQ, &e.shape.headsKv, &e.shape.seqQ,
                          &e.shape.seqK};
     if (s->items.size() != 5)
       f.bad("has a shape that is not 5 numbers");
     for (size_t i = 0; f.ok() && i < 5; ++i) {
-      if (s->items[i].kind != Json::Number || s->items[i].num < 1)
-        f.bad("has a shape that is not 5 positive numbers");
-      *dims[i] = (long long)s->items[i].num;
+      std::optional<double> d = s->items[i].number();
+      if (!d || *d < 1 || *d != std::floor(*d) || *d > 9e15)
+        f.bad("has a shape that is not 5 positive integers");
+      *dims[i] = d ? (long long)*d : 0;
     }
   }
-  if (const Json *c = f.need("config", Json::Object))
+  if (const json::Value *c = f.need("config", json::Value::Object))
     if (!readConfig(*c, e.config, error))
       return false;
   f.num("ms", e.ms);
   f.str("device", e.device);
-  if (const Json *cs = f.need("candidates", Json::Array))
-    for (const Json &item : cs->items) {
+  if (const json::Value *cs = f.need("candidates", json::Value::Array))
+    for (const json::Value &item : cs->items) {
       CandidateResult r;
       Fields cf(item, "candidate", error);
-      if (const Json *c = cf.need("config", Json::Object))
+      if (const json::Value *c = cf.need("config", json::Value::Object))
         if (!readConfig(*c, r.config, error))
           return false;
       cf.num("ms", r.ms);
@@ -476,12 +273,16 @@ TuningDb TuningDb::parse(const std::string &text, const std::string &generator,
   TuningDb db;
   db.generator = generator;
   std::string error;
-  std::optional<Json> doc = Reader(text).document(error);
-  const Json *format = doc ? doc->get("format") : nullptr;
-  const Json *version = doc ? doc->get("version") : nullptr;
-  const Json *entries = doc ? doc->get("entries") : nullptr;
-  if (doc && (doc->kind != Json::Object || !format || format->str != kFormat || !version ||
-              version->num != kSchemaVersion || !entries || entries->kind != Json::Array))
+  json::ParseError perr;
+  std::optional<json::Value> doc = json::parse(text, perr);
+  if (!doc)
+    error = fmt::format("bad JSON at byte {}: {}", perr.offset, perr.message);
+  const json::Value *format = doc ? doc->get("format") : nullptr;
+  const json::Value *version = doc ? doc->get("version") : nullptr;
+  const json::Value *entries = doc ? doc->get("entries") : nullptr;
+  if (doc && (doc->kind != json::Value::Object || !format || format->text != kFormat ||
+              !version || version->number() != std::optional<double>(kSchemaVersion) ||
+              !entries || entries->kind != json::Value::Array))
     error = fmt::format("not an {} file of schema version {}", kFormat, kSchemaVersion);
   if (!error.empty()) {
     db.notes.push_back(fmt::format("{}: ignored (corrupt: {}); every bucket will be re-tuned",
