@@ -450,11 +450,19 @@ template <class Cfg> struct Sm90Consumer {
     if constexpr (ScoreMods<Cfg>::kAlibi) {
       // ALiBi: the score itself, s = float(acc) * scales - slope |i + diag - j|
       // (exp2 domain), then the softmax below with unit scale and no constant.
+      // |i + diag - j| in float: a per-row base minus the fragment's column
+      // offset, a compile-time constant; both are integers below 2^24, so the
+      // subtraction is exact and equals alibiDistance (two float ops per score
+      // instead of integer arithmetic, an abs and a conversion).
+      float base[2];
+#pragma unroll
+      for (int r = 0; r < 2; ++r)
+        base[r] = (float)(row[r] + mask.diag - n * BN - 2 * (lane % 4));
 #pragma unroll
       for (int i = 0; i < BN / 2; ++i) {
         const int r = (i % 4) / 2;
-        const int col = n * BN + 8 * (i / 4) + 2 * (lane % 4) + (i % 2);
-        x[i] = fmaf(-slopeL2, alibiDistance(row[r], col, mask.diag), (x[i] - magic) * qk[r]);
+        const float offset = (float)(8 * (i / 4) + (i % 2));
+        x[i] = fmaf(-slopeL2, fabsf(base[r] - offset), (x[i] - magic) * qk[r]);
       }
       qk[0] = qk[1] = 1.f;
       magic = 0.f;
