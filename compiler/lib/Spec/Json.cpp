@@ -182,16 +182,8 @@ private:
       v.items.emplace_back();
       if (!parseValue(v.items.back(), depth + 1))
         return false;
-      skipSpace();
-      if (pos < s.size() && s[pos] == ',') {
-        ++pos;
-        continue;
-      }
-      if (pos < s.size() && s[pos] == '}') {
-        ++pos;
-        return true;
-      }
-      return sink.fail(pos, "expected ',' or '}' in object");
+      if (Next n = next('}', "expected ',' or '}' in object"); n != Next::More)
+        return n == Next::Closed;
     }
   }
 
@@ -207,17 +199,20 @@ private:
       v.items.emplace_back();
       if (!parseValue(v.items.back(), depth + 1))
         return false;
-      skipSpace();
-      if (pos < s.size() && s[pos] == ',') {
-        ++pos;
-        continue;
-      }
-      if (pos < s.size() && s[pos] == ']') {
-        ++pos;
-        return true;
-      }
-      return sink.fail(pos, "expected ',' or ']' in array");
+      if (Next n = next(']', "expected ',' or ']' in array"); n != Next::More)
+        return n == Next::Closed;
     }
+  }
+
+  enum class Next { More, Closed, Failed };
+  /// After a member or element: a ',' (another follows), `close` (the
+  /// container ends) or an error.
+  Next next(char close, const char *error) {
+    skipSpace();
+    if (pos < s.size() && (s[pos] == ',' || s[pos] == close))
+      return s[pos++] == ',' ? Next::More : Next::Closed;
+    sink.fail(pos, error);
+    return Next::Failed;
   }
 
   static int hexDigit(char c) {

@@ -456,10 +456,11 @@ template <class Cfg> struct Sm90Consumer {
       // instead of integer arithmetic, an abs and a conversion: 987 -> 810 SASS
       // instructions per block for int8/fp8). INT8 PV keeps the integer form:
       // there the float one spills (3-6 LDL per block with LSE and GQA).
-      float base[2];
+      float base[2] = {0.f, 0.f};
+      if constexpr (!S::kPvInt)
 #pragma unroll
-      for (int r = 0; r < 2; ++r)
-        base[r] = (float)(row[r] + mask.diag - n * BN - 2 * (lane % 4));
+        for (int r = 0; r < 2; ++r)
+          base[r] = (float)(row[r] + mask.diag - n * BN - 2 * (lane % 4));
 #pragma unroll
       for (int i = 0; i < BN / 2; ++i) {
         const int r = (i % 4) / 2;
