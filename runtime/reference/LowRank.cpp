@@ -88,36 +88,51 @@ struct Table {
 };
 
 /// Y[t] = A X[t] for the `count` vectors X [count][n]; Y is [count][m].
+/// Accumulates in T: float for the range finder's products, whose rounding
+/// only tilts a basis that is re-orthonormalized in double, at twice the
+/// vector width; double for B = Q^T A, which the factors are made of.
+template <typename T>
 std::vector<double> multiplyA(const Table &A, const std::vector<double> &x, int count) {
-  const size_t n = size_t(A.n);
-  std::vector<double> y(size_t(count) * size_t(A.m));
-  for (int i = 0; i < A.m; ++i) {
-    const float *ai = A.row(i);
-    for (int t = 0; t < count; ++t) {
-      const double *xt = &x[size_t(t) * n];
-      double s = 0;
-      for (size_t j = 0; j < n; ++j)
-        s += double(ai[j]) * xt[j];
-      y[size_t(t) * size_t(A.m) + size_t(i)] = s;
+  const size_t n = size_t(A.n), m = size_t(A.m), c = size_t(count);
+  // X transposed to [n][count]: the inner loop runs over the vectors, an
+  // update without a reduction, which the compiler vectorizes.
+  std::vector<T> xt(n * c);
+  for (size_t t = 0; t < c; ++t)
+    for (size_t j = 0; j < n; ++j)
+      xt[j * c + t] = T(x[t * n + j]);
+  std::vector<double> y(c * m);
+  std::vector<T> acc(c);
+  for (size_t i = 0; i < m; ++i) {
+    const float *ai = A.row(int(i));
+    std::fill(acc.begin(), acc.end(), T(0));
+    for (size_t j = 0; j < n; ++j) {
+      const T aij = ai[j];
+      const T *xj = &xt[j * c];
+      for (size_t t = 0; t < c; ++t)
+        acc[t] += aij * xj[t];
     }
+    for (size_t t = 0; t < c; ++t)
+      y[t * m + i] = acc[t];
   }
   return y;
 }
 
-/// Z[t] = A^T Y[t] for the `count` vectors Y [count][m]; Z is [count][n].
+/// Z[t] = A^T Y[t] for the `count` vectors Y [count][m]; Z is [count][n]
+/// (accumulated in T, as multiplyA).
+template <typename T>
 std::vector<double> multiplyAT(const Table &A, const std::vector<double> &y, int count) {
-  const size_t n = size_t(A.n), m = size_t(A.m);
-  std::vector<double> z(size_t(count) * n, 0.0);
-  for (int i = 0; i < A.m; ++i) {
-    const float *ai = A.row(i);
-    for (int t = 0; t < count; ++t) {
-      const double c = y[size_t(t) * m + size_t(i)];
-      double *zt = &z[size_t(t) * n];
+  const size_t n = size_t(A.n), m = size_t(A.m), c = size_t(count);
+  std::vector<T> z(c * n, T(0));
+  for (size_t i = 0; i < m; ++i) {
+    const float *ai = A.row(int(i));
+    for (size_t t = 0; t < c; ++t) {
+      const T yti = T(y[t * m + i]);
+      T *zt = &z[t * n];
       for (size_t j = 0; j < n; ++j)
-        zt[j] += c * double(ai[j]);
+        zt[j] += yti * T(ai[j]);
     }
   }
-  return z;
+  return std::vector<double>(z.begin(), z.end());
 }
 
 /// Orthonormalizes the `count` vectors of length `len` in `v` against the
@@ -228,23 +243,23 @@ void grow(const Table &A, Sketch &s, int count, int powerIterations, Rng &rng) {
   std::vector<double> x(size_t(count) * n);
   for (double &e : x)
     e = rng.normal();
-  std::vector<double> y = multiplyA(A, x, count);
+  std::vector<double> y = multiplyA<float>(A, x, count);
   int kept = orthonormalize(y, count, m, s.q, s.k);
   // Power iterations sharpen the block toward the leading remaining
   // directions; y stays orthogonal to Q, so A^T y is the deflated product.
   for (int it = 0; it < powerIterations && kept > 0; ++it) {
-    std::vector<double> z = multiplyAT(A, y, kept);
+    std::vector<double> z = multiplyAT<float>(A, y, kept);
     kept = orthonormalize(z, kept, n, {}, 0);
     if (kept == 0)
       break;
-    y = multiplyA(A, z, kept);
+    y = multiplyA<float>(A, z, kept);
     kept = orthonormalize(y, kept, m, s.q, s.k);
   }
   if (kept == 0) {
     s.exhausted = true;
     return;
   }
-  std::vector<double> b = multiplyAT(A, y, kept);
+  std::vector<double> b = multiplyAT<double>(A, y, kept);
   s.captured += dot(b.data(), b.data(), b.size());
   s.q.insert(s.q.end(), y.begin(), y.end());
   s.b.insert(s.b.end(), b.begin(), b.end());
