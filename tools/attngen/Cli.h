@@ -88,6 +88,7 @@ int cmdBench(int argc, char **argv);
 int cmdCache(int argc, char **argv);
 int cmdDemo(int argc, char **argv);
 int cmdTune(int argc, char **argv);
+int cmdFitBias(int argc, char **argv);
 
 } // namespace attngen::cli
 

@@ -29,6 +29,10 @@ commands:
   tune FILE|--package DIR      sweep the legal tiles on the GPU (--shapes S;S;...), keep
                                the fastest correct per shape bucket in the tuning database
                                (--db PATH; --dry-run / --precompile need no GPU)
+  fit-bias TABLE|--swin HxW     low-rank factors of a dense bias table (.npy, or raw
+                               float32 .bin with --rows/--cols) for bias = lowrank(R):
+                               --energy E | --error E | --rank R, --max-rank K,
+                               --out PREFIX (PREFIX.qb.npy, PREFIX.kb.npy); no GPU
 
 common options:
   --variant NAME   pick a variant of a file with several (--all: every one)
@@ -55,7 +59,7 @@ int main(int argc, char **argv) {
       {"list", cmdList},       {"emit", cmdEmit},   {"compile", cmdCompile},
       {"compile-packages", cmdCompilePackages},     {"explain", cmdExplain},
       {"run", cmdRun},         {"bench", cmdBench}, {"cache", cmdCache},
-      {"demo", cmdDemo},       {"tune", cmdTune},
+      {"demo", cmdDemo},       {"tune", cmdTune},   {"fit-bias", cmdFitBias},
   };
   for (const Entry &e : commands)
     if (cmd == e.name)

@@ -93,6 +93,33 @@ const char *attngen_last_error(void);
 int attngen_stats(attngen_stats_t *out);
 const char *attngen_version(void);
 
+/* ===== Low-rank bias fitting (FlashBias, issue 4; runtime/api/CApiFit.cpp) =====
+ *
+ * Fits factors with qb kb^T ~ table (a dense row-major float32 [rows][cols]
+ * bias) by a randomized truncated SVD (attngen/reference/LowRank.h), for the
+ * `bias = lowrank(R)` variants. Exactly one target: `energy` in (0, 1] (the
+ * captured fraction of ||table||_F^2), `rel_error` in [0, 1) (||table - qb
+ * kb^T||_F / ||table||_F) or `rank` >= 1; pass a negative value for each
+ * unused one (0 also marks rank unused). The chosen rank is the smallest that
+ * meets the target, at most `max_rank` (>= 1), which also sizes the outputs:
+ * u_out holds rows * max_rank floats and v_out cols * max_rank, of which the
+ * first rows * rank and cols * rank are written, row-major [rows][rank] and
+ * [cols][rank]; column t of each is a singular vector times sqrt(sigma_t).
+ * singular_out (NULL: not wanted) receives max_rank doubles, the leading
+ * singular values (0 past those the sketch found). The errors in `result`
+ * are exact, from the float factors. Returns 0, or 1 with the reason in
+ * result->error (this call does not set attngen_last_error()); a target not
+ * reached within max_rank says what that rank reached.
+ */
+typedef struct attngen_fit_result {
+  int rank, sketch_rank;
+  double energy, rel_frob_error, max_abs_error;
+  char error[512];
+} attngen_fit_result;
+int attngen_fit_lowrank(const float *table, int rows, int cols, double energy, double rel_error,
+                        int rank, int max_rank, float *u_out, float *v_out,
+                        double *singular_out, attngen_fit_result *result);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
