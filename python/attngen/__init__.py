@@ -260,3 +260,6 @@ def list_packages(root):
         out[v["name"]] = PackageInfo(os.path.dirname(plan_path), v["name"], v["head_dim"],
                                      v["mask"] == "causal", plan)
     return out
+
+
+from .lowrank import fit_lowrank  # noqa: E402  (needs _library above)
