@@ -2,6 +2,7 @@
 // targets, errors, the Swin-like generator.
 #include "catch.h"
 
+#include "attngen/attngen.h"
 #include "attngen/reference/LowRank.h"
 
 #include <algorithm>
@@ -108,7 +109,8 @@ LowRankFit fit(const std::vector<float> &a, int m, int n, const FitTarget &t) {
 } // namespace
 
 TEST_CASE("a random rank-k matrix is recovered at its rank", "[lowrank]") {
-  for (auto [m, n, k] : {std::tuple{300, 200, 7}, std::tuple{700, 520, 41}}) {
+  for (auto [m, n, k] :
+       {std::tuple{300, 200, 7}, std::tuple{700, 520, 41}, std::tuple{150, 400, 12}}) {
     INFO(m << " x " << n << ", rank " << k);
     const std::vector<float> a = randomRankK(m, n, k, unsigned(k));
     const LowRankFit f = fit(a, m, n, FitTarget::energy(1 - 1e-6));
@@ -274,6 +276,49 @@ TEST_CASE("fitLowRank rejects bad input and reports a missed target", "[lowrank]
   const LowRankFit full = fit(noise, 200, 200, FitTarget::energy(0.99, 200));
   CHECK(full.energy >= 0.99);
   CHECK(full.rank > 150);
+}
+
+TEST_CASE("attngen_fit_lowrank: the C API's buffers, targets and errors", "[lowrank]") {
+  const int m = 120, n = 90, k = 6, maxRank = 10;
+  const std::vector<float> a = randomRankK(m, n, k, 21);
+  std::vector<float> u(size_t(m) * maxRank, -1.f), v(size_t(n) * maxRank, -1.f);
+  std::vector<double> sigma(size_t(maxRank), -1.0);
+  attngen_fit_result res;
+  REQUIRE(attngen_fit_lowrank(a.data(), m, n, 1 - 1e-6, -1, 0, maxRank, u.data(), v.data(),
+                              sigma.data(), &res) == 0);
+  CHECK(std::string(res.error).empty());
+  REQUIRE(res.rank == k);
+  // The same factors as the C++ call, packed [rows][rank] at the buffers' front.
+  const LowRankFit f = fit(a, m, n, FitTarget::energy(1 - 1e-6, maxRank));
+  CHECK(std::equal(f.u.begin(), f.u.end(), u.begin()));
+  CHECK(std::equal(f.v.begin(), f.v.end(), v.begin()));
+  CHECK(u[size_t(m) * k] == -1.f); // nothing written past rows * rank
+  CHECK(res.rel_frob_error == f.relFrobError);
+  CHECK(res.max_abs_error == f.maxAbsError);
+  CHECK(res.energy == f.energy);
+  CHECK(sigma[0] == Approx(f.singular[0]));
+  CHECK(sigma[size_t(maxRank) - 1] < 1e-4 * sigma[0]);
+
+  REQUIRE(attngen_fit_lowrank(a.data(), m, n, -1, -1, 3, maxRank, u.data(), v.data(), nullptr,
+                              &res) == 0);
+  CHECK(res.rank == 3);
+  REQUIRE(attngen_fit_lowrank(a.data(), m, n, -1, 1e-5, 0, maxRank, u.data(), v.data(), nullptr,
+                              &res) == 0);
+  CHECK(res.rank == k);
+
+  auto fails = [&](double e, double err, int r, int mr, const float *t, const std::string &needle) {
+    CHECK(attngen_fit_lowrank(t, m, n, e, err, r, mr, u.data(), v.data(), nullptr, &res) == 1);
+    INFO(res.error);
+    CHECK(std::string(res.error).find(needle) != std::string::npos);
+  };
+  fails(0.9, 0.1, 0, maxRank, a.data(), "set exactly one of energy");
+  fails(-1, -1, 0, maxRank, a.data(), "set exactly one of energy");
+  fails(0.9, -1, 0, 0, a.data(), "max_rank 0 must be >= 1");
+  fails(-1, -1, 11, maxRank, a.data(), "rank 11 exceeds max rank 10");
+  fails(0.9, -1, 0, maxRank, nullptr, "must not be null");
+  fails(0.99999, -1, 0, 3, a.data(), "not reached within max rank 3");
+  CHECK(attngen_fit_lowrank(a.data(), m, n, 0.9, -1, 0, maxRank, u.data(), v.data(), nullptr,
+                            nullptr) == 1);
 }
 
 TEST_CASE("fit time of a 4096 x 4096 Swin-like table", "[lowrank][.perf]") {
