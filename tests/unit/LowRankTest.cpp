@@ -108,7 +108,7 @@ LowRankFit fit(const std::vector<float> &a, int m, int n, const FitTarget &t) {
 
 } // namespace
 
-TEST_CASE("a random rank-k matrix is recovered at its rank", "[lowrank]") {
+TEST_CASE("a random rank-k matrix is recovered at its rank", "[lowrank][fit]") {
   for (auto [m, n, k] :
        {std::tuple{300, 200, 7}, std::tuple{700, 520, 41}, std::tuple{150, 400, 12}}) {
     INFO(m << " x " << n << ", rank " << k);
@@ -127,7 +127,7 @@ TEST_CASE("a random rank-k matrix is recovered at its rank", "[lowrank]") {
   }
 }
 
-TEST_CASE("singular values and errors match a known spectrum", "[lowrank]") {
+TEST_CASE("singular values and errors match a known spectrum", "[lowrank][fit]") {
   const int m = 256, n = 192;
   std::vector<double> s;
   for (int i = 0; i < 40; ++i)
@@ -161,7 +161,7 @@ TEST_CASE("singular values and errors match a known spectrum", "[lowrank]") {
   }
 }
 
-TEST_CASE("energy, error and rank targets on a 1024 x 1024 Swin-like table", "[lowrank]") {
+TEST_CASE("energy, error and rank targets on a 1024 x 1024 Swin-like table", "[lowrank][fit]") {
   const int grid = 32, N = grid * grid;
   const std::vector<float> a = swinLikeBias(grid, grid, 0, 1);
   REQUIRE(a.size() == size_t(N) * N);
@@ -195,7 +195,7 @@ TEST_CASE("energy, error and rank targets on a 1024 x 1024 Swin-like table", "[l
   }
 }
 
-TEST_CASE("the swin-like generator is a deterministic relative-position table", "[lowrank]") {
+TEST_CASE("the swin-like generator is a deterministic relative-position table", "[lowrank][fit]") {
   const int gh = 6, gw = 9, N = gh * gw;
   const std::vector<float> a = swinLikeBias(gh, gw, 2, 5);
   REQUIRE(a.size() == size_t(N) * N);
@@ -218,7 +218,7 @@ TEST_CASE("the swin-like generator is a deterministic relative-position table", 
   CHECK(swinLikeBias(0, 4, 0, 1).empty());
 }
 
-TEST_CASE("an all-zero table fits with zero factors", "[lowrank]") {
+TEST_CASE("an all-zero table fits with zero factors", "[lowrank][fit]") {
   const std::vector<float> zero(size_t(40) * 30, 0.f);
   const LowRankFit e = fit(zero, 40, 30, FitTarget::energy(0.9));
   CHECK(e.rank == 1);
@@ -229,7 +229,7 @@ TEST_CASE("an all-zero table fits with zero factors", "[lowrank]") {
   CHECK(std::all_of(r.u.begin(), r.u.end(), [](float v) { return v == 0; }));
 }
 
-TEST_CASE("a rank above the table's gets zero columns", "[lowrank]") {
+TEST_CASE("a rank above the table's gets zero columns", "[lowrank][fit]") {
   const std::vector<float> a = randomRankK(50, 40, 3, 9);
   const LowRankFit f = fit(a, 50, 40, FitTarget::fixedRank(6));
   CHECK(f.rank == 6);
@@ -238,7 +238,7 @@ TEST_CASE("a rank above the table's gets zero columns", "[lowrank]") {
   CHECK(f.singular[3] < 1e-4 * f.singular[0]);
 }
 
-TEST_CASE("fitLowRank rejects bad input and reports a missed target", "[lowrank]") {
+TEST_CASE("fitLowRank rejects bad input and reports a missed target", "[lowrank][fit]") {
   const std::vector<float> a = randomRankK(64, 48, 5, 2);
   auto expectError = [&](const float *data, int m, int n, const FitTarget &t,
                          const std::string &needle) {
@@ -278,7 +278,7 @@ TEST_CASE("fitLowRank rejects bad input and reports a missed target", "[lowrank]
   CHECK(full.rank > 150);
 }
 
-TEST_CASE("attngen_fit_lowrank: the C API's buffers, targets and errors", "[lowrank]") {
+TEST_CASE("attngen_fit_lowrank: the C API's buffers, targets and errors", "[lowrank][fit]") {
   const int m = 120, n = 90, k = 6, maxRank = 10;
   const std::vector<float> a = randomRankK(m, n, k, 21);
   std::vector<float> u(size_t(m) * maxRank, -1.f), v(size_t(n) * maxRank, -1.f);
@@ -321,7 +321,7 @@ TEST_CASE("attngen_fit_lowrank: the C API's buffers, targets and errors", "[lowr
                             nullptr) == 1);
 }
 
-TEST_CASE("fit time of a 4096 x 4096 Swin-like table", "[lowrank][.perf]") {
+TEST_CASE("fit time of a 4096 x 4096 Swin-like table", "[lowrank][fit][.perf]") {
   const int grid = 64, N = grid * grid;
   const std::vector<float> a = swinLikeBias(grid, grid, 0, 1);
   const auto t0 = std::chrono::steady_clock::now();
