@@ -52,6 +52,10 @@ constexpr int kBlock = 16;
 /// orthogonalization holds no new direction (the range is exhausted).
 constexpr double kDropTolerance = 1e-12;
 
+/// Columns added past the estimated rank when the float factors miss a
+/// target at the rounding floor (each costs an exact rows x cols check).
+constexpr int kRoundingRetries = 4;
+
 /// splitmix64 + Box-Muller: the same stream on every platform.
 class Rng {
 public:
@@ -421,6 +425,12 @@ Expected<LowRankFit> fitLowRank(const float *a, int rows, int cols, const FitTar
   // The sketch runs one block past the rank it may return: the top r of a
   // k-column sketch are near-optimal only when k - r leaves some oversampling.
   const int kCap = std::min(full, (fixed ? target.rank : maxRank) + kBlock);
+  auto missed = [&](int rank, double energy, double relError) -> Error {
+    return Error{fmt::format("fitLowRank: {} target {} not reached within max rank {}: rank {} "
+                             "reaches energy {:.6g} (relative Frobenius error {:.4g})",
+                             targetName(target.kind), target.value, maxRank, rank, energy,
+                             relError)};
+  };
   Rng rng(target.seed);
   Sketch s;
   std::vector<double> lambda, ub;
@@ -451,10 +461,7 @@ Expected<LowRankFit> fitLowRank(const float *a, int rows, int cols, const FitTar
       break;
     if (!canGrow) {
       const double reached = std::max(normA2 - kept, 0.0) / normA2;
-      return Error{fmt::format("fitLowRank: {} target {} not reached within max rank {}: rank "
-                               "{} reaches energy {:.6g} (relative Frobenius error {:.4g})",
-                               targetName(target.kind), target.value, maxRank,
-                               std::min(s.k, maxRank), 1 - reached, std::sqrt(reached))};
+      return missed(std::min(s.k, maxRank), 1 - reached, std::sqrt(reached));
     }
     grow(A, s, std::min(kBlock, kCap - s.k), target.powerIterations, rng);
   }
@@ -466,7 +473,7 @@ Expected<LowRankFit> fitLowRank(const float *a, int rows, int cols, const FitTar
   fit.singular.resize(lambda.size());
   for (size_t t = 0; t < lambda.size(); ++t)
     fit.singular[t] = std::sqrt(lambda[t]);
-  const int lastRank = fixed ? r : std::min(s.k, maxRank);
+  const int lastRank = fixed ? r : std::min(s.k, maxRank), chosen = r;
   for (;; ++r) {
     buildFactors(s, rows, cols, lambda, ub, r, fit);
     double residual2 = 0;
@@ -475,11 +482,8 @@ Expected<LowRankFit> fitLowRank(const float *a, int rows, int cols, const FitTar
     fit.energy = 1 - residual2 / normA2;
     if (fixed || residual2 <= allowed)
       break;
-    if (r >= lastRank)
-      return Error{fmt::format("fitLowRank: {} target {} not reached within max rank {}: rank "
-                               "{} reaches energy {:.6g} (relative Frobenius error {:.4g})",
-                               targetName(target.kind), target.value, maxRank, r, fit.energy,
-                               fit.relFrobError)};
+    if (r >= lastRank || r >= chosen + kRoundingRetries)
+      return missed(r, fit.energy, fit.relFrobError);
   }
   if (fit.singular.size() < size_t(fit.rank))
     fit.singular.resize(size_t(fit.rank), 0.0);
