@@ -24,8 +24,8 @@ int failFit(attngen_fit_result *result, const std::string &message) {
   return 1;
 }
 
-int fitLowRank(const float *table, int rows, int cols, double energy, double relError,
-               int rank, int maxRank, float *uOut, float *vOut, double *singularOut,
+int fitLowRank(const float *table, int rows, int cols, double energy, double relError, int rank,
+               int maxRank, float *uOut, float *vOut, double *singularOut,
                attngen_fit_result *result) {
   using attngen::ref::FitTarget;
   if (!result)
@@ -42,9 +42,9 @@ int fitLowRank(const float *table, int rows, int cols, double energy, double rel
     return failFit(result, fmt::format("attngen_fit_lowrank: max_rank {} must be >= 1 (it "
                                        "sizes u_out and v_out)",
                                        maxRank));
-  FitTarget target = rank > 0         ? FitTarget::fixedRank(rank)
-                     : energy >= 0    ? FitTarget::energy(energy)
-                                      : FitTarget::relError(relError);
+  FitTarget target = rank > 0      ? FitTarget::fixedRank(rank)
+                     : energy >= 0 ? FitTarget::energy(energy)
+                                   : FitTarget::relError(relError);
   target.maxRank = maxRank;
   auto fit = attngen::ref::fitLowRank(table, rows, cols, target);
   if (!fit)
@@ -67,8 +67,7 @@ int fitLowRank(const float *table, int rows, int cols, double energy, double rel
 
 extern "C" int attngen_fit_lowrank(const float *table, int rows, int cols, double energy,
                                    double rel_error, int rank, int max_rank, float *u_out,
-                                   float *v_out, double *singular_out,
-                                   attngen_fit_result *result) {
+                                   float *v_out, double *singular_out, attngen_fit_result *result) {
   // An exception (std::bad_alloc on a huge table) must not unwind into C.
   try {
     return fitLowRank(table, rows, cols, energy, rel_error, rank, max_rank, u_out, v_out,

@@ -144,8 +144,8 @@ std::vector<double> multiplyAT(const Table &A, const std::vector<double> &y, int
 /// (classical Gram-Schmidt applied twice, which is orthogonal to working
 /// precision); vectors that hold no new direction are dropped. Returns the
 /// number kept, compacted to the front of `v`.
-int orthonormalize(std::vector<double> &v, int count, size_t len,
-                   const std::vector<double> &basis, int basisCount) {
+int orthonormalize(std::vector<double> &v, int count, size_t len, const std::vector<double> &basis,
+                   int basisCount) {
   int kept = 0;
   for (int t = 0; t < count; ++t) {
     double *x = &v[size_t(t) * len];
@@ -271,8 +271,7 @@ void grow(const Table &A, Sketch &s, int count, int powerIterations, Rng &rng) {
 }
 
 /// Squared singular values (descending) and left singular vectors of B.
-void decompose(const Sketch &s, size_t n, std::vector<double> &lambda,
-               std::vector<double> &ub) {
+void decompose(const Sketch &s, size_t n, std::vector<double> &lambda, std::vector<double> &ub) {
   const size_t K = size_t(s.k);
   std::vector<double> g(K * K);
   for (size_t l = 0; l < K; ++l)
@@ -379,8 +378,8 @@ Expected<LowRankFit> fitLowRank(const float *a, int rows, int cols, const FitTar
     return Error{fmt::format("fitLowRank: max rank {} is negative", target.maxRank)};
   if (target.powerIterations < 0)
     return Error{fmt::format("fitLowRank: {} power iterations", target.powerIterations)};
-  const int maxRank = target.maxRank > 0 ? std::min(target.maxRank, full)
-                                         : std::min(full, kDefaultMaxRank);
+  const int maxRank =
+      target.maxRank > 0 ? std::min(target.maxRank, full) : std::min(full, kDefaultMaxRank);
   switch (target.kind) {
   case FitTarget::Kind::Energy:
     if (!(target.value > 0 && target.value <= 1))
@@ -388,16 +387,16 @@ Expected<LowRankFit> fitLowRank(const float *a, int rows, int cols, const FitTar
     break;
   case FitTarget::Kind::RelError:
     if (!(target.value >= 0 && target.value < 1))
-      return Error{fmt::format("fitLowRank: relative error target {} is outside [0, 1)",
-                               target.value)};
+      return Error{
+          fmt::format("fitLowRank: relative error target {} is outside [0, 1)", target.value)};
     break;
   case FitTarget::Kind::Rank:
     if (target.rank < 1 || target.rank > full)
       return Error{fmt::format("fitLowRank: rank {} is outside [1, min(rows, cols) = {}]",
                                target.rank, full)};
     if (target.maxRank > 0 && target.rank > target.maxRank)
-      return Error{fmt::format("fitLowRank: rank {} exceeds max rank {}", target.rank,
-                               target.maxRank)};
+      return Error{
+          fmt::format("fitLowRank: rank {} exceeds max rank {}", target.rank, target.maxRank)};
     break;
   }
 
@@ -519,8 +518,8 @@ std::vector<float> swinLikeBias(int gridH, int gridW, int head, uint64_t seed) {
   };
   std::vector<Bump> bumps;
   // A peak near offset 0 (nearby tokens attend most), then broader features.
-  bumps.push_back({rng.uniform(2, 4), rng.uniform(-1, 1), rng.uniform(-1, 1),
-                   rng.uniform(1.5, 3), rng.uniform(1.5, 3)});
+  bumps.push_back({rng.uniform(2, 4), rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(1.5, 3),
+                   rng.uniform(1.5, 3)});
   const int extra = 3 + int(rng.uniform() * 3);
   for (int b = 0; b < extra; ++b)
     bumps.push_back({rng.uniform(-3, 3), rng.uniform(-(gridH - 1), gridH - 1),

@@ -75,8 +75,8 @@ Expected<NpyArray> readNpy(const std::string &path) {
   const int major = static_cast<unsigned char>(s[6]);
   size_t headerLen = 0, start = 0;
   if (major == 1) {
-    headerLen = size_t(static_cast<unsigned char>(s[8])) |
-                size_t(static_cast<unsigned char>(s[9])) << 8;
+    headerLen = size_t(static_cast<unsigned char>(s[8])) | size_t(static_cast<unsigned char>(s[9]))
+                                                               << 8;
     start = 10;
   } else if (major == 2 || major == 3) {
     if (s.size() < 12)
@@ -117,8 +117,8 @@ Expected<NpyArray> readNpy(const std::string &path) {
     pos = comma + 1;
   }
   if (a.shape.empty() || a.shape.size() > 2)
-    return Error{fmt::format("'{}': shape {} has {} dimensions; fit-bias reads 1 or 2", path,
-                             shape, a.shape.size())};
+    return Error{fmt::format("'{}': shape {} has {} dimensions; fit-bias reads 1 or 2", path, shape,
+                             a.shape.size())};
   long long count = 1;
   for (long long d : a.shape) {
     if (d > (1ll << 40) / std::max(count, 1ll))
@@ -127,8 +127,8 @@ Expected<NpyArray> readNpy(const std::string &path) {
   }
   const size_t data = start + headerLen;
   if (s.size() - data < size_t(count) * 4)
-    return Error{fmt::format("'{}': {} bytes of data, the shape {} needs {}", path,
-                             s.size() - data, shape, count * 4)};
+    return Error{fmt::format("'{}': {} bytes of data, the shape {} needs {}", path, s.size() - data,
+                             shape, count * 4)};
   a.data.resize(size_t(count));
   std::memcpy(a.data.data(), s.data() + data, size_t(count) * 4);
   return a;
@@ -136,8 +136,8 @@ Expected<NpyArray> readNpy(const std::string &path) {
 
 /// A .npy (format 1.0) float32 [rows][cols] array in C order.
 std::string npyBytes(const std::vector<float> &data, long long rows, long long cols) {
-  std::string header = fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}",
-                                   rows, cols);
+  std::string header =
+      fmt::format("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {}), }}", rows, cols);
   // The header ends in a newline and pads the data start to 64 bytes.
   const size_t total = (10 + header.size() + 1 + 63) / 64 * 64;
   header.append(total - 10 - header.size() - 1, ' ');
@@ -166,7 +166,8 @@ struct Table {
 };
 
 bool endsWith(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 /// The table of the command line; `usageError` tells a usage error from a
@@ -202,8 +203,8 @@ Expected<Table> loadTable(const Args &args, bool &usageError) {
       return !head ? head.error() : seed.error();
     t.rows = t.cols = gh * gw;
     t.data = ref::swinLikeBias(gh, gw, int(*head), uint64_t(*seed));
-    t.what = fmt::format("synthetic Swin-like bias, grid {}x{}, head {}, seed {}", gh, gw, *head,
-                         *seed);
+    t.what =
+        fmt::format("synthetic Swin-like bias, grid {}x{}, head {}, seed {}", gh, gw, *head, *seed);
     return t;
   }
   if (args.has("head") || args.has("seed"))
