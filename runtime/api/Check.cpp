@@ -50,10 +50,12 @@ Expected<std::unique_ptr<DeviceProblem>> makeDeviceProblem(const Kernel &kernel,
     return Error{err};
   p->inputs = kind == InputKind::Random ? randomNormal(s, seed) : activationLike(s, seed);
   const bool bnhd = var.layout == Layout::BNHD;
+  // Rounds `host` to the input type (what the GPU sees) and uploads it, in
+  // bnhd order when `heads` > 0 and the variant says so (else as it is).
   auto upload = [&](std::vector<float> &host, int heads, int seq, DeviceBuffer &dev) -> Status {
     std::vector<uint16_t> bits = floatsToHalfBits(host, var.input);
-    host = halfBitsToFloats(bits.data(), bits.size(), var.input); // what the GPU sees
-    if (bnhd)
+    host = halfBitsToFloats(bits.data(), bits.size(), var.input);
+    if (bnhd && heads > 0)
       bits = floatsToHalfBits(swapHeadsTokens(host, s.batch, heads, seq, s.headDim, false),
                               var.input);
     auto b = DeviceBuffer::allocate(bits.size() * 2);
@@ -95,6 +97,22 @@ Expected<std::unique_ptr<DeviceProblem>> makeDeviceProblem(const Kernel &kernel,
     if (Status st = p->alibiSlopesDev.upload(slopes.data(), slopes.size() * 4); !st)
       return Error{st.message()};
     t.alibi_slopes = static_cast<const float *>(p->alibiSlopesDev.data());
+  }
+  if (var.bias == BiasKind::LowRank) {
+    const int R = var.bias_rank;
+    addLowRankBias(p->inputs, R, seed);
+    // Dense [B, Hq, N, R] whatever the variant's layout of Q, K, V.
+    if (Status st = upload(p->inputs.biasQ, 0, 0, p->biasQDev); !st)
+      return Error{st.message()};
+    if (Status st = upload(p->inputs.biasK, 0, 0, p->biasKDev); !st)
+      return Error{st.message()};
+    t.bias_q = p->biasQDev.data();
+    t.bias_k = p->biasKDev.data();
+    t.bias_rank = R;
+    const int64_t qs[3] = {int64_t(s.headsQ) * s.seqQ * R, int64_t(s.seqQ) * R, R};
+    const int64_t ks[3] = {int64_t(s.headsQ) * s.seqK * R, int64_t(s.seqK) * R, R};
+    std::copy(qs, qs + 3, t.bias_q_stride);
+    std::copy(ks, ks + 3, t.bias_k_stride);
   }
   denseStrides(t.q_stride, bnhd, s.headsQ, s.seqQ, s.headDim);
   denseStrides(t.k_stride, bnhd, s.headsKv, s.seqK, s.headDim);

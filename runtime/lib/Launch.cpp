@@ -70,6 +70,28 @@ Status checkTensor(const char *name, const void *ptr, const int64_t stride[3],
   return Status::ok();
 }
 
+/// One factor of a low-rank bias: on the device, aligned for the kernel's
+/// reads (rank pairs as 32-bit words when R is even, 16-bit halves when odd).
+Status checkBiasFactor(const char *name, const void *ptr, const int64_t stride[3], int rank) {
+  if (!ptr)
+    return Error{fmt::format("the low-rank bias factor {} is null", name)};
+  const size_t align = rank % 2 == 0 ? 4 : 2;
+  static const char *const Dims[3] = {"batch", "head", "token"};
+  if (reinterpret_cast<uintptr_t>(ptr) % align != 0)
+    return Error{fmt::format("bias factor {} at {} is not {}-byte aligned (rank {})", name, ptr,
+                             align, rank)};
+  for (int i = 0; i < 3; ++i) {
+    if (stride[i] < 0)
+      return Error{
+          fmt::format("bias factor {}: {} stride {} is negative", name, Dims[i], stride[i])};
+    if (uint64_t(stride[i]) * 2 % align != 0)
+      return Error{fmt::format("bias factor {}: {} stride {} must be even for an even rank "
+                               "({}): rank pairs are read as 32-bit words",
+                               name, Dims[i], stride[i], rank)};
+  }
+  return Status::ok();
+}
+
 } // namespace
 
 namespace {
@@ -132,6 +154,16 @@ Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors
                              v.name, p.heads_q)};
   if (t.alibi_slopes && reinterpret_cast<uintptr_t>(t.alibi_slopes) % alignof(float) != 0)
     return Error{"alibi_slopes is not 4-byte aligned"};
+  if (v.bias == BiasKind::LowRank) {
+    if (t.bias_rank != v.bias_rank)
+      return Error{fmt::format("variant '{}' has bias = lowrank({}) but the factors have rank "
+                               "{} (Tensors::bias_rank: their last dimension)",
+                               v.name, v.bias_rank, t.bias_rank)};
+    if (Status s = checkBiasFactor("qb", t.bias_q, t.bias_q_stride, v.bias_rank); !s)
+      return s;
+    if (Status s = checkBiasFactor("kb", t.bias_k, t.bias_k_stride, v.bias_rank); !s)
+      return s;
+  }
   return Status::ok();
 }
 
@@ -180,6 +212,14 @@ Expected<AttnParams> buildParams(const KernelPlan &plan, const Problem &p, const
   params.o = t.o;
   params.lse = plan.variant.lse ? t.lse : nullptr;
   params.alibi_slopes = plan.variant.bias == BiasKind::Alibi ? t.alibi_slopes : nullptr;
+  if (plan.variant.bias == BiasKind::LowRank) {
+    params.bias_q = t.bias_q;
+    params.bias_k = t.bias_k;
+    for (int i = 0; i < 3; ++i) {
+      params.bias_q_stride[i] = t.bias_q_stride[i];
+      params.bias_k_stride[i] = t.bias_k_stride[i];
+    }
+  }
   for (int i = 0; i < 3; ++i) {
     params.q_stride[i] = t.q_stride[i];
     params.k_stride[i] = t.k_stride[i];

@@ -120,6 +120,8 @@ struct Problem {
   int exp2JitterUlps;
   std::vector<float> q, k, v; // inputs rounded to the input type
   std::vector<float> alibiSlopes; // [Hq] with bias = alibi, else empty
+  int biasRank;                   // R of bias = lowrank, else 0
+  std::vector<float> biasQ, biasK; // its factors rounded to the input type
 };
 
 /// KVStats: per chunk per channel the sum in the kernels' lane order over the
@@ -288,6 +290,8 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
     const float capOffset =
         var.softcap > 0 && var.smooth_k ? e.qKmean[qSlice * p.nqPad + size_t(i)] * kLog2e : 0.f;
     const float slopeL2 = p.alibiSlopes.empty() ? 0.f : p.alibiSlopes[size_t(h)] * kLog2e;
+    const float *qb =
+        p.biasRank > 0 ? &p.biasQ[(qSlice * Nq + size_t(i)) * size_t(p.biasRank)] : nullptr;
     float m = kNegInf, l = 0.f;
     std::fill(o.begin(), o.end(), 0.f);
     for (int j0 = first / BN * BN; j0 < visible; j0 += BN) {
@@ -323,6 +327,15 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
         }
         if (!p.alibiSlopes.empty())
           sj = std::fma(-slopeL2, alibiDistance(i, j, diag), sj);
+        if (p.biasRank > 0) {
+          // The bias mma: exact 16-bit products, an fp32 sum (its order is
+          // the tensor core's; Tolerance.h), then s += log2(e) * sum.
+          const float *kb = &p.biasK[(qSlice * Nk + size_t(j)) * size_t(p.biasRank)];
+          double d = 0;
+          for (int r = 0; r < p.biasRank; ++r)
+            d += double(qb[r]) * double(kb[r]);
+          sj = std::fma(float(d), kLog2e, sj);
+        }
         s[size_t(jj)] = sj;
         mb = std::max(mb, sj);
       }
@@ -431,7 +444,33 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
             in.q,
             in.k,
             in.v,
+            {},
+            0,
+            {},
             {}};
+  if (var.bias != BiasKind::LowRank && in.biasRank != 0) {
+    error = fmt::format("emulate({}): the inputs carry low-rank bias factors (rank {}) but "
+                        "the variant has no low-rank bias",
+                        var.name, in.biasRank);
+    return std::nullopt;
+  }
+  if (var.bias == BiasKind::LowRank) {
+    if (in.biasRank != var.bias_rank) {
+      error = fmt::format("emulate({}): the variant has bias = lowrank({}) but the inputs' "
+                          "factors have rank {}",
+                          var.name, var.bias_rank, in.biasRank);
+      return std::nullopt;
+    }
+    if (std::string e = validateBiasFactors(in); !e.empty()) {
+      error = fmt::format("emulate({}): {}", var.name, e);
+      return std::nullopt;
+    }
+    p.biasRank = in.biasRank;
+    p.biasQ = in.biasQ;
+    p.biasK = in.biasK;
+    roundTo(p.biasQ, var.input);
+    roundTo(p.biasK, var.input);
+  }
   if (var.bias == BiasKind::Alibi) {
     p.alibiSlopes = in.alibiSlopes.empty() ? standardAlibiSlopes(s.headsQ) : in.alibiSlopes;
     if (p.alibiSlopes.size() != size_t(s.headsQ)) {

@@ -25,7 +25,7 @@ std::string checkSizes(const AttnInputs &in) {
       in.v.size() != s.kvElems())
     return fmt::format("tensor sizes q={} k={} v={} do not match the shape (q={} kv={})",
                        in.q.size(), in.k.size(), in.v.size(), s.qElems(), s.kvElems());
-  return {};
+  return validateBiasFactors(in);
 }
 
 } // namespace
@@ -59,7 +59,7 @@ std::optional<AttnOutput> exactAttention(const AttnInputs &in, const ExactOption
     return std::nullopt;
   }
   const AttnShape &s = in.shape;
-  const int D = s.headDim, Nq = s.seqQ, Nk = s.seqK, gqa = s.gqa();
+  const int D = s.headDim, Nq = s.seqQ, Nk = s.seqK, gqa = s.gqa(), R = in.biasRank;
   const double scale = opts.scale > 0 ? opts.scale : 1.0 / std::sqrt(double(D));
   if (!opts.alibiSlopes.empty() && opts.alibiSlopes.size() != size_t(s.headsQ)) {
     error = fmt::format("exactAttention: {} ALiBi slopes for {} query heads",
@@ -120,6 +120,12 @@ std::optional<AttnOutput> exactAttention(const AttnInputs &in, const ExactOption
         if (opts.softcap > 0)
           z = opts.softcap * std::tanh(z / opts.softcap);
         z -= slope * std::abs(double(i + diag - j));
+        if (R > 0) {
+          const float *qb = &in.biasQ[((size_t(b) * s.headsQ + h) * Nq + i) * R];
+          const float *kb = &in.biasK[((size_t(b) * s.headsQ + h) * Nk + j) * R];
+          for (int r = 0; r < R; ++r)
+            z += double(qb[r]) * kb[r];
+        }
         score[size_t(j)] = z;
         m = std::max(m, z);
       }

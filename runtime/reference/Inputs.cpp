@@ -171,4 +171,18 @@ AttnInputs activationLike(const AttnShape &s, uint64_t seed, const ActivationOpt
   return in;
 }
 
+void addLowRankBias(AttnInputs &in, int rank, uint64_t seed, double biasStd) {
+  const AttnShape &s = in.shape;
+  Rng rng(seed ^ 0x6c6f7772616e6b00ull); // "lowrank"
+  // qb . kb sums R products of two N(0, sigma^2) values: variance R sigma^4.
+  const float sigma = float(std::sqrt(biasStd / std::sqrt(double(std::max(rank, 1)))));
+  in.biasRank = rank;
+  fillNormal(in.biasQ, size_t(s.batch) * s.headsQ * s.seqQ * size_t(rank), rng);
+  fillNormal(in.biasK, size_t(s.batch) * s.headsQ * s.seqK * size_t(rank), rng);
+  for (float &x : in.biasQ)
+    x *= sigma;
+  for (float &x : in.biasK)
+    x *= sigma;
+}
+
 } // namespace attngen::ref

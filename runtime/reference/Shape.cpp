@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace attngen::ref {
 
 std::string validate(const AttnShape &s) {
@@ -12,6 +14,18 @@ std::string validate(const AttnShape &s) {
                        s.batch, s.headsQ, s.headsKv, s.seqQ, s.seqK, s.headDim);
   if (s.headsQ % s.headsKv != 0)
     return fmt::format("Hq={} is not a multiple of Hkv={}", s.headsQ, s.headsKv);
+  return {};
+}
+
+std::string validateBiasFactors(const AttnInputs &in) {
+  const AttnShape &s = in.shape;
+  const size_t r = size_t(std::max(in.biasRank, 0));
+  const size_t wantQ = size_t(s.batch) * s.headsQ * s.seqQ * r;
+  const size_t wantK = size_t(s.batch) * s.headsQ * s.seqK * r;
+  if (in.biasRank < 0 || in.biasQ.size() != wantQ || in.biasK.size() != wantK)
+    return fmt::format("low-rank bias factors of rank {}: qb has {} values, kb {}; the shape "
+                       "needs [B, Hq, Nq, R] = {} and [B, Hq, Nk, R] = {}",
+                       in.biasRank, in.biasQ.size(), in.biasK.size(), wantQ, wantK);
   return {};
 }
 

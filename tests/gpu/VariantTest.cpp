@@ -272,3 +272,56 @@ TEST_CASE("score modifiers where they bind", "[gpu][scoremod]") {
   // The examples hold a window, a cap and ALiBi: this test must have run.
   CHECK(checked >= 3);
 }
+
+// bias = lowrank(R) (examples/lowrank_bias.attn): factors broadcast over batch
+// and heads by zero strides (one [N, R] pair for every head), and launches
+// whose factors do not fit the variant refused with the reason.
+TEST_CASE("low-rank bias: broadcast factors and mismatched ones", "[gpu][scoremod][lowrank]") {
+  int checked = 0;
+  for (const NamedKernel &nk : kernels()) {
+    const Variant &v = nk.kernel->plan().variant;
+    if (v.bias != BiasKind::LowRank)
+      continue;
+    ++checked;
+    const int R = v.bias_rank;
+    ref::AttnShape shape{2, 2 * v.gqa, 2, 777, 1029, v.head_dim};
+    auto prob = makeDeviceProblem(*nk.kernel, shape, InputKind::Random, 61);
+    REQUIRE(prob.isOk());
+    DeviceProblem &p = **prob;
+    // Every (batch, head) takes (0, 0)'s factors: the reference sees them
+    // expanded, the kernel one copy through zero strides.
+    ref::AttnInputs &in = p.inputs;
+    const size_t q0 = size_t(shape.seqQ) * R, k0 = size_t(shape.seqK) * R;
+    for (size_t i = q0; i < in.biasQ.size(); ++i)
+      in.biasQ[i] = in.biasQ[i % q0];
+    for (size_t i = k0; i < in.biasK.size(); ++i)
+      in.biasK[i] = in.biasK[i % k0];
+    REQUIRE(p.biasQDev.upload(ref::floatsToHalfBits(in.biasQ, v.input).data(), q0 * 2).isOk());
+    REQUIRE(p.biasKDev.upload(ref::floatsToHalfBits(in.biasK, v.input).data(), k0 * 2).isOk());
+    p.tensors.bias_q_stride[0] = p.tensors.bias_q_stride[1] = 0;
+    p.tensors.bias_k_stride[0] = p.tensors.bias_k_stride[1] = 0;
+    auto r = checkAgainstReference(*nk.kernel, p);
+    REQUIRE(r.isOk());
+    INFO(nk.name << " broadcast factors\n" << r->text);
+    std::cout << nk.name << " broadcast low-rank factors: " << r->kernelVsExact.str() << "\n";
+    CHECK(r->pass);
+
+    auto refused = [&](Tensors t, const std::string &why) {
+      Status st =
+          nk.kernel->launch(p.problem, t, p.workspace.data(), p.workspace.bytes(), nullptr);
+      INFO(nk.name << ": " << st.message());
+      CHECK_FALSE(st.isOk());
+      CHECK(st.message().find(why) != std::string::npos);
+    };
+    Tensors t = p.tensors;
+    t.bias_rank = R + 1;
+    refused(t, "but the factors have rank");
+    t = p.tensors;
+    t.bias_k = nullptr;
+    refused(t, "factor kb is null");
+    t = p.tensors;
+    t.bias_q_stride[2] = -R;
+    refused(t, "token stride");
+  }
+  CHECK(checked >= 1);
+}

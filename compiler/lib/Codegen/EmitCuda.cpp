@@ -127,6 +127,8 @@ std::string emitCuda(const KernelPlan &plan) {
     out += fmt::format("  static constexpr float kSoftcap = {}f;\n", formatFloat(float(v.softcap)));
   if (v.bias == BiasKind::Alibi)
     b("kAlibi", true);
+  if (v.bias == BiasKind::LowRank)
+    i("kBiasRank", v.bias_rank, "bias = lowrank: factors in AttnParams");
   out += "};\n} // namespace\n";
 
   for (const KernelDesc &k : plan.kernels) {

@@ -52,6 +52,14 @@ std::vector<Diagnostic> validateVariant(const Variant &v) {
   if (v.hasWindow())
     if (std::string e = checkWindowMask(v.window_right, v.mask); !e.empty())
       report(e, "write window = (left, 0), or mask = none for a two-sided window");
+  if (v.bias == BiasKind::LowRank) {
+    if (std::string e = checkBiasRank(v.bias_rank); !e.empty())
+      report(e, "lowRankBias(R) sets it");
+  } else if (v.bias_rank != 0) {
+    report("bias_rank is " + std::to_string(v.bias_rank) + " but the bias is " +
+               std::string(toString(v.bias)),
+           "a rank belongs to bias = lowrank only");
+  }
   // 0 is the builder's "none"; anything else must be a real cap.
   if (v.softcap != 0)
     if (std::string e = checkSoftcap(v.softcap); !e.empty())

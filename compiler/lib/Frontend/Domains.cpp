@@ -116,6 +116,13 @@ std::string checkSoftcap(double c) {
   return "";
 }
 
+std::string checkBiasRank(long long r) {
+  if (r < 1 || r > kMaxBiasRank)
+    return "the bias rank must be in [1, " + std::to_string(kMaxBiasRank) + "], got " +
+           std::to_string(r);
+  return "";
+}
+
 bool isIdentStart(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }

@@ -43,6 +43,8 @@ std::string checkWindowSide(long long n, std::string_view side);
 /// A window against the mask: causal fixes the right side at 0.
 std::string checkWindowMask(int right, MaskKind mask);
 std::string checkSoftcap(double c);
+/// The rank of bias = lowrank(R): 1..kMaxBiasRank.
+std::string checkBiasRank(long long r);
 std::string checkName(std::string_view name);
 
 bool isIdentStart(char c);

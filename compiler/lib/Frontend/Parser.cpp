@@ -421,6 +421,9 @@ private:
       if (!b)
         return badValue(t, key);
       v.bias = *b;
+      v.bias_rank = 0;
+      if (*b == BiasKind::LowRank)
+        return parseBiasRank(v);
     } else if (key == "layout") {
       std::optional<Layout> l;
       if (t.kind == TokenKind::Identifier)
@@ -524,6 +527,36 @@ private:
     return true;
   }
 
+  /// `lowrank(R)`: the rank after the keyword (which is the current token).
+  bool parseBiasRank(Variant &v) {
+    advance();
+    if (!at(TokenKind::LParen)) {
+      unexpected(peek(), "'(' and the rank after 'lowrank', as in lowrank(16)");
+      return false;
+    }
+    advance();
+    const Token &t = peek();
+    long long r = 0;
+    if (t.kind != TokenKind::Number) {
+      unexpected(t, "the rank of the bias factors (an integer)");
+      return false;
+    }
+    if (!parseInteger(t, "bias rank", r))
+      return false;
+    if (std::string why = checkBiasRank(r); !why.empty()) {
+      error(t, why, "fit a dense bias with `attngen fit-bias` to find the rank it needs");
+      return false;
+    }
+    advance();
+    if (!at(TokenKind::RParen)) {
+      unexpected(peek(), "')' after the rank");
+      return false;
+    }
+    advance();
+    v.bias_rank = static_cast<int>(r);
+    return true;
+  }
+
   /// `none`, or a comma list of distinct operands q, k, v.
   bool parseSmooth(Variant &v) {
     const Token &first = peek();
@@ -594,7 +627,7 @@ private:
     if (key == "softcap")
       return "a number > 0";
     if (key == "bias")
-      return "allowed: none, alibi";
+      return "allowed: none, alibi, lowrank(R) with 1 <= R <= " + std::to_string(kMaxBiasRank);
     return "";
   }
 

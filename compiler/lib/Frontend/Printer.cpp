@@ -54,7 +54,7 @@ std::string printVariant(const Variant &v) {
   if (v.softcap != 0)
     key("softcap", formatDouble(v.softcap));
   if (v.bias != BiasKind::None)
-    key("bias", toString(v.bias));
+    key("bias", biasSpelling(v.bias, v.bias_rank));
   key("head_dim", std::to_string(v.head_dim));
   key("layout", toString(v.layout));
   key("gqa", std::to_string(v.gqa));

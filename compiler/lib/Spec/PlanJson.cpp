@@ -85,6 +85,7 @@ std::string variantJson(const Variant &v, int indent) {
   // A cap is a finite positive number or 0 (validateVariant refuses others).
   w.raw("softcap", formatDouble(v.softcap));
   w.str("bias", toString(v.bias));
+  w.num("bias_rank", v.bias_rank);
   w.num("head_dim", v.head_dim);
   w.str("layout", toString(v.layout));
   w.num("gqa", v.gqa);
@@ -239,7 +240,7 @@ bool readVariant(const JsonValue &json, Variant &v, ErrorSink &sink) {
   if (!o.check("variant", {"name", "qk", "pv", "q_granularity", "k_granularity",
                            "v_granularity", "smooth_q", "smooth_k", "smooth_v",
                            "balance", "mask", "window_left", "window_right", "softcap",
-                           "bias", "head_dim", "layout", "gqa", "input",
+                           "bias", "bias_rank", "head_dim", "layout", "gqa", "input",
                            "output", "lse", "scale"}))
     return false;
   if (!readString(o["name"], "variant name", v.name, sink) ||
@@ -260,6 +261,7 @@ bool readVariant(const JsonValue &json, Variant &v, ErrorSink &sink) {
       !readInt(o["window_right"], "window_right", v.window_right, sink) ||
       !readFiniteDouble(o["softcap"], "softcap", v.softcap, sink) ||
       !readEnum(o["bias"], "bias", v.bias, parseBiasKind, sink) ||
+      !readInt(o["bias_rank"], "bias_rank", v.bias_rank, sink) ||
       !readInt(o["head_dim"], "head_dim", v.head_dim, sink) ||
       !readEnum(o["layout"], "layout", v.layout, parseLayout, sink) ||
       !readInt(o["gqa"], "gqa", v.gqa, sink) ||

@@ -24,6 +24,7 @@ bool Variant::operator==(const Variant &o) const {
          smooth_k == o.smooth_k && smooth_v == o.smooth_v && balance == o.balance &&
          mask == o.mask && window_left == o.window_left &&
          window_right == o.window_right && softcap == o.softcap && bias == o.bias &&
+         bias_rank == o.bias_rank &&
          head_dim == o.head_dim && layout == o.layout && gqa == o.gqa &&
          input == o.input && output == o.output && lse == o.lse &&
          scale == o.scale;
@@ -81,12 +82,21 @@ std::string_view toString(BiasKind b) {
     return "none";
   case BiasKind::Alibi:
     return "alibi";
+  case BiasKind::LowRank:
+    return "lowrank";
   }
   return "?";
 }
 
+std::string biasSpelling(BiasKind b, int rank) {
+  std::string s(toString(b));
+  if (b == BiasKind::LowRank)
+    s += "(" + std::to_string(rank) + ")";
+  return s;
+}
+
 std::optional<BiasKind> parseBiasKind(std::string_view s) {
-  for (BiasKind b : {BiasKind::None, BiasKind::Alibi})
+  for (BiasKind b : {BiasKind::None, BiasKind::Alibi, BiasKind::LowRank})
     if (s == toString(b))
       return b;
   return std::nullopt;

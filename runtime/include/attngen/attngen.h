@@ -41,6 +41,14 @@ typedef struct attngen_tensors {
    * by such a variant, ignored otherwise. Last, so older initializers that
    * zero the rest stay valid. */
   const float *alibi_slopes;
+  /* bias = lowrank(R): factors qb [batch, heads_q, seq_q, R] and kb [batch,
+   * heads_q, seq_k, R] in the input type on the device, rank-contiguous,
+   * strides in elements ([0] batch, [1] head, [2] token; 0 broadcasts);
+   * bias_rank is their last dimension and must equal the variant's R.
+   * Required by such a variant, ignored otherwise. */
+  const void *bias_q, *bias_k;
+  int64_t bias_q_stride[3], bias_k_stride[3];
+  int bias_rank;
 } attngen_tensors;
 
 typedef struct attngen_stats_t {

@@ -15,7 +15,8 @@
 // (q_scale * k_scale); 8-bit FP8 P = e4m3(448 p); INT8 P per row per block.
 // Score modifiers (mask/score_mod.h): the window bounds the key blocks
 // visited (blocks outside it are skipped) and masks the edge blocks; a soft
-// cap and ALiBi change s before the row max.
+// cap, ALiBi and a low-rank bias (mask/lowrank_bias.cuh) change s before
+// the row max.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNGEN_KERNEL_MAINLOOP_SM80_CUH
@@ -28,6 +29,7 @@
 #include "attngen/kernel/params.h"
 #include "attngen/kernel/softmax.cuh"
 #include "attngen/mask/causal.cuh"
+#include "attngen/mask/lowrank_bias.cuh"
 #include "attngen/mask/score_mod.h"
 #include "attngen/quant/quant_math.h"
 #include "attngen/quant/tile_image.h"
@@ -288,12 +290,20 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
             s = cap.cap * tanhf((s + capOffset[e / 2]) * cap.invCap);
           if constexpr (Mods::kAlibi)
             s = fmaf(-slopeL2, alibiDistance(row, key, diag), s);
-          if (key < keyLo[e / 2] || key > keyHi[e / 2])
-            s = kNegInfF;
           sc[j][e] = s;
-          blockMax[e / 2] = fmaxf(blockMax[e / 2], s);
         }
       }
+      // A low-rank bias: one 16-bit mma per 8 keys and 16 ranks.
+      LowRankBias<Cfg>::template add<NT>(&sc[0][0], p, b, h, rowA, key0, lane);
+#pragma unroll
+      for (int j = 0; j < NT; ++j)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int key = key0 + 8 * j + 2 * q + (e % 2);
+          if (key < keyLo[e / 2] || key > keyHi[e / 2])
+            sc[j][e] = kNegInfF;
+          blockMax[e / 2] = fmaxf(blockMax[e / 2], sc[j][e]);
+        }
       float ref[2], alpha[2], pScale[2];
 #pragma unroll
       for (int r = 0; r < 2; ++r) {

@@ -41,6 +41,7 @@
 #include "attngen/kernel/softmax.cuh"
 #include "attngen/kernel/tile_size.h"
 #include "attngen/mask/causal.cuh"
+#include "attngen/mask/lowrank_bias.cuh"
 #include "attngen/mask/score_mod.h"
 #include "attngen/quant/prologue.cuh"
 #include "attngen/quant/quant_math.h"
@@ -447,10 +448,10 @@ template <class Cfg> struct Sm90Consumer {
     for (int r = 0; r < 2; ++r)
       qk[r] = fmaxf(S::kKScaleUniform ? qScale[r] * ks[0] : qScale[r], kFltMin);
     float magic = S::kKScaleUniform ? kMagic : 0.f;
-    if constexpr (ScoreMods<Cfg>::kAlibi) {
-      // ALiBi: the score itself, s = float(acc) * scales - slope |i + diag - j|
-      // (exp2 domain), then the softmax below with unit scale and no constant.
-      // |i + diag - j| in float: a per-row base minus the fragment's column
+    if constexpr (ScoreMods<Cfg>::kAlibi || ScoreMods<Cfg>::kBiasRank > 0) {
+      // A bias: the score itself, s = float(acc) * scales + bias (exp2
+      // domain), then the softmax below with unit scale and no constant.
+      // ALiBi's term is -slope |i + diag - j|, with |i + diag - j| in float: a per-row base minus the fragment's column
       // offset, a compile-time constant; both are integers below 2^24, so the
       // subtraction is exact and equals alibiDistance (two float ops per score
       // instead of integer arithmetic, an abs and a conversion: 987 -> 810 SASS
@@ -464,14 +465,19 @@ template <class Cfg> struct Sm90Consumer {
 #pragma unroll
       for (int i = 0; i < BN / 2; ++i) {
         const int r = (i % 4) / 2;
-        float dist;
-        if constexpr (S::kPvInt)
-          dist = alibiDistance(row[r], n * BN + 8 * (i / 4) + 2 * (lane % 4) + (i % 2),
-                               mask.diag);
-        else
-          dist = fabsf(base[r] - (float)(8 * (i / 4) + (i % 2)));
-        x[i] = fmaf(-slopeL2, dist, (x[i] - magic) * qk[r]);
+        x[i] = (x[i] - magic) * qk[r];
+        if constexpr (ScoreMods<Cfg>::kAlibi) {
+          float dist;
+          if constexpr (S::kPvInt)
+            dist = alibiDistance(row[r], n * BN + 8 * (i / 4) + 2 * (lane % 4) + (i % 2),
+                                 mask.diag);
+          else
+            dist = fabsf(base[r] - (float)(8 * (i / 4) + (i % 2)));
+          x[i] = fmaf(-slopeL2, dist, x[i]);
+        }
       }
+      // A low-rank bias: one 16-bit mma per 8 keys and 16 ranks.
+      LowRankBias<Cfg>::template add<BN / 8>(x, p, b, h, row[0], n * BN, lane);
       qk[0] = qk[1] = 1.f;
       magic = 0.f;
     }

@@ -67,6 +67,13 @@ struct AttnParams {
   // ---- score modifiers (mask/score_mod.h) ---------------------------------
   const float *alibi_slopes; ///< [Hq] ALiBi slope per query head, natural-log
                              ///< units (bias = alibi), else null
+  // bias = lowrank(R): scores += qb_i . kb_j (natural-log units). Input type,
+  // rank-contiguous; strides [0] batch, [1] query head, [2] token, where 0
+  // broadcasts. Null without a low-rank bias.
+  const void *bias_q; ///< qb [B, Hq, Nq, R]
+  const void *bias_k; ///< kb [B, Hq, Nk, R]
+  agi64 bias_q_stride[3];
+  agi64 bias_k_stride[3];
 };
 
 } // namespace attngen

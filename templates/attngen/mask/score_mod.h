@@ -8,6 +8,8 @@
 //   static constexpr int kWindowLeft, kWindowRight;  // -1: unbounded side
 //   static constexpr float kSoftcap;                 // natural-log units
 //   static constexpr bool kAlibi;                    // slopes in AttnParams
+//   static constexpr int kBiasRank;                  // lowrank(R): factors in
+//                                                    // AttnParams (lowrank_bias.cuh)
 // ScoreMods<Cfg> reads them with defaults (absent = off).
 //
 // Scores in the kernel are in the exp2 domain: s = log2(e) * sm_scale * q.k.
@@ -50,6 +52,10 @@ template <class Cfg, class = void> struct AlibiOf { static constexpr bool value 
 template <class Cfg> struct AlibiOf<Cfg, typename VoidOf<decltype(Cfg::kAlibi)>::Type> {
   static constexpr bool value = Cfg::kAlibi;
 };
+template <class Cfg, class = void> struct BiasRankOf { static constexpr int value = 0; };
+template <class Cfg> struct BiasRankOf<Cfg, typename VoidOf<decltype(Cfg::kBiasRank)>::Type> {
+  static constexpr int value = Cfg::kBiasRank;
+};
 } // namespace detail
 
 /// The soft cap's constants in the exp2 domain, computed once in float so
@@ -75,8 +81,9 @@ template <class Cfg> struct ScoreMods {
   static constexpr float kSoftcap = detail::SoftcapOf<Cfg>::value;
   static constexpr bool kHasSoftcap = kSoftcap > 0.f;
   static constexpr bool kAlibi = detail::AlibiOf<Cfg>::value;
+  static constexpr int kBiasRank = detail::BiasRankOf<Cfg>::value; ///< 0: no low-rank bias
   /// Whether scores change beyond masking (the kernel forms s before the max).
-  static constexpr bool kAny = kHasSoftcap || kAlibi;
+  static constexpr bool kAny = kHasSoftcap || kAlibi || kBiasRank > 0;
 };
 
 } // namespace attngen

@@ -24,3 +24,13 @@ attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smoot
 
 // expected-error @+1 {{the wgmma mainloop has no soft cap yet; softcap variants need the mma_sync mainloop}}
 attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = causal, window = (512, 0), softcap = 30.0, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> target = "sm_90a" mainloop = wgmma
+
+// -----
+
+// expected-error @+1 {{lowrank bias rank must be in [1, 64], got 65}}
+attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, bias = lowrank(65), head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
+
+// -----
+
+// expected-error @+1 {{expected '('}}
+attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, bias = lowrank, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>

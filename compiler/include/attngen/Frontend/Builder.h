@@ -98,6 +98,13 @@ public:
   }
   VariantBuilder &bias(BiasKind b) {
     v.bias = b;
+    v.bias_rank = 0;
+    return *this;
+  }
+  /// bias = lowrank(R): scores += qb kb^T from factors given at launch.
+  VariantBuilder &lowRankBias(int rank) {
+    v.bias = BiasKind::LowRank;
+    v.bias_rank = rank;
     return *this;
   }
   VariantBuilder &headDim(int d) {

@@ -32,10 +32,15 @@ enum class Granularity { Tensor, Block, Warp, Thread, Token, Channel };
 
 enum class MaskKind { None, Causal };
 
-/// A bias added to the scores, generated in the kernel (docs/DSL.md "Score
-/// modifiers"). Alibi: -slope_h * |i + Nk - Nq - j| (natural-log units, added
-/// after the soft cap), slopes per query head given at launch.
-enum class BiasKind { None, Alibi };
+/// A bias added to the scores (docs/DSL.md "Score modifiers"), in
+/// natural-log units after the soft cap. Alibi: -slope_h * |i + Nk - Nq - j|,
+/// generated in the kernel from per-head slopes given at launch. LowRank:
+/// qb_i . kb_j from factors qb [B, Hq, Nq, R] and kb [B, Hq, Nk, R] in the
+/// input type, given at launch (FlashBias), kept out of Q/K's quantization.
+enum class BiasKind { None, Alibi, LowRank };
+
+/// The largest rank of a low-rank bias (four k16 chunks of the bias mma).
+inline constexpr int kMaxBiasRank = 64;
 
 /// bhnd: [batch, heads, tokens, head_dim]; bnhd: [batch, tokens, heads, head_dim].
 enum class Layout { BHND, BNHD };
@@ -71,6 +76,8 @@ struct Variant {
   /// (sm_scale * q.k), before the bias; 0 means none.
   double softcap = 0;
   BiasKind bias = BiasKind::None;
+  /// The rank R of bias = lowrank(R), 1..kMaxBiasRank; 0 for other biases.
+  int bias_rank = 0;
   int head_dim = 128;
   Layout layout = Layout::BHND;
   int gqa = 1; ///< query heads per key/value head
@@ -103,6 +110,8 @@ std::optional<Granularity> parseGranularity(std::string_view s);
 std::optional<MaskKind> parseMaskKind(std::string_view s);
 std::optional<Layout> parseLayout(std::string_view s);
 std::optional<BiasKind> parseBiasKind(std::string_view s);
+/// The bias as the DSL writes it: "alibi", "lowrank(16)".
+std::string biasSpelling(BiasKind b, int rank);
 
 /// The standard ALiBi slope of query head h of H (Press et al.): the
 /// geometric sequence 2^(-8 (h + 1) / n) over the largest power of two n <= H,

@@ -30,7 +30,8 @@ struct ExactOptions {
   /// Score modifiers (Variant's window_left / window_right, softcap, bias):
   /// query i sees keys j in [i + diag - windowLeft, i + diag + windowRight]
   /// (diag = Nk - Nq, -1 unbounded; causal caps the right side at 0); the
-  /// score is softcap * tanh(scale q.k / softcap) - slope_h |i + diag - j|.
+  /// score is softcap * tanh(scale q.k / softcap) - slope_h |i + diag - j|
+  /// (+ qb_i . kb_j with AttnInputs::biasRank > 0, the low-rank bias).
   int windowLeft = -1, windowRight = -1;
   double softcap = 0;              ///< 0: none
   std::vector<double> alibiSlopes; ///< [Hq] per query head; empty: no ALiBi

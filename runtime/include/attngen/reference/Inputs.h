@@ -58,6 +58,11 @@ struct ActivationOptions {
 AttnInputs activationLike(const AttnShape &shape, uint64_t seed,
                           const ActivationOptions &opts = {});
 
+/// Sets in.biasRank = rank and fills in.biasQ / in.biasK with i.i.d. normal
+/// factors scaled so that each bias qb_i . kb_j has standard deviation
+/// `biasStd` (natural-log units): a bias of the scores' own size.
+void addLowRankBias(AttnInputs &in, int rank, uint64_t seed, double biasStd = 2.0);
+
 } // namespace attngen::ref
 
 #endif // ATTNGEN_REFERENCE_INPUTS_H

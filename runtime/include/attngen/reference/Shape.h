@@ -42,7 +42,14 @@ struct AttnInputs {
   /// bias = alibi: one slope per query head ([Hq], natural-log units, as the
   /// kernel reads them); empty: the standard slopes (attngen::alibiSlope).
   std::vector<float> alibiSlopes;
+  /// bias = lowrank(R): dense factors qb [B, Hq, Nq, R] and kb [B, Hq, Nk, R]
+  /// (values of the input type); scores += qb_i . kb_j. Empty with rank 0.
+  int biasRank = 0;
+  std::vector<float> biasQ, biasK;
 };
+
+/// Empty when the bias factors match the shape and rank; else what is wrong.
+std::string validateBiasFactors(const AttnInputs &in);
 
 /// O [B, Hq, Nq, D] and the natural-log LSE [B, Hq, Nq] of the scaled scores.
 struct AttnOutput {

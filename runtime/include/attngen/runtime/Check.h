@@ -29,6 +29,8 @@ struct DeviceProblem {
   DeviceBuffer q, k, v, o, lse, workspace;
   /// bias = alibi: the device copy of inputs.alibiSlopes (the standard ones).
   DeviceBuffer alibiSlopesDev;
+  /// bias = lowrank: inputs.biasQ / biasK on the device, dense [B, Hq, N, R].
+  DeviceBuffer biasQDev, biasKDev;
   Tensors tensors;
 };
 

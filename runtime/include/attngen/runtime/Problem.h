@@ -24,6 +24,16 @@ struct Tensors {
   /// [Hq] ALiBi slopes on the device (natural-log units), required iff the
   /// variant has bias = alibi.
   const float *alibi_slopes = nullptr;
+  /// bias = lowrank(R): the factors qb [B, Hq, Nq, R] and kb [B, Hq, Nk, R]
+  /// in the input type, rank-contiguous, on the device; strides in elements
+  /// ([0] batch, [1] query head, [2] token; 0 broadcasts a batch or head).
+  /// `bias_rank` is their last dimension: it must equal the variant's R.
+  /// Required iff the variant has a low-rank bias.
+  const void *bias_q = nullptr;
+  const void *bias_k = nullptr;
+  int64_t bias_q_stride[3] = {0, 0, 0};
+  int64_t bias_k_stride[3] = {0, 0, 0};
+  int bias_rank = 0;
   int64_t q_stride[3] = {0, 0, 0};
   int64_t k_stride[3] = {0, 0, 0};
   int64_t v_stride[3] = {0, 0, 0};

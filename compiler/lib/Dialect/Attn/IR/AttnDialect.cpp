@@ -168,6 +168,12 @@ LogicalResult mlir::attn::verifyVariant(EmitErrorFn emitError,
                        << v.windowRight;
   if (v.softcap != 0 && !(std::isfinite(v.softcap) && v.softcap > 0))
     return emitError() << "softcap must be a finite number > 0 (0: none), got " << v.softcap;
+  if (v.bias == BiasKind::LowRank && (v.biasRank < 1 || v.biasRank > attngen::kMaxBiasRank))
+    return emitError() << "lowrank bias rank must be in [1, " << attngen::kMaxBiasRank
+                       << "], got " << v.biasRank;
+  if (v.bias != BiasKind::LowRank && v.biasRank != 0)
+    return emitError() << "bias rank " << v.biasRank << " given for bias = "
+                       << stringifyBiasKind(v.bias) << " (only lowrank has a rank)";
   return success();
 }
 
@@ -289,6 +295,7 @@ VariantFields VariantAttr::getFields() const {
   if (FloatAttr c = getSoftcap())
     f.softcap = c.getValueAsDouble();
   f.bias = getBias();
+  f.biasRank = getBiasRank();
   f.headDim = getHeadDim();
   f.layout = getLayout();
   f.gqa = getGqa();
@@ -306,13 +313,14 @@ VariantAttr::verify(function_ref<InFlightDiagnostic()> emitError, DType qk,
                     Granularity kGranularity, Granularity vGranularity,
                     bool smoothQ, bool smoothK, bool smoothV, bool balance,
                     MaskKind mask, int windowLeft, int windowRight, FloatAttr softcap,
-                    BiasKind bias, int headDim, Layout layout, int gqa, DType input,
+                    BiasKind bias, int biasRank, int headDim, Layout layout, int gqa,
+                    DType input,
                     DType output, bool lse, FloatAttr scale) {
   VariantFields f{qk,      pv,      qGranularity, kGranularity,
                   vGranularity, smoothQ, smoothK, smoothV,
                   balance, mask,    windowLeft,   windowRight,
                   softcap ? softcap.getValueAsDouble() : 0.0,
-                  bias,    headDim,      layout,
+                  bias,    biasRank,     headDim,      layout,
                   gqa,     input,   output,       lse,
                   std::nullopt};
   if (scale)
@@ -433,7 +441,13 @@ Attribute VariantAttr::parse(AsmParser &parser, Type) {
     case Key::Softcap:
       return parser.parseFloat(f.softcap);
     case Key::Bias:
-      return parseEnumValue(parser, symbolizeBiasKind, f.bias, "bias");
+      if (parseEnumValue(parser, symbolizeBiasKind, f.bias, "bias"))
+        return failure();
+      // lowrank(R): the rank in parentheses, as the DSL writes it.
+      if (f.bias == BiasKind::LowRank &&
+          (parser.parseLParen() || parser.parseInteger(f.biasRank) || parser.parseRParen()))
+        return failure();
+      return success();
     case Key::Count:
       break;
     }
@@ -475,7 +489,8 @@ void VariantAttr::print(AsmPrinter &printer) const {
     printer.printFloat(APFloat(f.softcap));
   }
   if (f.bias != BiasKind::None)
-    os << ", bias = " << stringifyBiasKind(f.bias);
+    os << ", bias = "
+       << attngen::biasSpelling(static_cast<attngen::BiasKind>(f.bias), f.biasRank);
   os << ", head_dim = " << f.headDim
      << ", layout = " << stringifyLayout(f.layout) << ", gqa = " << f.gqa
      << ", input = " << stringifyDType(f.input)

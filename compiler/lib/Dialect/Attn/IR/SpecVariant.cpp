@@ -24,6 +24,7 @@ ATTNGEN_SAME_CASE(MaskKind, None);
 ATTNGEN_SAME_CASE(MaskKind, Causal);
 ATTNGEN_SAME_CASE(BiasKind, None);
 ATTNGEN_SAME_CASE(BiasKind, Alibi);
+ATTNGEN_SAME_CASE(BiasKind, LowRank);
 ATTNGEN_SAME_CASE(Layout, BHND);
 ATTNGEN_SAME_CASE(Layout, BNHD);
 #undef ATTNGEN_SAME_CASE
@@ -50,6 +51,7 @@ attngen::Variant toSpecVariant(const VariantFields &f, llvm::StringRef name) {
   v.window_right = f.windowRight;
   v.softcap = f.softcap;
   v.bias = convert<attngen::BiasKind>(f.bias);
+  v.bias_rank = f.biasRank;
   v.head_dim = f.headDim;
   v.layout = convert<attngen::Layout>(f.layout);
   v.gqa = f.gqa;
@@ -76,6 +78,7 @@ VariantFields toVariantFields(const attngen::Variant &v) {
   f.windowRight = v.window_right;
   f.softcap = v.softcap;
   f.bias = convert<BiasKind>(v.bias);
+  f.biasRank = v.bias_rank;
   f.headDim = v.head_dim;
   f.layout = convert<Layout>(v.layout);
   f.gqa = v.gqa;

@@ -42,6 +42,7 @@ struct VariantFields {
   int windowRight = -1; ///< -1: unbounded
   double softcap = 0;   ///< 0: no cap
   BiasKind bias = BiasKind::None;
+  int biasRank = 0; ///< R of bias = lowrank(R), else 0
   int headDim = 128;
   Layout layout = Layout::BHND;
   int gqa = 1;

@@ -64,7 +64,8 @@ def Attn_MaskKind : I32EnumAttr<"MaskKind", "attention mask", [
 
 def Attn_BiasKind : I32EnumAttr<"BiasKind", "bias generated in the kernel", [
     I32EnumAttrCase<"None", 0, "none">,
-    I32EnumAttrCase<"Alibi", 1, "alibi">]> {
+    I32EnumAttrCase<"Alibi", 1, "alibi">,
+    I32EnumAttrCase<"LowRank", 2, "lowrank">]> {
   let cppNamespace = "::mlir::attn";
   let genSpecializedAttr = 0;
 }
@@ -133,8 +134,8 @@ def Attn_VariantAttr : Attn_Attr<"Variant", "variant"> {
     Everything a variant fixes before a target is known. Every field is
     printed; `scale` is optional (absent: 1/sqrt(head_dim), made explicit by
     `attn-canonicalize`). The score modifiers `window = (left, right)`,
-    `softcap` and `bias` are printed only when set (absent: no window, no
-    cap, no bias), so variants without them print as before. The verifier checks the target-independent rules
+    `softcap` and `bias` (`alibi`, `lowrank(R)`) are printed only when set
+    (absent: no window, no cap, no bias), so variants without them print as before. The verifier checks the target-independent rules
     (see docs/DIALECT.md).
 
     ```mlir
@@ -162,6 +163,8 @@ def Attn_VariantAttr : Attn_Attr<"Variant", "variant"> {
     // A null FloatAttr (f64) when there is no cap.
     "::mlir::FloatAttr":$softcap,
     EnumParameter<Attn_BiasKind>:$bias,
+    // The rank R of bias = lowrank(R); 0 for the other biases.
+    "int":$bias_rank,
     "int":$head_dim,
     EnumParameter<Attn_Layout>:$layout,
     "int":$gqa,
@@ -178,7 +181,7 @@ def Attn_VariantAttr : Attn_Attr<"Variant", "variant"> {
                    f.softcap != 0 ? ::mlir::FloatAttr::get(
                                         ::mlir::Float64Type::get($_ctxt), f.softcap)
                                   : ::mlir::FloatAttr(),
-                   f.bias, f.headDim, f.layout, f.gqa, f.input, f.output, f.lse,
+                   f.bias, f.biasRank, f.headDim, f.layout, f.gqa, f.input, f.output, f.lse,
                    f.scale ? ::mlir::FloatAttr::get(
                                  ::mlir::Float64Type::get($_ctxt), *f.scale)
                            : ::mlir::FloatAttr());

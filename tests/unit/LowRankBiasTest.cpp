@@ -1,0 +1,286 @@
+// bias = lowrank(R) (issue 4, FlashBias): the DSL and builder, the plan JSON,
+// the exact reference against a dense-bias oracle, the emulation, and the
+// launch checks of the factors. The kernels are checked on the GPU
+// (tests/gpu/VariantTest.cpp) and compiled for every target in tests/nvrtc.
+#include "catch.h"
+
+#include "attngen/Frontend/Builder.h"
+#include "attngen/Frontend/Parser.h"
+#include "attngen/Frontend/Printer.h"
+#include "attngen/Spec/Plan.h"
+#include "attngen/reference/Emulate.h"
+#include "attngen/reference/Exact.h"
+#include "attngen/reference/Inputs.h"
+#include "attngen/reference/Metrics.h"
+#include "attngen/runtime/Launch.h"
+#include "attngen/runtime/Workspace.h"
+
+#include "RuntimeTestSupport.h"
+
+#include <cmath>
+#include <string>
+
+using namespace attngen;
+using namespace attngen::ref;
+
+namespace {
+
+ParseResult parse(const std::string &body) {
+  return parseVariants("variant w {\n" + body + "\n}\n", "w.attn");
+}
+
+void oneError(const std::string &body, int line, int column, const std::string &message) {
+  ParseResult r = parse(body);
+  INFO(body << "\n" << r.errors());
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].line == line);
+  CHECK(r.diagnostics[0].column == column);
+  CHECK(r.diagnostics[0].message.find(message) != std::string::npos);
+}
+
+/// Softmax attention with the bias written out as a dense [Nq, Nk] table per
+/// head: the oracle of the reference's factored bias.
+AttnOutput denseBias(const AttnInputs &in, double scale) {
+  const AttnShape &s = in.shape;
+  const int D = s.headDim, R = in.biasRank;
+  AttnOutput out;
+  out.o.assign(s.qElems(), 0.f);
+  out.lse.assign(s.lseElems(), 0.f);
+  for (int b = 0; b < s.batch; ++b)
+    for (int h = 0; h < s.headsQ; ++h) {
+      const int hk = h / s.gqa();
+      for (int i = 0; i < s.seqQ; ++i) {
+        std::vector<double> z(size_t(s.seqK));
+        double m = -INFINITY;
+        for (int j = 0; j < s.seqK; ++j) {
+          double dot = 0, bias = 0;
+          for (int d = 0; d < D; ++d)
+            dot += double(in.q[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, D) + d]) *
+                   in.k[AttnShape::rowOffset(b, hk, j, s.headsKv, s.seqK, D) + d];
+          for (int r = 0; r < R; ++r)
+            bias += double(in.biasQ[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, R) + r]) *
+                    in.biasK[AttnShape::rowOffset(b, h, j, s.headsQ, s.seqK, R) + r];
+          z[size_t(j)] = scale * dot + bias;
+          m = std::max(m, z[size_t(j)]);
+        }
+        double l = 0;
+        for (double &x : z)
+          l += x = std::exp(x - m);
+        for (int d = 0; d < D; ++d) {
+          double acc = 0;
+          for (int j = 0; j < s.seqK; ++j)
+            acc += z[size_t(j)] * in.v[AttnShape::rowOffset(b, hk, j, s.headsKv, s.seqK, D) + d];
+          out.o[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, D) + d] = float(acc / l);
+        }
+        out.lse[(size_t(b) * s.headsQ + h) * s.seqQ + i] = float(m + std::log(l));
+      }
+    }
+  return out;
+}
+
+Variant lowRankVariant(int rank, DType pv = DType::E4M3) {
+  Variant v;
+  v.name = "lr";
+  v.pv = pv;
+  v.head_dim = 64;
+  v.bias = BiasKind::LowRank;
+  v.bias_rank = rank;
+  return v;
+}
+
+} // namespace
+
+TEST_CASE("DSL: bias = lowrank(R) parses, prints and round-trips", "[lowrank][frontend]") {
+  ParseResult r = parse("bias = lowrank(16);");
+  INFO(r.errors());
+  REQUIRE(r.ok());
+  const Variant &v = r.variants[0];
+  CHECK(v.bias == BiasKind::LowRank);
+  CHECK(v.bias_rank == 16);
+  const std::string text = printVariant(v);
+  CHECK(text.find("  bias = lowrank(16);\n") != std::string::npos);
+  ParseResult again = parseVariants(text, "again.attn");
+  REQUIRE(again.ok());
+  CHECK(again.variants[0] == v);
+  // The rank is part of the variant (and so of its cache key).
+  ParseResult other = parse("bias = lowrank(8);");
+  REQUIRE(other.ok());
+  CHECK(other.variants[0] != v);
+  CHECK(printVariant(other.variants[0]) != text);
+  // Another bias set later drops the rank.
+  CHECK(VariantBuilder("a").lowRankBias(8).bias(BiasKind::Alibi).validate().empty());
+}
+
+TEST_CASE("DSL: bad low-rank biases are refused with a position", "[lowrank][frontend]") {
+  oneError("bias = lowrank;", 2, 15, "expected '(' and the rank after 'lowrank'");
+  oneError("bias = lowrank(0);", 2, 16, "the bias rank must be in [1, 64], got 0");
+  oneError("bias = lowrank(65);", 2, 16, "the bias rank must be in [1, 64], got 65");
+  oneError("bias = lowrank(2.5);", 2, 16, "must be an integer");
+  oneError("bias = lowrank(r);", 2, 16, "expected the rank of the bias factors");
+  oneError("bias = lowrank(4;", 2, 17, "expected ')' after the rank");
+}
+
+TEST_CASE("builder: the rank belongs to a low-rank bias", "[lowrank][frontend]") {
+  CHECK(VariantBuilder("a").lowRankBias(32).validate().empty());
+  CHECK(VariantBuilder("a").lowRankBias(0).validate().size() == 1);
+  CHECK(VariantBuilder("a").lowRankBias(kMaxBiasRank + 1).validate().size() == 1);
+  Variant v = lowRankVariant(4);
+  v.bias = BiasKind::Alibi; // a rank left behind
+  std::vector<Diagnostic> d = validateVariant(v);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].message.find("bias_rank is 4 but the bias is alibi") != std::string::npos);
+}
+
+TEST_CASE("plan JSON carries the bias rank", "[lowrank][spec]") {
+  KernelPlan plan = test::defaultPlan();
+  plan.variant.bias = BiasKind::LowRank;
+  plan.variant.bias_rank = 24;
+  const std::string json = toJson(plan);
+  CHECK(json.find("\"bias\": \"lowrank\"") != std::string::npos);
+  CHECK(json.find("\"bias_rank\": 24") != std::string::npos);
+  std::string err;
+  auto back = planFromJson(json, err);
+  INFO(err);
+  REQUIRE(back);
+  CHECK(back->variant == plan.variant);
+}
+
+TEST_CASE("exact reference: the factored bias equals the dense table", "[lowrank][reference]") {
+  AttnShape s{2, 4, 2, 70, 130, 64};
+  AttnInputs in = randomNormal(s, 3);
+  addLowRankBias(in, 7, 4);
+  std::string err;
+  auto got = exactAttention(in, ExactOptions{0.125}, err);
+  INFO(err);
+  REQUIRE(got);
+  AttnOutput want = denseBias(in, 0.125);
+  ErrorMetrics m = compare(got->o, want.o);
+  INFO(m.str());
+  CHECK(m.maxAbs < 1e-5);
+  // The bias matters: without it the result moves.
+  AttnInputs plain = in;
+  plain.biasRank = 0;
+  plain.biasQ.clear();
+  plain.biasK.clear();
+  auto unbiased = exactAttention(plain, ExactOptions{0.125}, err);
+  REQUIRE(unbiased);
+  CHECK(compare(unbiased->o, want.o).maxAbs > 1e-2);
+  // A bias constant along each row (kb_j = 1) is invisible to softmax.
+  AttnInputs rowConst = plain;
+  rowConst.biasRank = 1;
+  rowConst.biasQ.assign(size_t(s.batch) * s.headsQ * s.seqQ, 0.f);
+  rowConst.biasK.assign(size_t(s.batch) * s.headsQ * s.seqK, 1.f);
+  for (size_t i = 0; i < rowConst.biasQ.size(); ++i)
+    rowConst.biasQ[i] = float(i % 13) - 6.f;
+  auto shifted = exactAttention(rowConst, ExactOptions{0.125}, err);
+  REQUIRE(shifted);
+  CHECK(compare(shifted->o, unbiased->o).maxAbs < 1e-5);
+}
+
+TEST_CASE("emulation: the low-rank bias follows the exact reference", "[lowrank][reference]") {
+  AttnShape s{1, 2, 2, 150, 230, 64};
+  for (int rank : {1, 5, 16, 40})
+    for (DType pv : {DType::E4M3, DType::I8, DType::BF16}) {
+      AttnInputs in = randomNormal(s, 11);
+      addLowRankBias(in, rank, 12);
+      Variant v = lowRankVariant(rank, pv);
+      for (bool causal : {false, true}) {
+        v.mask = causal ? MaskKind::Causal : MaskKind::None;
+        std::string err;
+        auto e = emulate(v, Tiles{64, 64, 4, 2}, 128, in, err);
+        INFO("rank " << rank << " pv=" << toString(pv) << " causal " << causal << ": " << err);
+        REQUIRE(e);
+        auto x = exactAttention(in, exactOptionsFor(v, s.headsQ), err);
+        REQUIRE(x);
+        ErrorMetrics m = compare(e->out.o, x->o);
+        INFO(m.str());
+        CHECK(m.nonFinite == 0);
+        CHECK(m.cosine > 0.998);
+      }
+    }
+}
+
+TEST_CASE("emulation refuses factors that do not fit", "[lowrank][reference]") {
+  AttnShape s{1, 2, 2, 64, 64, 64};
+  AttnInputs in = randomNormal(s, 1);
+  std::string err;
+  // No factors for a rank-8 variant.
+  CHECK_FALSE(emulate(lowRankVariant(8), Tiles{64, 64, 4, 2}, 128, in, err));
+  CHECK(err.find("factors have rank 0") != std::string::npos);
+  // Factors of another rank.
+  addLowRankBias(in, 4, 2);
+  CHECK_FALSE(emulate(lowRankVariant(8), Tiles{64, 64, 4, 2}, 128, in, err));
+  CHECK(err.find("factors have rank 4") != std::string::npos);
+  // Factors of the wrong size.
+  in.biasK.pop_back();
+  CHECK_FALSE(emulate(lowRankVariant(4), Tiles{64, 64, 4, 2}, 128, in, err));
+  CHECK(err.find("the shape needs [B, Hq, Nq, R]") != std::string::npos);
+  CHECK_FALSE(exactAttention(in, ExactOptions{}, err));
+  // Factors for a variant without the bias.
+  addLowRankBias(in, 4, 2);
+  Variant none = lowRankVariant(4);
+  none.bias = BiasKind::None;
+  none.bias_rank = 0;
+  CHECK_FALSE(emulate(none, Tiles{64, 64, 4, 2}, 128, in, err));
+  CHECK(err.find("no low-rank bias") != std::string::npos);
+}
+
+TEST_CASE("a launch of a low-rank variant checks its factors", "[lowrank][launch]") {
+  KernelPlan plan = test::defaultPlan();
+  plan.variant.bias = BiasKind::LowRank;
+  plan.variant.bias_rank = 16;
+  Problem problem{2, 8, 8, 256, 300};
+  Tensors t;
+  // Fake device addresses: validation never dereferences them.
+  t.q = reinterpret_cast<void *>(uintptr_t(0x100000));
+  t.k = reinterpret_cast<void *>(uintptr_t(0x200000));
+  t.v = reinterpret_cast<void *>(uintptr_t(0x300000));
+  t.o = reinterpret_cast<void *>(uintptr_t(0x400000));
+  denseStrides(t.q_stride, false, 8, 256, 128);
+  denseStrides(t.k_stride, false, 8, 300, 128);
+  denseStrides(t.v_stride, false, 8, 300, 128);
+  denseStrides(t.o_stride, false, 8, 256, 128);
+  void *ws = reinterpret_cast<void *>(uintptr_t(0x1000000));
+  const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
+  auto refusal = [&](const Tensors &x) { return validateLaunch(plan, problem, x, ws, wsBytes); };
+
+  Status st = refusal(t);
+  CHECK(st.message().find("lowrank(16) but the factors have rank 0") != std::string::npos);
+  t.bias_rank = 16;
+  st = refusal(t);
+  CHECK(st.message().find("factor qb is null") != std::string::npos);
+  t.bias_q = reinterpret_cast<const void *>(uintptr_t(0x500000));
+  t.bias_k = reinterpret_cast<const void *>(uintptr_t(0x600000));
+  // Head-shared factors: zero batch and head strides are fine.
+  t.bias_q_stride[2] = t.bias_k_stride[2] = 16;
+  st = refusal(t);
+  INFO(st.message());
+  CHECK(st);
+  auto params = buildParams(plan, problem, t, ws, wsBytes);
+  REQUIRE(params);
+  CHECK(params->bias_q == t.bias_q);
+  CHECK(params->bias_k_stride[2] == 16);
+
+  Tensors bad = t;
+  bad.bias_k = reinterpret_cast<const void *>(uintptr_t(0x600002));
+  CHECK(refusal(bad).message().find("kb at") != std::string::npos);
+  bad = t;
+  bad.bias_q_stride[2] = 17; // an even rank reads 32-bit rank pairs
+  CHECK(refusal(bad).message().find("must be even") != std::string::npos);
+  bad = t;
+  bad.bias_k_stride[1] = -1;
+  CHECK(refusal(bad).message().find("negative") != std::string::npos);
+  // An odd rank reads 16-bit halves: 2-byte alignment and odd strides are fine.
+  plan.variant.bias_rank = 5;
+  bad = t;
+  bad.bias_rank = 5;
+  bad.bias_q = reinterpret_cast<const void *>(uintptr_t(0x500002));
+  bad.bias_q_stride[2] = bad.bias_k_stride[2] = 5;
+  CHECK(refusal(bad));
+  // Without the bias the factors are not passed on.
+  plan.variant.bias = BiasKind::None;
+  plan.variant.bias_rank = 0;
+  params = buildParams(plan, problem, t, ws, wsBytes);
+  REQUIRE(params);
+  CHECK(params->bias_q == nullptr);
+}
