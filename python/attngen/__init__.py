@@ -33,7 +33,10 @@ class _Tensors(ctypes.Structure):
                 ("o", ctypes.c_void_p), ("lse", ctypes.c_void_p),
                 ("q_stride", ctypes.c_int64 * 3), ("k_stride", ctypes.c_int64 * 3),
                 ("v_stride", ctypes.c_int64 * 3), ("o_stride", ctypes.c_int64 * 3),
-                ("alibi_slopes", ctypes.c_void_p)]
+                ("alibi_slopes", ctypes.c_void_p),
+                ("bias_q", ctypes.c_void_p), ("bias_k", ctypes.c_void_p),
+                ("bias_q_stride", ctypes.c_int64 * 3), ("bias_k_stride", ctypes.c_int64 * 3),
+                ("bias_rank", ctypes.c_int)]
 
 
 class _Cost(ctypes.Structure):
@@ -114,6 +117,8 @@ class Kernel:
         self.bnhd = v["layout"] == "bnhd"
         self.lse = v["lse"]
         self.input_dtype, self.output_dtype = v["input"], v["output"]
+        self.bias = v["bias"]
+        self.bias_rank = v["bias_rank"]
         self._ws = {}
 
     def __del__(self):
@@ -188,11 +193,45 @@ class Kernel:
                 raise AttngenError(f"lse must be a contiguous float32 CUDA tensor {(b, h, n)} "
                                    f"on {q.device}, got {lse.dtype} {tuple(lse.shape)} on {lse.device}")
 
+    def _bias_factors(self, p, q, bias):
+        """Checks (qb, kb) of a low-rank bias against the problem; returns the pointers
+        and element strides for the C API (a size-1 batch or head broadcasts)."""
+        import torch
+        if self.bias != "lowrank":
+            if bias is not None:
+                raise AttngenError(f"variant '{self.name}' has no low-rank bias; bias must be None")
+            return None, None, (0, 0, 0), (0, 0, 0), 0
+        if bias is None or len(bias) != 2:
+            raise AttngenError(f"variant '{self.name}' has bias = lowrank({self.bias_rank}): "
+                               f"pass bias=(qb, kb), qb [B, Hq, Nq, R] and kb [B, Hq, Nk, R]")
+        want = {"bf16": torch.bfloat16, "fp16": torch.float16}[self.input_dtype]
+        out = []
+        for name, t, n in (("qb", bias[0], p.seq_q), ("kb", bias[1], p.seq_k)):
+            if t.dtype != want or t.device != q.device:
+                raise AttngenError(f"{name} must be a CUDA tensor of {want} on {q.device}, "
+                                   f"got {t.dtype} on {t.device}")
+            if t.dim() != 4:
+                raise AttngenError(f"{name} must be 4-d [B, Hq, N, R], got {tuple(t.shape)}")
+            b, h, nt, r = t.shape
+            if (b not in (1, p.batch) or h not in (1, p.heads_q) or nt != n
+                    or r != self.bias_rank):
+                raise AttngenError(
+                    f"{name} {tuple(t.shape)} does not fit: want [{p.batch} or 1, "
+                    f"{p.heads_q} or 1, {n}, {self.bias_rank}] (rank of lowrank({self.bias_rank}))")
+            if t.stride(3) != 1:
+                raise AttngenError(f"{name}: the rank (last) dimension must be contiguous")
+            st = t.stride()
+            out.append((t.data_ptr(), (st[0] if b > 1 else 0, st[1] if h > 1 else 0, st[2])))
+        return out[0][0], out[1][0], out[0][1], out[1][1], self.bias_rank
+
     def launch(self, q, k, v, o, workspace, lse=None, stage="all", stream=None,
-               alibi_slopes=None):
+               alibi_slopes=None, bias=None):
         """Launches on torch's current stream (or `stream`): all kernels, or only the
         quantization prologue / only the attention kernel (for kernel-only timing).
-        `alibi_slopes`: a float32 CUDA tensor [heads_q] (variants with bias = alibi)."""
+        `alibi_slopes`: a float32 CUDA tensor [heads_q] (variants with bias = alibi).
+        `bias`: (qb, kb) of bias = lowrank(R), qb [B, Hq, Nq, R] and kb [B, Hq, Nk, R]
+        in the input dtype (size-1 or expanded batch / head dims broadcast); the scores
+        get qb kb^T added in natural-log units."""
         import torch
         if stage not in _STAGES:
             raise AttngenError(f"stage must be one of {sorted(_STAGES)}, not {stage!r}")
@@ -204,10 +243,13 @@ class Kernel:
             raise AttngenError(f"alibi_slopes must be a contiguous float32 CUDA tensor "
                                f"({p.heads_q},) on {q.device}, got {alibi_slopes.dtype} "
                                f"{tuple(alibi_slopes.shape)} on {alibi_slopes.device}")
+        qb, kb, qbs, kbs, rank = self._bias_factors(p, q, bias)
+        i64x3 = ctypes.c_int64 * 3
         t = _Tensors(q.data_ptr(), k.data_ptr(), v.data_ptr(), o.data_ptr(),
                      lse.data_ptr() if lse is not None else None,
                      self._strides(q), self._strides(k), self._strides(v), self._strides(o),
-                     alibi_slopes.data_ptr() if alibi_slopes is not None else None)
+                     alibi_slopes.data_ptr() if alibi_slopes is not None else None,
+                     qb, kb, i64x3(*qbs), i64x3(*kbs), rank)
         # The library launches in the calling thread's current CUDA context: make it
         # the tensors' device's (torch's primary context), not whatever device is current.
         with torch.cuda.device(q.device):
@@ -217,7 +259,7 @@ class Kernel:
                                                     workspace.data_ptr(), nbytes,
                                                     ctypes.c_void_p(s.cuda_stream), _STAGES[stage]))
 
-    def __call__(self, q, k, v, return_lse=False, alibi_slopes=None):
+    def __call__(self, q, k, v, return_lse=False, alibi_slopes=None, bias=None):
         import torch
         dt = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
         want = dt[self.input_dtype]
@@ -229,7 +271,8 @@ class Kernel:
         if self.lse:
             b, h, n = (q.shape[0], q.shape[2], q.shape[1]) if self.bnhd else q.shape[:3]
             lse = torch.empty((b, h, n), dtype=torch.float32, device=q.device)
-        self.launch(q, k, v, o, self.workspace(q, k), lse=lse, alibi_slopes=alibi_slopes)
+        self.launch(q, k, v, o, self.workspace(q, k), lse=lse, alibi_slopes=alibi_slopes,
+                    bias=bias)
         return (o, lse) if return_lse else o
 
 

@@ -130,9 +130,11 @@ int attngen_launch_stages(attngen_kernel_t kernel, const attngen_problem *proble
     t.bias_q = tensors->bias_q;
     t.bias_k = tensors->bias_k;
     t.bias_rank = tensors->bias_rank;
+    t.bias_dense = tensors->bias_dense;
     for (int i = 0; i < 3; ++i) {
       t.bias_q_stride[i] = tensors->bias_q_stride[i];
       t.bias_k_stride[i] = tensors->bias_k_stride[i];
+      t.bias_dense_stride[i] = tensors->bias_dense_stride[i];
       t.q_stride[i] = tensors->q_stride[i];
       t.k_stride[i] = tensors->k_stride[i];
       t.v_stride[i] = tensors->v_stride[i];

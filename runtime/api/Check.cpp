@@ -114,6 +114,22 @@ Expected<std::unique_ptr<DeviceProblem>> makeDeviceProblem(const Kernel &kernel,
     std::copy(qs, qs + 3, t.bias_q_stride);
     std::copy(ks, ks + 3, t.bias_k_stride);
   }
+  if (var.bias == BiasKind::Dense) {
+    addDenseBias(p->inputs, seed);
+    // Rows padded to an even length: the kernel reads key pairs as words.
+    const size_t nk = size_t(s.seqK), pitch = (nk + 1) / 2 * 2, rows = s.lseElems();
+    std::vector<float> padded(rows * pitch, 0.f);
+    for (size_t r = 0; r < rows; ++r)
+      std::copy_n(&p->inputs.biasDense[r * nk], nk, &padded[r * pitch]);
+    if (Status st = upload(padded, 0, 0, p->biasDenseDev); !st)
+      return Error{st.message()};
+    for (size_t r = 0; r < rows; ++r) // what the GPU sees, unpadded
+      std::copy_n(&padded[r * pitch], nk, &p->inputs.biasDense[r * nk]);
+    t.bias_dense = p->biasDenseDev.data();
+    const int64_t ds[3] = {int64_t(s.headsQ) * s.seqQ * int64_t(pitch),
+                           int64_t(s.seqQ) * int64_t(pitch), int64_t(pitch)};
+    std::copy(ds, ds + 3, t.bias_dense_stride);
+  }
   denseStrides(t.q_stride, bnhd, s.headsQ, s.seqQ, s.headDim);
   denseStrides(t.k_stride, bnhd, s.headsKv, s.seqK, s.headDim);
   denseStrides(t.v_stride, bnhd, s.headsKv, s.seqK, s.headDim);

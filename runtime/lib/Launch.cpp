@@ -70,24 +70,24 @@ Status checkTensor(const char *name, const void *ptr, const int64_t stride[3],
   return Status::ok();
 }
 
-/// One factor of a low-rank bias: on the device, aligned for the kernel's
-/// reads (rank pairs as 32-bit words when R is even, 16-bit halves when odd).
-Status checkBiasFactor(const char *name, const void *ptr, const int64_t stride[3], int rank) {
+/// A bias tensor (a low-rank factor or the dense table): on the device,
+/// aligned for the kernel's reads (pairs as 32-bit words when `pairs`, else
+/// 16-bit halves).
+Status checkBiasTensor(const char *name, const void *ptr, const int64_t stride[3], bool pairs) {
   if (!ptr)
-    return Error{fmt::format("the low-rank bias factor {} is null", name)};
-  const size_t align = rank % 2 == 0 ? 4 : 2;
+    return Error{fmt::format("the bias tensor {} is null", name)};
+  const size_t align = pairs ? 4 : 2;
   static const char *const Dims[3] = {"batch", "head", "token"};
   if (reinterpret_cast<uintptr_t>(ptr) % align != 0)
-    return Error{fmt::format("bias factor {} at {} is not {}-byte aligned (rank {})", name, ptr,
-                             align, rank)};
+    return Error{fmt::format("bias tensor {} at {} is not {}-byte aligned", name, ptr, align)};
   for (int i = 0; i < 3; ++i) {
     if (stride[i] < 0)
       return Error{
-          fmt::format("bias factor {}: {} stride {} is negative", name, Dims[i], stride[i])};
+          fmt::format("bias tensor {}: {} stride {} is negative", name, Dims[i], stride[i])};
     if (uint64_t(stride[i]) * 2 % align != 0)
-      return Error{fmt::format("bias factor {}: {} stride {} must be even for an even rank "
-                               "({}): rank pairs are read as 32-bit words",
-                               name, Dims[i], stride[i], rank)};
+      return Error{fmt::format("bias tensor {}: {} stride {} must be even: pairs of elements "
+                               "are read as 32-bit words",
+                               name, Dims[i], stride[i])};
   }
   return Status::ok();
 }
@@ -159,11 +159,16 @@ Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors
       return Error{fmt::format("variant '{}' has bias = lowrank({}) but the factors have rank "
                                "{} (Tensors::bias_rank: their last dimension)",
                                v.name, v.bias_rank, t.bias_rank)};
-    if (Status s = checkBiasFactor("qb", t.bias_q, t.bias_q_stride, v.bias_rank); !s)
+    // Rank pairs are 32-bit words for an even rank.
+    const bool pairs = v.bias_rank % 2 == 0;
+    if (Status s = checkBiasTensor("qb", t.bias_q, t.bias_q_stride, pairs); !s)
       return s;
-    if (Status s = checkBiasFactor("kb", t.bias_k, t.bias_k_stride, v.bias_rank); !s)
+    if (Status s = checkBiasTensor("kb", t.bias_k, t.bias_k_stride, pairs); !s)
       return s;
   }
+  if (v.bias == BiasKind::Dense)
+    if (Status s = checkBiasTensor("bias_dense", t.bias_dense, t.bias_dense_stride, true); !s)
+      return s;
   return Status::ok();
 }
 
@@ -219,6 +224,11 @@ Expected<AttnParams> buildParams(const KernelPlan &plan, const Problem &p, const
       params.bias_q_stride[i] = t.bias_q_stride[i];
       params.bias_k_stride[i] = t.bias_k_stride[i];
     }
+  }
+  if (plan.variant.bias == BiasKind::Dense) {
+    params.bias_dense = t.bias_dense;
+    for (int i = 0; i < 3; ++i)
+      params.bias_dense_stride[i] = t.bias_dense_stride[i];
   }
   for (int i = 0; i < 3; ++i) {
     params.q_stride[i] = t.q_stride[i];

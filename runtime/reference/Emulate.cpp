@@ -122,6 +122,7 @@ struct Problem {
   std::vector<float> alibiSlopes; // [Hq] with bias = alibi, else empty
   int biasRank;                   // R of bias = lowrank, else 0
   std::vector<float> biasQ, biasK; // its factors rounded to the input type
+  std::vector<float> biasDense;    // bias = dense: the table, rounded; else empty
 };
 
 /// KVStats: per chunk per channel the sum in the kernels' lane order over the
@@ -328,14 +329,21 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
         if (!p.alibiSlopes.empty())
           sj = std::fma(-slopeL2, alibiDistance(i, j, diag), sj);
         if (p.biasRank > 0) {
-          // The bias mma: exact 16-bit products, an fp32 sum (its order is
-          // the tensor core's; Tolerance.h), then s += log2(e) * sum.
+          // The bias mma accumulates into the score in natural-log units,
+          // 16 ranks at a time: exact 16-bit products, fp32 sums (in the
+          // tensor core's order, not reproduced; Tolerance.h), then log2(e).
           const float *kb = &p.biasK[(qSlice * Nk + size_t(j)) * size_t(p.biasRank)];
-          double d = 0;
-          for (int r = 0; r < p.biasRank; ++r)
-            d += double(qb[r]) * double(kb[r]);
-          sj = std::fma(float(d), kLog2e, sj);
+          float t = sj * kLn2;
+          for (int r0 = 0; r0 < p.biasRank; r0 += 16) {
+            double d = t;
+            for (int r = r0; r < std::min(p.biasRank, r0 + 16); ++r)
+              d += double(qb[r]) * double(kb[r]);
+            t = float(d);
+          }
+          sj = t * kLog2e;
         }
+        if (!p.biasDense.empty())
+          sj = std::fma(p.biasDense[(qSlice * Nq + size_t(i)) * Nk + size_t(j)], kLog2e, sj);
         s[size_t(jj)] = sj;
         mb = std::max(mb, sj);
       }
@@ -447,6 +455,7 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
             {},
             0,
             {},
+            {},
             {}};
   if (var.bias != BiasKind::LowRank && in.biasRank != 0) {
     error = fmt::format("emulate({}): the inputs carry low-rank bias factors (rank {}) but "
@@ -454,6 +463,19 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
                         var.name, in.biasRank);
     return std::nullopt;
   }
+  if ((var.bias == BiasKind::Dense) != !in.biasDense.empty()) {
+    error = fmt::format("emulate({}): {}", var.name,
+                        var.bias == BiasKind::Dense
+                            ? "the variant has a dense bias but the inputs carry no table"
+                            : "the inputs carry a dense bias table but the variant has none");
+    return std::nullopt;
+  }
+  if (std::string e = validateBiasFactors(in); !e.empty()) {
+    error = fmt::format("emulate({}): {}", var.name, e);
+    return std::nullopt;
+  }
+  p.biasDense = in.biasDense;
+  roundTo(p.biasDense, var.input);
   if (var.bias == BiasKind::LowRank) {
     if (in.biasRank != var.bias_rank) {
       error = fmt::format("emulate({}): the variant has bias = lowrank({}) but the inputs' "

@@ -126,8 +126,14 @@ std::optional<AttnOutput> exactAttention(const AttnInputs &in, const ExactOption
           for (int r = 0; r < R; ++r)
             z += double(qb[r]) * kb[r];
         }
+        if (!in.biasDense.empty())
+          z += in.biasDense[((size_t(b) * s.headsQ + h) * Nq + i) * Nk + size_t(j)];
         score[size_t(j)] = z;
         m = std::max(m, z);
+      }
+      if (m == -std::numeric_limits<double>::infinity()) {
+        out.lse[lseIdx] = -std::numeric_limits<float>::infinity();
+        continue; // a bias of -inf on every visible key: the same rule
       }
       std::fill(acc.begin(), acc.end(), 0.0);
       double l = 0;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace attngen::ref {
 
@@ -183,6 +184,21 @@ void addLowRankBias(AttnInputs &in, int rank, uint64_t seed, double biasStd) {
     x *= sigma;
   for (float &x : in.biasK)
     x *= sigma;
+}
+
+void addDenseBias(AttnInputs &in, uint64_t seed, double biasStd, double maskFraction) {
+  const AttnShape &s = in.shape;
+  Rng rng(seed ^ 0x64656e7365626961ull); // "densebia"
+  const size_t rows = size_t(s.batch) * s.headsQ * s.seqQ, cols = size_t(s.seqK);
+  in.biasDense.resize(rows * cols);
+  const float ninf = -std::numeric_limits<float>::infinity();
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t j = 0; j < cols; ++j) {
+      const double x = rng.normal() * biasStd;
+      in.biasDense[r * cols + j] =
+          r % size_t(s.seqQ) == size_t(s.seqQ / 3) || rng.uniform() < maskFraction ? ninf
+                                                                                   : float(x);
+    }
 }
 
 } // namespace attngen::ref

@@ -26,6 +26,10 @@ std::string validateBiasFactors(const AttnInputs &in) {
     return fmt::format("low-rank bias factors of rank {}: qb has {} values, kb {}; the shape "
                        "needs [B, Hq, Nq, R] = {} and [B, Hq, Nk, R] = {}",
                        in.biasRank, in.biasQ.size(), in.biasK.size(), wantQ, wantK);
+  const size_t wantDense = size_t(s.batch) * s.headsQ * s.seqQ * size_t(s.seqK);
+  if (!in.biasDense.empty() && in.biasDense.size() != wantDense)
+    return fmt::format("the dense bias has {} values; the shape needs [B, Hq, Nq, Nk] = {}",
+                       in.biasDense.size(), wantDense);
   return {};
 }
 

@@ -318,7 +318,7 @@ TEST_CASE("low-rank bias: broadcast factors and mismatched ones", "[gpu][scoremo
     refused(t, "but the factors have rank");
     t = p.tensors;
     t.bias_k = nullptr;
-    refused(t, "factor kb is null");
+    refused(t, "bias tensor kb is null");
     t = p.tensors;
     t.bias_q_stride[2] = -R;
     refused(t, "token stride");

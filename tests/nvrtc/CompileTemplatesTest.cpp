@@ -321,6 +321,7 @@ const ModSet kModSets[] = {
     {"window + softcap + alibi", true, 1024, 0, 30.0, BiasKind::Alibi},
     {"lowrank 16", false, -1, -1, 0, BiasKind::LowRank, 16},
     {"lowrank 5 + window", true, 512, 0, 0, BiasKind::LowRank, 5},
+    {"dense", false, -1, -1, 0, BiasKind::Dense},
 };
 
 } // namespace
@@ -360,6 +361,8 @@ TEST_CASE("score modifiers compile on the mma.sync mainloop for every target", "
         CHECK((src.find("kWindowLeft") != std::string::npos) == v.hasWindow());
         CHECK((src.find("kSoftcap") != std::string::npos) == (m.softcap > 0));
         CHECK((src.find("kAlibi") != std::string::npos) == (m.bias == BiasKind::Alibi));
+        CHECK((src.find("kBiasRank") != std::string::npos) == (m.bias == BiasKind::LowRank));
+        CHECK((src.find("kDenseBias") != std::string::npos) == (m.bias == BiasKind::Dense));
         // Known: FP8 PV through mma.sync on sm_90a (e4m3 unpacked to f16)
         // already uses all 255 registers without modifiers; a window's bounds
         // spill 6-8 words there. sm_90a runs windowed variants on wgmma; only a

@@ -201,7 +201,7 @@ TEST_CASE("DSL: illegal windows, caps and biases are refused with a position", "
   oneError("softcap = -3.0;", 2, 11, "greater than 0");
   oneError("softcap = big;", 2, 11, "bad value 'big' for 'softcap'");
   Diagnostic bias = oneError("bias = relative;", 2, 8, "bad value 'relative' for 'bias'");
-  CHECK(bias.hint == "allowed: none, alibi, lowrank(R) with 1 <= R <= 64");
+  CHECK(bias.hint == "allowed: none, alibi, lowrank(R) with 1 <= R <= 64, dense");
   oneError("window = (1, 0);\nwindow = (2, 0);", 3, 1, "duplicate key 'window'");
 }
 
@@ -418,6 +418,7 @@ TEST_CASE("shipped variants with modifiers: emulation close to exact", "[scoremo
   int seen = 0;
   for (const char *file : {"examples/sliding_window.attn", "examples/softcap.attn",
                            "examples/alibi.attn", "examples/lowrank_bias.attn",
+                           "examples/dense_bias.attn",
                            "bench/variants.attn"}) {
     ParseResult r = parseVariantFile(sourceDir() + "/" + file);
     INFO(file << "\n" << r.errors());
@@ -433,6 +434,8 @@ TEST_CASE("shipped variants with modifiers: emulation close to exact", "[scoremo
       AttnInputs in = randomNormal(s, 61);
       if (v.bias == BiasKind::LowRank)
         addLowRankBias(in, v.bias_rank, 62);
+      if (v.bias == BiasKind::Dense)
+        addDenseBias(in, 63);
       std::string err;
       auto e = emulate(v, Tiles{64, 64, 4, 2}, 1024, in, err);
       INFO(v.name << ": " << err);
@@ -449,6 +452,7 @@ TEST_CASE("shipped variants with modifiers: emulation close to exact", "[scoremo
       plain.biasRank = 0;
       plain.biasQ.clear();
       plain.biasK.clear();
+      plain.biasDense.clear();
       auto eb = emulate(base, Tiles{64, 64, 4, 2}, 1024, plain, err);
       auto xb = exactAttention(plain, exactOptionsFor(base, s.headsQ), err);
       REQUIRE(eb);
@@ -461,7 +465,7 @@ TEST_CASE("shipped variants with modifiers: emulation close to exact", "[scoremo
       CHECK(m.relL1 <= 1.25 * mb.relL1);
     }
   }
-  CHECK(seen >= 10);
+  CHECK(seen >= 12);
 }
 
 TEST_CASE("the cost model counts the scores a window leaves visible", "[scoremod][cost]") {

@@ -129,6 +129,8 @@ std::string emitCuda(const KernelPlan &plan) {
     b("kAlibi", true);
   if (v.bias == BiasKind::LowRank)
     i("kBiasRank", v.bias_rank, "bias = lowrank: factors in AttnParams");
+  if (v.bias == BiasKind::Dense)
+    b("kDenseBias", true);
   out += "};\n} // namespace\n";
 
   for (const KernelDesc &k : plan.kernels) {

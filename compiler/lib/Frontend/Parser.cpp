@@ -627,7 +627,8 @@ private:
     if (key == "softcap")
       return "a number > 0";
     if (key == "bias")
-      return "allowed: none, alibi, lowrank(R) with 1 <= R <= " + std::to_string(kMaxBiasRank);
+      return "allowed: none, alibi, lowrank(R) with 1 <= R <= " + std::to_string(kMaxBiasRank) +
+             ", dense";
     return "";
   }
 

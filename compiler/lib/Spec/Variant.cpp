@@ -84,6 +84,8 @@ std::string_view toString(BiasKind b) {
     return "alibi";
   case BiasKind::LowRank:
     return "lowrank";
+  case BiasKind::Dense:
+    return "dense";
   }
   return "?";
 }
@@ -96,7 +98,7 @@ std::string biasSpelling(BiasKind b, int rank) {
 }
 
 std::optional<BiasKind> parseBiasKind(std::string_view s) {
-  for (BiasKind b : {BiasKind::None, BiasKind::Alibi, BiasKind::LowRank})
+  for (BiasKind b : {BiasKind::None, BiasKind::Alibi, BiasKind::LowRank, BiasKind::Dense})
     if (s == toString(b))
       return b;
   return std::nullopt;

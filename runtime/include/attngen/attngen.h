@@ -49,6 +49,11 @@ typedef struct attngen_tensors {
   const void *bias_q, *bias_k;
   int64_t bias_q_stride[3], bias_k_stride[3];
   int bias_rank;
+  /* bias = dense: the table [batch, heads_q, seq_q, seq_k] in the input type on
+   * the device, key stride 1, strides in elements ([0] batch, [1] head, [2]
+   * query row; 0 broadcasts); -inf entries mask. */
+  const void *bias_dense;
+  int64_t bias_dense_stride[3];
 } attngen_tensors;
 
 typedef struct attngen_stats_t {

@@ -15,7 +15,7 @@
 // (q_scale * k_scale); 8-bit FP8 P = e4m3(448 p); INT8 P per row per block.
 // Score modifiers (mask/score_mod.h): the window bounds the key blocks
 // visited (blocks outside it are skipped) and masks the edge blocks; a soft
-// cap, ALiBi and a low-rank bias (mask/lowrank_bias.cuh) change s before
+// cap, ALiBi and a bias from memory (mask/bias.cuh) change s before
 // the row max.
 //
 //===----------------------------------------------------------------------===//
@@ -29,7 +29,7 @@
 #include "attngen/kernel/params.h"
 #include "attngen/kernel/softmax.cuh"
 #include "attngen/mask/causal.cuh"
-#include "attngen/mask/lowrank_bias.cuh"
+#include "attngen/mask/bias.cuh"
 #include "attngen/mask/score_mod.h"
 #include "attngen/quant/quant_math.h"
 #include "attngen/quant/tile_image.h"
@@ -293,8 +293,8 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
           sc[j][e] = s;
         }
       }
-      // A low-rank bias: one 16-bit mma per 8 keys and 16 ranks.
-      LowRankBias<Cfg>::template add<NT>(&sc[0][0], p, b, h, rowA, key0, lane);
+      // A bias from memory: low-rank factors or a dense table (bias.cuh).
+      ScoreBias<Cfg>::template add<NT>(&sc[0][0], p, b, h, rowA, key0, lane);
 #pragma unroll
       for (int j = 0; j < NT; ++j)
 #pragma unroll

@@ -41,7 +41,7 @@
 #include "attngen/kernel/softmax.cuh"
 #include "attngen/kernel/tile_size.h"
 #include "attngen/mask/causal.cuh"
-#include "attngen/mask/lowrank_bias.cuh"
+#include "attngen/mask/bias.cuh"
 #include "attngen/mask/score_mod.h"
 #include "attngen/quant/prologue.cuh"
 #include "attngen/quant/quant_math.h"
@@ -448,7 +448,7 @@ template <class Cfg> struct Sm90Consumer {
     for (int r = 0; r < 2; ++r)
       qk[r] = fmaxf(S::kKScaleUniform ? qScale[r] * ks[0] : qScale[r], kFltMin);
     float magic = S::kKScaleUniform ? kMagic : 0.f;
-    if constexpr (ScoreMods<Cfg>::kAlibi || ScoreMods<Cfg>::kBiasRank > 0) {
+    if constexpr (ScoreMods<Cfg>::kAlibi || ScoreBias<Cfg>::kAny) {
       // A bias: the score itself, s = float(acc) * scales + bias (exp2
       // domain), then the softmax below with unit scale and no constant.
       // ALiBi's term is -slope |i + diag - j|, with |i + diag - j| in float: a per-row base minus the fragment's column
@@ -476,8 +476,8 @@ template <class Cfg> struct Sm90Consumer {
           x[i] = fmaf(-slopeL2, dist, x[i]);
         }
       }
-      // A low-rank bias: one 16-bit mma per 8 keys and 16 ranks.
-      LowRankBias<Cfg>::template add<BN / 8>(x, p, b, h, row[0], n * BN, lane);
+      // A bias from memory: low-rank factors or a dense table (bias.cuh).
+      ScoreBias<Cfg>::template add<BN / 8>(x, p, b, h, row[0], n * BN, lane);
       qk[0] = qk[1] = 1.f;
       magic = 0.f;
     }

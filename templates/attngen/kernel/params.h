@@ -74,6 +74,11 @@ struct AttnParams {
   const void *bias_k; ///< kb [B, Hq, Nk, R]
   agi64 bias_q_stride[3];
   agi64 bias_k_stride[3];
+  // bias = dense: scores += bias[b, h, i, j] (natural-log units), input type,
+  // strides [0] batch, [1] query head, [2] query row (0 broadcasts a batch or
+  // head), key stride 1. Null without a dense bias.
+  const void *bias_dense; ///< [B, Hq, Nq, Nk]
+  agi64 bias_dense_stride[3];
 };
 
 } // namespace attngen

@@ -9,7 +9,8 @@
 //   static constexpr float kSoftcap;                 // natural-log units
 //   static constexpr bool kAlibi;                    // slopes in AttnParams
 //   static constexpr int kBiasRank;                  // lowrank(R): factors in
-//                                                    // AttnParams (lowrank_bias.cuh)
+//                                                    // AttnParams (bias.cuh)
+//   static constexpr bool kDenseBias;                // a bias table in AttnParams
 // ScoreMods<Cfg> reads them with defaults (absent = off).
 //
 // Scores in the kernel are in the exp2 domain: s = log2(e) * sm_scale * q.k.
@@ -56,6 +57,10 @@ template <class Cfg, class = void> struct BiasRankOf { static constexpr int valu
 template <class Cfg> struct BiasRankOf<Cfg, typename VoidOf<decltype(Cfg::kBiasRank)>::Type> {
   static constexpr int value = Cfg::kBiasRank;
 };
+template <class Cfg, class = void> struct DenseBiasOf { static constexpr bool value = false; };
+template <class Cfg> struct DenseBiasOf<Cfg, typename VoidOf<decltype(Cfg::kDenseBias)>::Type> {
+  static constexpr bool value = Cfg::kDenseBias;
+};
 } // namespace detail
 
 /// The soft cap's constants in the exp2 domain, computed once in float so
@@ -82,8 +87,9 @@ template <class Cfg> struct ScoreMods {
   static constexpr bool kHasSoftcap = kSoftcap > 0.f;
   static constexpr bool kAlibi = detail::AlibiOf<Cfg>::value;
   static constexpr int kBiasRank = detail::BiasRankOf<Cfg>::value; ///< 0: no low-rank bias
+  static constexpr bool kDenseBias = detail::DenseBiasOf<Cfg>::value;
   /// Whether scores change beyond masking (the kernel forms s before the max).
-  static constexpr bool kAny = kHasSoftcap || kAlibi || kBiasRank > 0;
+  static constexpr bool kAny = kHasSoftcap || kAlibi || kBiasRank > 0 || kDenseBias;
 };
 
 } // namespace attngen

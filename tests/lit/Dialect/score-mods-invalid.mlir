@@ -34,3 +34,4 @@ attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smoot
 
 // expected-error @+1 {{expected '('}}
 attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, bias = lowrank, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
+

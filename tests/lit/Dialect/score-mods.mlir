@@ -29,6 +29,10 @@ attn.attention @alibi <qk = int8, pv = e4m3, q = warp, k = block, v = channel, s
 // CHECK-SAME: mask = none, bias = lowrank(24), head_dim = 128,
 attn.attention @lowrank <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = true, mask = none, bias = lowrank(24), head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
 
+// CHECK-LABEL: attn.attention @dense
+// CHECK-SAME: mask = causal, bias = dense, head_dim = 64,
+attn.attention @dense <qk = int8, pv = f16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = true, mask = causal, bias = dense, head_dim = 64, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
+
 // Defaults written out are the same as absent: nothing extra is printed.
 // CHECK-LABEL: attn.attention @defaults
 // CHECK-SAME: mask = none, head_dim = 128,
@@ -49,6 +53,9 @@ attn.attention @defaults <qk = int8, pv = e4m3, q = warp, k = block, v = channel
 // PLAN-SAME: mainloop = wgmma
 // PLAN-LABEL: attn.plan @lowrank
 // PLAN-SAME: bias = lowrank(24)
+// PLAN-SAME: mainloop = wgmma
+// PLAN-LABEL: attn.plan @dense
+// PLAN-SAME: bias = dense
 // PLAN-SAME: mainloop = wgmma
 // PLAN-LABEL: attn.plan @defaults
 // PLAN-SAME: mainloop = wgmma

@@ -37,7 +37,9 @@ enum class MaskKind { None, Causal };
 /// generated in the kernel from per-head slopes given at launch. LowRank:
 /// qb_i . kb_j from factors qb [B, Hq, Nq, R] and kb [B, Hq, Nk, R] in the
 /// input type, given at launch (FlashBias), kept out of Q/K's quantization.
-enum class BiasKind { None, Alibi, LowRank };
+/// Dense: a table [B, Hq, Nq, Nk] in the input type given at launch (-inf
+/// entries mask: a boolean mask is a dense bias of 0 / -inf).
+enum class BiasKind { None, Alibi, LowRank, Dense };
 
 /// The largest rank of a low-rank bias (four k16 chunks of the bias mma).
 inline constexpr int kMaxBiasRank = 64;

@@ -63,6 +63,13 @@ AttnInputs activationLike(const AttnShape &shape, uint64_t seed,
 /// `biasStd` (natural-log units): a bias of the scores' own size.
 void addLowRankBias(AttnInputs &in, int rank, uint64_t seed, double biasStd = 2.0);
 
+/// Fills in.biasDense [B, Hq, Nq, Nk] with i.i.d. normal values of standard
+/// deviation `biasStd`, a fraction `maskFraction` of entries at -inf (a
+/// boolean mask folded in), and query row Nq / 3 of every head at -inf
+/// throughout (a fully masked row: O = 0, LSE = -inf).
+void addDenseBias(AttnInputs &in, uint64_t seed, double biasStd = 1.5,
+                  double maskFraction = 0.1);
+
 } // namespace attngen::ref
 
 #endif // ATTNGEN_REFERENCE_INPUTS_H

@@ -46,9 +46,12 @@ struct AttnInputs {
   /// (values of the input type); scores += qb_i . kb_j. Empty with rank 0.
   int biasRank = 0;
   std::vector<float> biasQ, biasK;
+  /// bias = dense: the table [B, Hq, Nq, Nk] (values of the input type; -inf
+  /// masks); scores += biasDense[b][h][i][j]. Empty: none.
+  std::vector<float> biasDense;
 };
 
-/// Empty when the bias factors match the shape and rank; else what is wrong.
+/// Empty when the bias factors and table match the shape; else what is wrong.
 std::string validateBiasFactors(const AttnInputs &in);
 
 /// O [B, Hq, Nq, D] and the natural-log LSE [B, Hq, Nq] of the scaled scores.

@@ -31,6 +31,8 @@ struct DeviceProblem {
   DeviceBuffer alibiSlopesDev;
   /// bias = lowrank: inputs.biasQ / biasK on the device, dense [B, Hq, N, R].
   DeviceBuffer biasQDev, biasKDev;
+  /// bias = dense: inputs.biasDense on the device, dense [B, Hq, Nq, Nk].
+  DeviceBuffer biasDenseDev;
   Tensors tensors;
 };
 

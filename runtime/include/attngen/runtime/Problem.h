@@ -34,6 +34,11 @@ struct Tensors {
   int64_t bias_q_stride[3] = {0, 0, 0};
   int64_t bias_k_stride[3] = {0, 0, 0};
   int bias_rank = 0;
+  /// bias = dense: the table [B, Hq, Nq, Nk] in the input type on the device,
+  /// strides in elements ([0] batch, [1] query head, [2] query row; 0
+  /// broadcasts), key stride 1. Required iff the variant has a dense bias.
+  const void *bias_dense = nullptr;
+  int64_t bias_dense_stride[3] = {0, 0, 0};
   int64_t q_stride[3] = {0, 0, 0};
   int64_t k_stride[3] = {0, 0, 0};
   int64_t v_stride[3] = {0, 0, 0};

@@ -65,7 +65,8 @@ def Attn_MaskKind : I32EnumAttr<"MaskKind", "attention mask", [
 def Attn_BiasKind : I32EnumAttr<"BiasKind", "bias generated in the kernel", [
     I32EnumAttrCase<"None", 0, "none">,
     I32EnumAttrCase<"Alibi", 1, "alibi">,
-    I32EnumAttrCase<"LowRank", 2, "lowrank">]> {
+    I32EnumAttrCase<"LowRank", 2, "lowrank">,
+    I32EnumAttrCase<"Dense", 3, "dense">]> {
   let cppNamespace = "::mlir::attn";
   let genSpecializedAttr = 0;
 }

@@ -1,6 +1,6 @@
-// bias = lowrank(R) (issue 4, FlashBias): the DSL and builder, the plan JSON,
-// the exact reference against a dense-bias oracle, the emulation, and the
-// launch checks of the factors. The kernels are checked on the GPU
+// Biases read from memory (issue 4): bias = lowrank(R) (FlashBias) and bias
+// = dense through the DSL and builder, the plan JSON, the exact reference
+// against a dense-table oracle, the emulation, and the launch checks. The kernels are checked on the GPU
 // (tests/gpu/VariantTest.cpp) and compiled for every target in tests/nvrtc.
 #include "catch.h"
 
@@ -39,7 +39,8 @@ void oneError(const std::string &body, int line, int column, const std::string &
 }
 
 /// Softmax attention with the bias written out as a dense [Nq, Nk] table per
-/// head: the oracle of the reference's factored bias.
+/// head (the factors' product plus the dense table): the oracle of the
+/// reference's biases.
 AttnOutput denseBias(const AttnInputs &in, double scale) {
   const AttnShape &s = in.shape;
   const int D = s.headDim, R = in.biasRank;
@@ -60,8 +61,15 @@ AttnOutput denseBias(const AttnInputs &in, double scale) {
           for (int r = 0; r < R; ++r)
             bias += double(in.biasQ[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, R) + r]) *
                     in.biasK[AttnShape::rowOffset(b, h, j, s.headsQ, s.seqK, R) + r];
+          if (!in.biasDense.empty())
+            bias += in.biasDense[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, s.seqK) + j];
           z[size_t(j)] = scale * dot + bias;
           m = std::max(m, z[size_t(j)]);
+        }
+        const size_t li = (size_t(b) * s.headsQ + h) * s.seqQ + i;
+        if (m == -INFINITY) { // every key masked: O = 0, LSE = -inf
+          out.lse[li] = -INFINITY;
+          continue;
         }
         double l = 0;
         for (double &x : z)
@@ -72,7 +80,7 @@ AttnOutput denseBias(const AttnInputs &in, double scale) {
             acc += z[size_t(j)] * in.v[AttnShape::rowOffset(b, hk, j, s.headsKv, s.seqK, D) + d];
           out.o[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, D) + d] = float(acc / l);
         }
-        out.lse[(size_t(b) * s.headsQ + h) * s.seqQ + i] = float(m + std::log(l));
+        out.lse[li] = float(m + std::log(l));
       }
     }
   return out;
@@ -248,7 +256,7 @@ TEST_CASE("a launch of a low-rank variant checks its factors", "[lowrank][launch
   CHECK(st.message().find("lowrank(16) but the factors have rank 0") != std::string::npos);
   t.bias_rank = 16;
   st = refusal(t);
-  CHECK(st.message().find("factor qb is null") != std::string::npos);
+  CHECK(st.message().find("bias tensor qb is null") != std::string::npos);
   t.bias_q = reinterpret_cast<const void *>(uintptr_t(0x500000));
   t.bias_k = reinterpret_cast<const void *>(uintptr_t(0x600000));
   // Head-shared factors: zero batch and head strides are fine.
@@ -263,7 +271,7 @@ TEST_CASE("a launch of a low-rank variant checks its factors", "[lowrank][launch
 
   Tensors bad = t;
   bad.bias_k = reinterpret_cast<const void *>(uintptr_t(0x600002));
-  CHECK(refusal(bad).message().find("kb at") != std::string::npos);
+  CHECK(refusal(bad).message().find("bias tensor kb at") != std::string::npos);
   bad = t;
   bad.bias_q_stride[2] = 17; // an even rank reads 32-bit rank pairs
   CHECK(refusal(bad).message().find("must be even") != std::string::npos);
@@ -283,4 +291,112 @@ TEST_CASE("a launch of a low-rank variant checks its factors", "[lowrank][launch
   params = buildParams(plan, problem, t, ws, wsBytes);
   REQUIRE(params);
   CHECK(params->bias_q == nullptr);
+}
+
+TEST_CASE("DSL: bias = dense parses and prints", "[densebias][frontend]") {
+  ParseResult r = parse("mask = causal;\nbias = dense;");
+  INFO(r.errors());
+  REQUIRE(r.ok());
+  CHECK(r.variants[0].bias == BiasKind::Dense);
+  CHECK(r.variants[0].bias_rank == 0);
+  const std::string text = printVariant(r.variants[0]);
+  CHECK(text.find("  bias = dense;\n") != std::string::npos);
+  ParseResult again = parseVariants(text, "again.attn");
+  REQUIRE(again.ok());
+  CHECK(again.variants[0] == r.variants[0]);
+  ParseResult withRank = parse("bias = dense(4);");
+  REQUIRE_FALSE(withRank.diagnostics.empty());
+  CHECK(withRank.diagnostics[0].column == 13);
+  CHECK(withRank.diagnostics[0].message.find("expected ';'") != std::string::npos);
+}
+
+TEST_CASE("exact reference: the dense bias, its -inf entries and a fully masked row",
+          "[densebias][reference]") {
+  AttnShape s{2, 4, 2, 70, 131, 64};
+  AttnInputs in = randomNormal(s, 5);
+  addDenseBias(in, 6);
+  std::string err;
+  auto got = exactAttention(in, ExactOptions{0.125}, err);
+  INFO(err);
+  REQUIRE(got);
+  AttnOutput want = denseBias(in, 0.125);
+  ErrorMetrics m = compare(got->o, want.o);
+  INFO(m.str());
+  CHECK(m.nonFinite == 0);
+  CHECK(m.maxAbs < 1e-5);
+  // Row Nq / 3 is masked everywhere: O = 0 and LSE = -inf, no NaN anywhere.
+  const int masked = s.seqQ / 3;
+  for (int h = 0; h < s.headsQ; ++h) {
+    CHECK(std::isinf(got->lse[size_t(h) * s.seqQ + masked]));
+    for (int d = 0; d < s.headDim; ++d)
+      CHECK(got->o[AttnShape::rowOffset(0, h, masked, s.headsQ, s.seqQ, s.headDim) + d] == 0.f);
+  }
+}
+
+TEST_CASE("emulation: the dense bias follows the exact reference", "[densebias][reference]") {
+  AttnShape s{1, 2, 2, 150, 231, 64};
+  for (DType pv : {DType::E4M3, DType::I8, DType::BF16})
+    for (bool causal : {false, true}) {
+      AttnInputs in = randomNormal(s, 21);
+      addDenseBias(in, 22);
+      Variant v = lowRankVariant(1, pv);
+      v.bias = BiasKind::Dense;
+      v.bias_rank = 0;
+      v.mask = causal ? MaskKind::Causal : MaskKind::None;
+      std::string err;
+      auto e = emulate(v, Tiles{64, 64, 4, 2}, 128, in, err);
+      INFO("pv=" << toString(pv) << " causal " << causal << ": " << err);
+      REQUIRE(e);
+      auto x = exactAttention(in, exactOptionsFor(v, s.headsQ), err);
+      REQUIRE(x);
+      ErrorMetrics m = compare(e->out.o, x->o);
+      INFO(m.str());
+      CHECK(m.nonFinite == 0);
+      CHECK(m.cosine > 0.998);
+      for (size_t i = 0; i < x->lse.size(); ++i)
+        if (std::isinf(x->lse[i]))
+          CHECK(e->out.lse[i] == x->lse[i]);
+      // A table for a variant without one, and none for one with it, are refused.
+      Variant none = v;
+      none.bias = BiasKind::None;
+      CHECK_FALSE(emulate(none, Tiles{64, 64, 4, 2}, 128, in, err));
+      CHECK(err.find("carry a dense bias table") != std::string::npos);
+      in.biasDense.clear();
+      CHECK_FALSE(emulate(v, Tiles{64, 64, 4, 2}, 128, in, err));
+      CHECK(err.find("no table") != std::string::npos);
+    }
+}
+
+TEST_CASE("a launch of a dense-bias variant checks its table", "[densebias][launch]") {
+  KernelPlan plan = test::defaultPlan();
+  plan.variant.bias = BiasKind::Dense;
+  Problem problem{1, 8, 8, 256, 300};
+  Tensors t;
+  t.q = reinterpret_cast<void *>(uintptr_t(0x100000));
+  t.k = reinterpret_cast<void *>(uintptr_t(0x200000));
+  t.v = reinterpret_cast<void *>(uintptr_t(0x300000));
+  t.o = reinterpret_cast<void *>(uintptr_t(0x400000));
+  denseStrides(t.q_stride, false, 8, 256, 128);
+  denseStrides(t.k_stride, false, 8, 300, 128);
+  denseStrides(t.v_stride, false, 8, 300, 128);
+  denseStrides(t.o_stride, false, 8, 256, 128);
+  void *ws = reinterpret_cast<void *>(uintptr_t(0x1000000));
+  const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
+  auto check = [&](const Tensors &x) { return validateLaunch(plan, problem, x, ws, wsBytes); };
+  CHECK(check(t).message().find("bias tensor bias_dense is null") != std::string::npos);
+  t.bias_dense = reinterpret_cast<const void *>(uintptr_t(0x800000));
+  t.bias_dense_stride[2] = 300; // broadcast over batch and heads
+  Status st = check(t);
+  INFO(st.message());
+  CHECK(st);
+  auto params = buildParams(plan, problem, t, ws, wsBytes);
+  REQUIRE(params);
+  CHECK(params->bias_dense == t.bias_dense);
+  CHECK(params->bias_dense_stride[2] == 300);
+  Tensors bad = t;
+  bad.bias_dense_stride[2] = 301;
+  CHECK(check(bad).message().find("must be even") != std::string::npos);
+  bad = t;
+  bad.bias_dense = reinterpret_cast<const void *>(uintptr_t(0x800002));
+  CHECK(check(bad).message().find("not 4-byte aligned") != std::string::npos);
 }

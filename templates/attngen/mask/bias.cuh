@@ -1,0 +1,164 @@
+//===- bias.cuh - Biases read from memory: low-rank factors, dense tables -===//
+//
+// The biases the caller passes as tensors, added to the scores of both
+// mainloops (ALiBi, generated from slopes, is in the mainloops themselves).
+// Both work on the score fragment of a thread (lane l, g = l / 4, q = l % 4:
+// rows row0 and row0 + 8, keys 2q and 2q + 1 of each 8-key group), the C
+// fragment of m16n8 mma.sync and of the wgmma accumulators alike; ScoreBias
+// is the one entry point.
+//
+// bias = lowrank(R), FlashBias's factored bias: qb [B, Hq, Nq, R] and kb [B,
+// Hq, Nk, R] stay in the input type (f16 / bf16) and never go through Q/K's
+// 8-bit quantization: per 8 keys and 16 ranks one m16n8k16 mma.sync with f32
+// accumulation, whose products of 16-bit values are exact, so the bias keeps
+// the factors' own accuracy. A holds qb of the thread's two rows, B key g of
+// the group: kb[key][2q, 2q + 1] and kb[key][2q + 8, 2q + 9], read straight
+// from global memory (L1/L2: all warps of a CTA read the same 8 * R values per
+// group; no shared memory or pipeline stage is added). Ranks past R read as
+// 0; rows / keys past Nq / Nk are clamped to the last one (their scores are
+// padding or masked). An even R reads rank pairs as one 32-bit word (the
+// launch checks 4-byte alignment of the factors and their strides); an odd R
+// reads 16-bit halves.
+//
+// bias = dense: a table [B, Hq, Nq, Nk] in the input type (key stride 1),
+// each score's own value read as key pairs (32-bit words; the launch checks
+// the alignment), keys past Nk read as 0 (they are masked). -inf entries
+// mask (a boolean mask is a dense bias of 0 / -inf).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNGEN_MASK_BIAS_CUH
+#define ATTNGEN_MASK_BIAS_CUH
+
+#include "attngen/arch/mma_sm80.cuh"
+#include "attngen/arch/ptx_common.cuh"
+#include "attngen/kernel/config.h"
+#include "attngen/kernel/params.h"
+#include "attngen/mask/score_mod.h"
+#include "attngen/quant/quant_math.h"
+
+namespace attngen {
+
+/// The factored bias of one thread's two score rows. Stateless: the A
+/// fragments are re-read per key block (L1 hits after the first) rather than
+/// held across the mainloop, where INT8 PV has no register to spare (held,
+/// they spilled 44 bytes there).
+template <class Cfg, int kRank = ScoreMods<Cfg>::kBiasRank> struct LowRankBias {
+  static_assert(kRank > 0 && kRank <= 64, "bias rank in [1, 64]");
+  static_assert(Cfg::kIn == dt::F16 || Cfg::kIn == dt::BF16, "factors are f16 / bf16");
+  static constexpr int kChunks = (kRank + 15) / 16;
+
+  /// Ranks [r, r + 1] of one factor row as a 32-bit pair (low half first).
+  static __device__ __forceinline__ unsigned pair(const unsigned short *row, int r) {
+    if (r >= kRank)
+      return 0u;
+    if constexpr (kRank % 2 == 0)
+      return __ldg(reinterpret_cast<const unsigned *>(row + r));
+    const unsigned lo = __ldg(row + r);
+    return r + 1 < kRank ? lo | ((unsigned)__ldg(row + r + 1) << 16) : lo;
+  }
+
+  /// s[4 j + e] += log2(e) * qb . kb for the kGroups 8-key groups from key0
+  /// (scores in the exp2 domain, C-fragment order); row0 is this thread's
+  /// first score row (the second is row0 + 8). The scores themselves are the
+  /// mma accumulators (in natural-log units meanwhile: times ln 2 before,
+  /// log2(e) after), so a rank of any size holds only one chunk's A
+  /// fragment and one B pair in registers at a time.
+  template <int kGroups>
+  static __device__ __forceinline__ void add(float *s, const AttnParams &p, int b, int h,
+                                             int row0, int key0, int lane) {
+    const int q = lane % 4;
+    const unsigned short *qb = static_cast<const unsigned short *>(p.bias_q) +
+                               b * p.bias_q_stride[0] + h * p.bias_q_stride[1];
+    const unsigned short *kb = static_cast<const unsigned short *>(p.bias_k) +
+                               b * p.bias_k_stride[0] + h * p.bias_k_stride[1];
+    const unsigned short *qRow[2];
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int t = row0 + 8 * half < p.seq_q ? row0 + 8 * half : p.seq_q - 1;
+      qRow[half] = qb + t * p.bias_q_stride[2];
+    }
+#pragma unroll
+    for (int i = 0; i < 4 * kGroups; ++i)
+      s[i] *= kLn2;
+    // Chunk by chunk (not unrolled): unrolled, ptxas hoists every chunk's
+    // loads and rank 64 spilled 140-232 bytes.
+#pragma unroll 1
+    for (int c = 0; c < kChunks; ++c) {
+      const unsigned qa[4] = {pair(qRow[0], 16 * c + 2 * q), pair(qRow[1], 16 * c + 2 * q),
+                              pair(qRow[0], 16 * c + 8 + 2 * q),
+                              pair(qRow[1], 16 * c + 8 + 2 * q)};
+#pragma unroll
+      for (int j = 0; j < kGroups; ++j) {
+        const int key = key0 + 8 * j + lane / 4 < p.seq_k - 1 ? key0 + 8 * j + lane / 4
+                                                               : p.seq_k - 1;
+        const unsigned short *row = kb + key * p.bias_k_stride[2];
+        float(&d)[4] = *reinterpret_cast<float(*)[4]>(s + 4 * j);
+        const unsigned b0 = pair(row, 16 * c + 2 * q), b1 = pair(row, 16 * c + 8 + 2 * q);
+        if constexpr (Cfg::kIn == dt::BF16)
+          sm80::MmaBF16::run(d, qa, b0, b1);
+        else
+          sm80::MmaF16::run(d, qa, b0, b1);
+      }
+    }
+#pragma unroll
+    for (int i = 0; i < 4 * kGroups; ++i)
+      s[i] *= kLog2e;
+  }
+};
+
+/// No low-rank bias: nothing to add.
+template <class Cfg> struct LowRankBias<Cfg, 0> {
+  template <int kGroups>
+  static __device__ __forceinline__ void add(float *, const AttnParams &, int, int, int, int,
+                                             int) {}
+};
+
+/// The dense bias table of one thread's two score rows.
+template <class Cfg> struct DenseBias {
+  static_assert(Cfg::kIn == dt::F16 || Cfg::kIn == dt::BF16, "the table is f16 / bf16");
+
+  /// s[4 j + e] += log2(e) * bias[row][key] for the kGroups 8-key groups from key0.
+  template <int kGroups>
+  static __device__ __forceinline__ void add(float *s, const AttnParams &p, int b, int h,
+                                             int row0, int key0, int lane) {
+    const unsigned short *table = static_cast<const unsigned short *>(p.bias_dense) +
+                                  b * p.bias_dense_stride[0] + h * p.bias_dense_stride[1];
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int t = row0 + 8 * half < p.seq_q ? row0 + 8 * half : p.seq_q - 1;
+      const unsigned short *row = table + t * p.bias_dense_stride[2];
+#pragma unroll
+      for (int j = 0; j < kGroups; ++j) {
+        const int key = key0 + 8 * j + 2 * (lane % 4);
+        unsigned w = 0u;
+        if (key + 1 < p.seq_k)
+          w = __ldg(reinterpret_cast<const unsigned *>(row + key));
+        else if (key < p.seq_k)
+          w = __ldg(row + key);
+        const float lo = toFloat<Cfg::kIn>((unsigned short)(w & 0xffffu));
+        const float hi = toFloat<Cfg::kIn>((unsigned short)(w >> 16));
+        s[4 * j + 2 * half] = fmaf(lo, kLog2e, s[4 * j + 2 * half]);
+        s[4 * j + 2 * half + 1] = fmaf(hi, kLog2e, s[4 * j + 2 * half + 1]);
+      }
+    }
+  }
+};
+
+/// The bias a Cfg reads from memory (nothing for the others).
+template <class Cfg> struct ScoreBias {
+  /// Whether the scores get a bias from memory (the mainloop then forms them
+  /// before the row max).
+  static constexpr bool kAny = ScoreMods<Cfg>::kBiasRank > 0 || ScoreMods<Cfg>::kDenseBias;
+  template <int kGroups>
+  static __device__ __forceinline__ void add(float *s, const AttnParams &p, int b, int h,
+                                             int row0, int key0, int lane) {
+    if constexpr (ScoreMods<Cfg>::kDenseBias)
+      DenseBias<Cfg>::template add<kGroups>(s, p, b, h, row0, key0, lane);
+    else
+      LowRankBias<Cfg>::template add<kGroups>(s, p, b, h, row0, key0, lane);
+  }
+};
+
+} // namespace attngen
+
+#endif // ATTNGEN_MASK_BIAS_CUH
