@@ -36,7 +36,8 @@ class _Tensors(ctypes.Structure):
                 ("alibi_slopes", ctypes.c_void_p),
                 ("bias_q", ctypes.c_void_p), ("bias_k", ctypes.c_void_p),
                 ("bias_q_stride", ctypes.c_int64 * 3), ("bias_k_stride", ctypes.c_int64 * 3),
-                ("bias_rank", ctypes.c_int)]
+                ("bias_rank", ctypes.c_int),
+                ("bias_dense", ctypes.c_void_p), ("bias_dense_stride", ctypes.c_int64 * 3)]
 
 
 class _Cost(ctypes.Structure):
@@ -193,45 +194,60 @@ class Kernel:
                 raise AttngenError(f"lse must be a contiguous float32 CUDA tensor {(b, h, n)} "
                                    f"on {q.device}, got {lse.dtype} {tuple(lse.shape)} on {lse.device}")
 
-    def _bias_factors(self, p, q, bias):
-        """Checks (qb, kb) of a low-rank bias against the problem; returns the pointers
-        and element strides for the C API (a size-1 batch or head broadcasts)."""
+    def _bias_args(self, p, q, bias):
+        """Checks `bias` against the variant and the problem: (qb, kb) for bias =
+        lowrank(R), a table for bias = dense, None otherwise. Returns the _Tensors fields
+        (pointers and element strides; a size-1 or expanded batch / head broadcasts)."""
         import torch
-        if self.bias != "lowrank":
+        i64x3 = ctypes.c_int64 * 3
+        fields = {}
+        if self.bias not in ("lowrank", "dense"):
             if bias is not None:
-                raise AttngenError(f"variant '{self.name}' has no low-rank bias; bias must be None")
-            return None, None, (0, 0, 0), (0, 0, 0), 0
+                raise AttngenError(f"variant '{self.name}' takes no bias tensor; bias must be None")
+            return fields
+        want = {"bf16": torch.bfloat16, "fp16": torch.float16}[self.input_dtype]
+
+        def check(name, t, n, last, what):
+            if not isinstance(t, torch.Tensor) or t.dtype != want or t.device != q.device:
+                raise AttngenError(f"{name} must be a CUDA tensor of {want} on {q.device}")
+            if t.dim() != 4:
+                raise AttngenError(f"{name} must be 4-d {what}, got {tuple(t.shape)}")
+            b, h, nt, r = t.shape
+            if b not in (1, p.batch) or h not in (1, p.heads_q) or nt != n or r != last:
+                raise AttngenError(f"{name} {tuple(t.shape)} does not fit: want [{p.batch} or 1, "
+                                   f"{p.heads_q} or 1, {n}, {last}] ({what})")
+            if t.stride(3) != 1:
+                raise AttngenError(f"{name}: the last dimension must be contiguous")
+            st = t.stride()
+            return t.data_ptr(), i64x3(st[0] if b > 1 else 0, st[1] if h > 1 else 0, st[2])
+
+        if self.bias == "dense":
+            if not isinstance(bias, torch.Tensor):
+                raise AttngenError(f"variant '{self.name}' has bias = dense: pass bias=table, "
+                                   f"[B, Hq, Nq, Nk] in {want} (-inf masks)")
+            fields["bias_dense"], fields["bias_dense_stride"] = check(
+                "bias", bias, p.seq_q, p.seq_k, "[B, Hq, Nq, Nk]")
+            return fields
         if bias is None or len(bias) != 2:
             raise AttngenError(f"variant '{self.name}' has bias = lowrank({self.bias_rank}): "
                                f"pass bias=(qb, kb), qb [B, Hq, Nq, R] and kb [B, Hq, Nk, R]")
-        want = {"bf16": torch.bfloat16, "fp16": torch.float16}[self.input_dtype]
-        out = []
-        for name, t, n in (("qb", bias[0], p.seq_q), ("kb", bias[1], p.seq_k)):
-            if t.dtype != want or t.device != q.device:
-                raise AttngenError(f"{name} must be a CUDA tensor of {want} on {q.device}, "
-                                   f"got {t.dtype} on {t.device}")
-            if t.dim() != 4:
-                raise AttngenError(f"{name} must be 4-d [B, Hq, N, R], got {tuple(t.shape)}")
-            b, h, nt, r = t.shape
-            if (b not in (1, p.batch) or h not in (1, p.heads_q) or nt != n
-                    or r != self.bias_rank):
-                raise AttngenError(
-                    f"{name} {tuple(t.shape)} does not fit: want [{p.batch} or 1, "
-                    f"{p.heads_q} or 1, {n}, {self.bias_rank}] (rank of lowrank({self.bias_rank}))")
-            if t.stride(3) != 1:
-                raise AttngenError(f"{name}: the rank (last) dimension must be contiguous")
-            st = t.stride()
-            out.append((t.data_ptr(), (st[0] if b > 1 else 0, st[1] if h > 1 else 0, st[2])))
-        return out[0][0], out[1][0], out[0][1], out[1][1], self.bias_rank
+        what = f"[B, Hq, N, R] with R = {self.bias_rank} of lowrank({self.bias_rank})"
+        fields["bias_q"], fields["bias_q_stride"] = check("qb", bias[0], p.seq_q,
+                                                          self.bias_rank, what)
+        fields["bias_k"], fields["bias_k_stride"] = check("kb", bias[1], p.seq_k,
+                                                          self.bias_rank, what)
+        fields["bias_rank"] = self.bias_rank
+        return fields
 
     def launch(self, q, k, v, o, workspace, lse=None, stage="all", stream=None,
                alibi_slopes=None, bias=None):
         """Launches on torch's current stream (or `stream`): all kernels, or only the
         quantization prologue / only the attention kernel (for kernel-only timing).
         `alibi_slopes`: a float32 CUDA tensor [heads_q] (variants with bias = alibi).
-        `bias`: (qb, kb) of bias = lowrank(R), qb [B, Hq, Nq, R] and kb [B, Hq, Nk, R]
-        in the input dtype (size-1 or expanded batch / head dims broadcast); the scores
-        get qb kb^T added in natural-log units."""
+        `bias`: (qb, kb) of bias = lowrank(R), qb [B, Hq, Nq, R] and kb [B, Hq, Nk, R],
+        or the table [B, Hq, Nq, Nk] of bias = dense (even row stride; -inf masks), in
+        the input dtype (size-1 or expanded batch / head dims broadcast); the scores get
+        it added in natural-log units."""
         import torch
         if stage not in _STAGES:
             raise AttngenError(f"stage must be one of {sorted(_STAGES)}, not {stage!r}")
@@ -243,13 +259,11 @@ class Kernel:
             raise AttngenError(f"alibi_slopes must be a contiguous float32 CUDA tensor "
                                f"({p.heads_q},) on {q.device}, got {alibi_slopes.dtype} "
                                f"{tuple(alibi_slopes.shape)} on {alibi_slopes.device}")
-        qb, kb, qbs, kbs, rank = self._bias_factors(p, q, bias)
-        i64x3 = ctypes.c_int64 * 3
         t = _Tensors(q.data_ptr(), k.data_ptr(), v.data_ptr(), o.data_ptr(),
                      lse.data_ptr() if lse is not None else None,
                      self._strides(q), self._strides(k), self._strides(v), self._strides(o),
                      alibi_slopes.data_ptr() if alibi_slopes is not None else None,
-                     qb, kb, i64x3(*qbs), i64x3(*kbs), rank)
+                     **self._bias_args(p, q, bias))
         # The library launches in the calling thread's current CUDA context: make it
         # the tensors' device's (torch's primary context), not whatever device is current.
         with torch.cuda.device(q.device):
