@@ -71,12 +71,12 @@ Status checkTensor(const char *name, const void *ptr, const int64_t stride[3],
 }
 
 /// A bias tensor (a low-rank factor or the dense table): on the device,
-/// aligned for the kernel's reads (pairs as 32-bit words when `pairs`, else
-/// 16-bit halves).
-Status checkBiasTensor(const char *name, const void *ptr, const int64_t stride[3], bool pairs) {
+/// aligned for the kernel's reads of `elems` 16-bit elements at a time (its
+/// base on 2 * elems bytes, every stride a multiple of elems).
+Status checkBiasTensor(const char *name, const void *ptr, const int64_t stride[3], int elems) {
   if (!ptr)
     return Error{fmt::format("the bias tensor {} is null", name)};
-  const size_t align = pairs ? 4 : 2;
+  const size_t align = 2 * size_t(elems);
   static const char *const Dims[3] = {"batch", "head", "token"};
   if (reinterpret_cast<uintptr_t>(ptr) % align != 0)
     return Error{fmt::format("bias tensor {} at {} is not {}-byte aligned", name, ptr, align)};
@@ -85,9 +85,9 @@ Status checkBiasTensor(const char *name, const void *ptr, const int64_t stride[3
       return Error{
           fmt::format("bias tensor {}: {} stride {} is negative", name, Dims[i], stride[i])};
     if (uint64_t(stride[i]) * 2 % align != 0)
-      return Error{fmt::format("bias tensor {}: {} stride {} must be even: pairs of elements "
-                               "are read as 32-bit words",
-                               name, Dims[i], stride[i])};
+      return Error{fmt::format("bias tensor {}: {} stride {} must be a multiple of {}: the "
+                               "kernel reads {} elements at a time",
+                               name, Dims[i], stride[i], elems, elems)};
   }
   return Status::ok();
 }
@@ -159,15 +159,16 @@ Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors
       return Error{fmt::format("variant '{}' has bias = lowrank({}) but the factors have rank "
                                "{} (Tensors::bias_rank: their last dimension)",
                                v.name, v.bias_rank, t.bias_rank)};
-    // Rank pairs are 32-bit words for an even rank.
-    const bool pairs = v.bias_rank % 2 == 0;
-    if (Status s = checkBiasTensor("qb", t.bias_q, t.bias_q_stride, pairs); !s)
+    // The widest piece that divides the rank (mask/bias.cuh: kb rows are
+    // staged in 16-byte pieces when R % 8 == 0, rank pairs read as words).
+    const int r = v.bias_rank, elems = r % 8 == 0 ? 8 : r % 4 == 0 ? 4 : r % 2 == 0 ? 2 : 1;
+    if (Status s = checkBiasTensor("qb", t.bias_q, t.bias_q_stride, elems); !s)
       return s;
-    if (Status s = checkBiasTensor("kb", t.bias_k, t.bias_k_stride, pairs); !s)
+    if (Status s = checkBiasTensor("kb", t.bias_k, t.bias_k_stride, elems); !s)
       return s;
   }
-  if (v.bias == BiasKind::Dense)
-    if (Status s = checkBiasTensor("bias_dense", t.bias_dense, t.bias_dense_stride, true); !s)
+  if (v.bias == BiasKind::Dense) // key pairs are read as words
+    if (Status s = checkBiasTensor("bias_dense", t.bias_dense, t.bias_dense_stride, 2); !s)
       return s;
   return Status::ok();
 }

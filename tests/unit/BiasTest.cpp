@@ -273,8 +273,11 @@ TEST_CASE("a launch of a low-rank variant checks its factors", "[lowrank][launch
   bad.bias_k = reinterpret_cast<const void *>(uintptr_t(0x600002));
   CHECK(refusal(bad).message().find("bias tensor kb at") != std::string::npos);
   bad = t;
-  bad.bias_q_stride[2] = 17; // an even rank reads 32-bit rank pairs
-  CHECK(refusal(bad).message().find("must be even") != std::string::npos);
+  bad.bias_q_stride[2] = 20; // rank 16 stages kb in 16-byte pieces: multiples of 8
+  CHECK(refusal(bad).message().find("must be a multiple of 8") != std::string::npos);
+  bad = t;
+  bad.bias_k = reinterpret_cast<const void *>(uintptr_t(0x600008));
+  CHECK(refusal(bad).message().find("not 16-byte aligned") != std::string::npos);
   bad = t;
   bad.bias_k_stride[1] = -1;
   CHECK(refusal(bad).message().find("negative") != std::string::npos);
@@ -395,7 +398,7 @@ TEST_CASE("a launch of a dense-bias variant checks its table", "[densebias][laun
   CHECK(params->bias_dense_stride[2] == 300);
   Tensors bad = t;
   bad.bias_dense_stride[2] = 301;
-  CHECK(check(bad).message().find("must be even") != std::string::npos);
+  CHECK(check(bad).message().find("must be a multiple of 2") != std::string::npos);
   bad = t;
   bad.bias_dense = reinterpret_cast<const void *>(uintptr_t(0x800002));
   CHECK(check(bad).message().find("not 4-byte aligned") != std::string::npos);

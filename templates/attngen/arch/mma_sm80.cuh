@@ -104,6 +104,20 @@ struct CpAsync16 {
   }
 };
 
+/// A global -> shared copy of kBytes (4, 8 or 16) of which the first
+/// `srcBytes` are read and the rest zero-filled (0: all zeros, nothing read).
+template <int kBytes> struct CpAsyncZfill {
+  static_assert(kBytes == 4 || kBytes == 8 || kBytes == 16, "cp.async copies 4, 8 or 16 bytes");
+  __device__ static void run(unsigned smemAddr, const void *gmem, int srcBytes) {
+    if constexpr (kBytes == 16)
+      asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smemAddr), "l"(gmem),
+                   "r"(srcBytes));
+    else
+      asm volatile("cp.async.ca.shared.global [%0], [%1], %2, %3;\n" ::"r"(smemAddr), "l"(gmem),
+                   "n"(kBytes), "r"(srcBytes));
+  }
+};
+
 struct CpAsyncCommit {
   __device__ static void run() { asm volatile("cp.async.commit_group;\n" ::); }
 };

@@ -201,6 +201,7 @@ template <class Cfg> struct Sm90Consumer {
   /// int8 QK: x = float bits of (acc + 1.5 * 2^23), i.e. float(acc) + kMagic,
   /// exact for |acc| < 2^22; the softmax subtracts kMagic before scaling.
   static constexpr float kMagic = S::kQkInt ? 12582912.f : 0.f;
+  static constexpr bool kLowRank = ScoreMods<Cfg>::kBiasRank > 0;
 
   const AttnParams &p;
   unsigned char *smem;
@@ -476,8 +477,13 @@ template <class Cfg> struct Sm90Consumer {
           x[i] = fmaf(-slopeL2, dist, x[i]);
         }
       }
-      // A bias from memory: low-rank factors or a dense table (bias.cuh).
-      ScoreBias<Cfg>::template add<BN / 8>(x, p, b, h, row[0], n * BN, lane);
+      // A bias from memory (bias.cuh): low-rank factors staged in shared
+      // memory one block ahead, or a dense table.
+      if constexpr (kLowRank)
+        LowRankTile<Cfg, BN>::template add<BN / 8>(x, p, b, h, row[0], cwg, (n - nBegin) % 2,
+                                                    kHasNext ? (n + 1) * BN : -1, lane);
+      else
+        ScoreBias<Cfg>::template add<BN / 8>(x, p, b, h, row[0], n * BN, lane);
       qk[0] = qk[1] = 1.f;
       magic = 0.f;
     }
@@ -622,6 +628,8 @@ template <class Cfg> struct Sm90Consumer {
       issueQk(nBegin);
       wgmmaCommit();
       otherTurn();
+      if constexpr (kLowRank)
+        LowRankTile<Cfg, BN>::issue(p, b, h, nBegin * BN, cwg, 0, threadIdx.x % 128);
       wgmmaWait<0>();
       fenceRegs(acc);
     }
