@@ -326,11 +326,11 @@ const ModSet kModSets[] = {
 
 } // namespace
 
-// Sliding window, soft cap, ALiBi and a low-rank bias are parameters of the one mma.sync
-// template (the wgmma mainloop refuses them for now): every family and target
-// compiles with the intended tensor-core ops and no spills; the modifiers add
-// code; a variant without them emits no modifier member at all.
-TEST_CASE("score modifiers compile on the mma.sync mainloop for every target", "[nvrtc][scoremod]") {
+// Sliding window, soft cap, ALiBi and the biases from memory are parameters of
+// both mainloop templates: every family and target compiles with the intended
+// tensor-core ops and no spills (but the known ones); the modifiers add code; a
+// variant without them emits no modifier member at all.
+TEST_CASE("score modifiers compile on both mainloops for every target", "[nvrtc][scoremod]") {
   const Family families[] = {{"int8/fp8", DType::I8, DType::E4M3},
                              {"int8/fp16", DType::I8, DType::F16},
                              {"int8/int8", DType::I8, DType::I8},
@@ -365,19 +365,20 @@ TEST_CASE("score modifiers compile on the mma.sync mainloop for every target", "
         CHECK((src.find("kDenseBias") != std::string::npos) == (m.bias == BiasKind::Dense));
         // Known: FP8 PV through mma.sync on sm_90a (e4m3 unpacked to f16)
         // already uses all 255 registers without modifiers; a window's bounds
-        // and a dense bias's loads spill a few words there. sm_90a runs such
-        // variants on wgmma; only a soft cap sends them to mma.sync.
+        // and a dense bias's loads spill a few words there. sm_90a runs every
+        // such variant on wgmma (mma.sync there only when a plan asks for it).
         const bool knownSpill = t.hasWgmma() && f.pv == DType::E4M3 &&
                                 (v.hasWindow() || v.bias == BiasKind::Dense);
         checkCompiles(plan, src,
                       std::string(f.name) + " " + m.name + " " + t.name() + " (mma.sync)",
                       knownSpill);
-        // The wgmma mainloop takes windows and ALiBi (not the soft cap).
-        if (t.hasWgmma() && m.softcap == 0) {
+        // The wgmma mainloop takes every modifier.
+        if (t.hasWgmma()) {
           KernelPlan wg = makePlan(f, t, 128, m.causal, /*attentionOnly=*/false);
           REQUIRE(wg.mainloop == Mainloop::Wgmma);
           wg.variant.window_left = m.left;
           wg.variant.window_right = m.right;
+          wg.variant.softcap = m.softcap;
           wg.variant.bias = m.bias;
           wg.variant.bias_rank = m.biasRank;
           // Known: INT8 PV on wgmma holds two accumulators; with a low-rank

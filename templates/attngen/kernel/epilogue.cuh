@@ -13,6 +13,7 @@
 #include "attngen/kernel/config.h"
 #include "attngen/kernel/params.h"
 #include "attngen/kernel/softmax.cuh"
+#include "attngen/mask/score_mod.h"
 #include "attngen/quant/quant_math.h"
 
 namespace attngen {
@@ -82,8 +83,10 @@ __device__ __forceinline__ void storeLse(const AttnParams &p, float m, float l, 
     return;
   const agi64 head = (agi64)b * p.heads_q + h;
   float lse = kNegInfF;
+  // The capped scores already hold q . mean(K): no correction then.
   if (l > 0.f)
-    lse = (m + __log2f(l / lScale)) * kLn2 + p.q_kmean[head * p.seq_q_pad + row];
+    lse = (m + __log2f(l / lScale)) * kLn2 +
+          (ScoreMods<Cfg>::kHasSoftcap ? 0.f : p.q_kmean[head * p.seq_q_pad + row]);
   p.lse[head * p.seq_q + row] = lse;
 }
 

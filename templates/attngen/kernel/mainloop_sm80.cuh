@@ -425,16 +425,8 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
   storeOutputFragment<Cfg>(p, reinterpret_cast<const float(&)[4 * DT]>(oAcc), l, rows, b, h, lane);
   if constexpr (Cfg::kLse) {
     if (q == 0) {
-      if constexpr (Mods::kHasSoftcap) {
-        // The capped scores already hold q . mean(K): no LSE correction.
-        for (int r = 0; r < 2; ++r)
-          if (rows[r] < Nq)
-            p.lse[((agi64)b * p.heads_q + h) * Nq + rows[r]] =
-                l[r] > 0.f ? (rowMax[r] + __log2f(l[r] / lUnits)) * kLn2 : kNegInfF;
-      } else {
-        storeLse<Cfg>(p, rowMax[0], l[0], lUnits, rows[0], b, h);
-        storeLse<Cfg>(p, rowMax[1], l[1], lUnits, rows[1], b, h);
-      }
+      storeLse<Cfg>(p, rowMax[0], l[0], lUnits, rows[0], b, h);
+      storeLse<Cfg>(p, rowMax[1], l[1], lUnits, rows[1], b, h);
     }
   }
 }

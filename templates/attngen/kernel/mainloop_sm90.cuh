@@ -211,6 +211,9 @@ template <class Cfg> struct Sm90Consumer {
   KeyMask<Cfg::kCausal, BN, ScoreMods<Cfg>::kLeft, ScoreMods<Cfg>::kRight> mask;
   int b, h, m0, nBegin, nEnd, cwg, lane;
   float slopeL2; ///< ALiBi slope of head h times log2(e) (bias = alibi)
+  /// Soft cap: s * q . mean(K) * log2(e) of the fragment rows (smooth_k), added
+  /// back before the cap (it is not shift-invariant).
+  float capOffset[2];
   int row[2];
   float qScale[2];
   unsigned sQ;
@@ -303,14 +306,15 @@ template <class Cfg> struct Sm90Consumer {
         bal[i] = p.qk_balance != nullptr ? p.qk_balance[c] : 1.f;
     }
     const bool dump = p.q_quant != nullptr;
-    float x[kIters][8], amax[kIters];
+    float x[kIters][8], amax[kIters], kmeanDot[kIters];
 #pragma unroll
     for (int it = 0; it < kIters; ++it) {
       const int r = warpRow0 + it * kRpi + lane / kSlices, t = m0 + r;
       const float dot =
           prologue::qSliceKmeanDot<Cfg::kIn, kSlices>(x[it], raw[it], t < p.seq_q, kMean);
+      kmeanDot[it] = Cfg::kSmoothK ? quantMul(dot, p.sm_scale) : 0.f;
       if (j == 0 && (Cfg::kLse || dump))
-        p.q_kmean[qHead * p.seq_q_pad + t] = Cfg::kSmoothK ? quantMul(dot, p.sm_scale) : 0.f;
+        p.q_kmean[qHead * p.seq_q_pad + t] = kmeanDot[it];
       if constexpr (Cfg::kBalance)
 #pragma unroll
         for (int i = 0; i < 8; ++i)
@@ -386,6 +390,13 @@ template <class Cfg> struct Sm90Consumer {
         qScale[0] = v;
       if (it == (lane / 4 + 8) / kRpi)
         qScale[1] = v;
+      if constexpr (ScoreMods<Cfg>::kHasSoftcap) {
+        const float c = __shfl_sync(0xffffffffu, kmeanDot[it], src) * kLog2e;
+        if (it == (lane / 4) / kRpi)
+          capOffset[0] = c;
+        if (it == (lane / 4 + 8) / kRpi)
+          capOffset[1] = c;
+      }
     }
     // Generic-proxy stores, then the async proxy (wgmma) of the warpgroup reads.
     fenceProxyAsyncShared();
@@ -449,7 +460,7 @@ template <class Cfg> struct Sm90Consumer {
     for (int r = 0; r < 2; ++r)
       qk[r] = fmaxf(S::kKScaleUniform ? qScale[r] * ks[0] : qScale[r], kFltMin);
     float magic = S::kKScaleUniform ? kMagic : 0.f;
-    if constexpr (ScoreMods<Cfg>::kAlibi || ScoreBias<Cfg>::kAny) {
+    if constexpr (ScoreMods<Cfg>::kAny) {
       // A bias: the score itself, s = float(acc) * scales + bias (exp2
       // domain), then the softmax below with unit scale and no constant.
       // ALiBi's term is -slope |i + diag - j|, with |i + diag - j| in float: a per-row base minus the fragment's column
@@ -467,6 +478,11 @@ template <class Cfg> struct Sm90Consumer {
       for (int i = 0; i < BN / 2; ++i) {
         const int r = (i % 4) / 2;
         x[i] = (x[i] - magic) * qk[r];
+        if constexpr (ScoreMods<Cfg>::kHasSoftcap) {
+          // Gemma 2's cap, accurate tanhf as on mma.sync (score_mod.h).
+          constexpr SoftcapL2 cap = softcapL2(ScoreMods<Cfg>::kSoftcap);
+          x[i] = cap.cap * tanhf((x[i] + capOffset[r]) * cap.invCap);
+        }
         if constexpr (ScoreMods<Cfg>::kAlibi) {
           float dist;
           if constexpr (S::kPvInt)

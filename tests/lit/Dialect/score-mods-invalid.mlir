@@ -20,10 +20,6 @@ attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smoot
 // expected-error @+1 {{unknown bias 'relative'}}
 attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, bias = relative, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
 
-// -----
-
-// expected-error @+1 {{the wgmma mainloop has no soft cap yet; softcap variants need the mma_sync mainloop}}
-attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = causal, window = (512, 0), softcap = 30.0, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> target = "sm_90a" mainloop = wgmma
 
 // -----
 

@@ -6,7 +6,7 @@
 // Score modifiers of attn.variant: `window = (left, right)`, `softcap` and
 // `bias` print only when set, in that place, and round-trip; a variant
 // without them prints as before. On sm_90a a window and ALiBi run on wgmma, a
-// soft cap on mma_sync (the wgmma mainloop has none yet).
+// soft cap too (all modifiers run on both mainloops).
 
 // CHECK-LABEL: attn.attention @swa
 // CHECK-SAME: mask = causal, window = (4096, 0), head_dim = 128,
@@ -47,7 +47,7 @@ attn.attention @defaults <qk = int8, pv = e4m3, q = warp, k = block, v = channel
 // PLAN-SAME: mainloop = wgmma
 // PLAN-LABEL: attn.plan @gemma
 // PLAN-SAME: softcap = 5.000000e+01
-// PLAN-SAME: mainloop = mma_sync
+// PLAN-SAME: mainloop = wgmma
 // PLAN-LABEL: attn.plan @alibi
 // PLAN-SAME: bias = alibi
 // PLAN-SAME: mainloop = wgmma

@@ -187,10 +187,6 @@ FailureOr<attngen::Target> mlir::attn::parseTarget(EmitErrorFn emitError,
   return *t;
 }
 
-/// The soft cap: the one score modifier only the mma.sync mainloop implements
-/// (the wgmma one takes windows and ALiBi).
-static bool hasSoftcap(const VariantFields &v) { return v.softcap != 0; }
-
 LogicalResult mlir::attn::verifyTargetLegality(EmitErrorFn emitError,
                                                const VariantFields &v,
                                                const attngen::Target &target,
@@ -204,9 +200,6 @@ LogicalResult mlir::attn::verifyTargetLegality(EmitErrorFn emitError,
   if (mainloop == Mainloop::Wgmma && v.qk == DType::I4)
     return emitError() << "the wgmma mainloop has no int4 operands; int4 QK "
                           "needs the mma_sync mainloop";
-  if (mainloop == Mainloop::Wgmma && hasSoftcap(v))
-    return emitError() << "the wgmma mainloop has no soft cap yet; softcap variants "
-                          "need the mma_sync mainloop";
   return success();
 }
 
@@ -214,7 +207,7 @@ Mainloop mlir::attn::pickMainloop(const VariantFields &v,
                                   const attngen::Target &target) {
   // wgmma takes 8- and 16-bit operands only; int4 runs on mma.sync.
   auto wgmmaLegal = [](DType t) { return is8Bit(t) || is16BitFloat(t); };
-  if (target.hasWgmma() && wgmmaLegal(v.qk) && wgmmaLegal(v.pv) && !hasSoftcap(v))
+  if (target.hasWgmma() && wgmmaLegal(v.qk) && wgmmaLegal(v.pv))
     return Mainloop::Wgmma;
   return Mainloop::MmaSync;
 }
