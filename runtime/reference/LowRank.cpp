@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 #include "attngen/reference/LowRank.h"
 
+#include "Rng.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -55,27 +57,6 @@ constexpr double kDropTolerance = 1e-12;
 /// Columns added past the estimated rank when the float factors miss a
 /// target at the rounding floor (each costs an exact rows x cols check).
 constexpr int kRoundingRetries = 4;
-
-/// splitmix64 + Box-Muller: the same stream on every platform.
-class Rng {
-public:
-  explicit Rng(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return double(next() >> 11) * 0x1.0p-53; }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
-  double normal() {
-    const double u1 = 1.0 - uniform(), u2 = uniform(); // u1 in (0, 1]
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-  }
-
-private:
-  uint64_t state;
-};
 
 double dot(const double *x, const double *y, size_t n) {
   double s = 0;

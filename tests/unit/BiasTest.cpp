@@ -238,17 +238,8 @@ TEST_CASE("a launch of a low-rank variant checks its factors", "[lowrank][launch
   plan.variant.bias = BiasKind::LowRank;
   plan.variant.bias_rank = 16;
   Problem problem{2, 8, 8, 256, 300};
-  Tensors t;
-  // Fake device addresses: validation never dereferences them.
-  t.q = reinterpret_cast<void *>(uintptr_t(0x100000));
-  t.k = reinterpret_cast<void *>(uintptr_t(0x200000));
-  t.v = reinterpret_cast<void *>(uintptr_t(0x300000));
-  t.o = reinterpret_cast<void *>(uintptr_t(0x400000));
-  denseStrides(t.q_stride, false, 8, 256, 128);
-  denseStrides(t.k_stride, false, 8, 300, 128);
-  denseStrides(t.v_stride, false, 8, 300, 128);
-  denseStrides(t.o_stride, false, 8, 256, 128);
-  void *ws = reinterpret_cast<void *>(uintptr_t(0x1000000));
+  Tensors t = test::fakeTensors(problem, 128);
+  void *ws = test::fakeWorkspace();
   const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
   auto refusal = [&](const Tensors &x) { return validateLaunch(plan, problem, x, ws, wsBytes); };
 
@@ -374,16 +365,8 @@ TEST_CASE("a launch of a dense-bias variant checks its table", "[densebias][laun
   KernelPlan plan = test::defaultPlan();
   plan.variant.bias = BiasKind::Dense;
   Problem problem{1, 8, 8, 256, 300};
-  Tensors t;
-  t.q = reinterpret_cast<void *>(uintptr_t(0x100000));
-  t.k = reinterpret_cast<void *>(uintptr_t(0x200000));
-  t.v = reinterpret_cast<void *>(uintptr_t(0x300000));
-  t.o = reinterpret_cast<void *>(uintptr_t(0x400000));
-  denseStrides(t.q_stride, false, 8, 256, 128);
-  denseStrides(t.k_stride, false, 8, 300, 128);
-  denseStrides(t.v_stride, false, 8, 300, 128);
-  denseStrides(t.o_stride, false, 8, 256, 128);
-  void *ws = reinterpret_cast<void *>(uintptr_t(0x1000000));
+  Tensors t = test::fakeTensors(problem, 128);
+  void *ws = test::fakeWorkspace();
   const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
   auto check = [&](const Tensors &x) { return validateLaunch(plan, problem, x, ws, wsBytes); };
   CHECK(check(t).message().find("bias tensor bias_dense is null") != std::string::npos);

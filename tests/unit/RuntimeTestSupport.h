@@ -4,6 +4,7 @@
 #define ATTNGEN_TESTS_RUNTIMETESTSUPPORT_H
 
 #include "attngen/Spec/Plan.h"
+#include "attngen/runtime/Problem.h"
 
 #include <cstdlib>
 #include <string>
@@ -25,6 +26,24 @@ inline KernelPlan defaultPlan() {
                   {KernelRole::Attention, "attngen_attention", 384, 82944}};
   return plan;
 }
+
+/// Q, K, V, O of `p` (bhnd, dense) at fake device addresses: launch
+/// validation never dereferences them.
+inline Tensors fakeTensors(const Problem &p, int headDim) {
+  Tensors t;
+  t.q = reinterpret_cast<void *>(uintptr_t(0x100000));
+  t.k = reinterpret_cast<void *>(uintptr_t(0x200000));
+  t.v = reinterpret_cast<void *>(uintptr_t(0x300000));
+  t.o = reinterpret_cast<void *>(uintptr_t(0x400000));
+  denseStrides(t.q_stride, false, p.heads_q, p.seq_q, headDim);
+  denseStrides(t.k_stride, false, p.heads_kv, p.seq_k, headDim);
+  denseStrides(t.v_stride, false, p.heads_kv, p.seq_k, headDim);
+  denseStrides(t.o_stride, false, p.heads_q, p.seq_q, headDim);
+  return t;
+}
+
+/// A fake workspace address (aligned) to go with fakeTensors.
+inline void *fakeWorkspace() { return reinterpret_cast<void *>(uintptr_t(0x1000000)); }
 
 /// A fresh empty directory under $TMPDIR (or /tmp).
 inline std::string makeTempDir(const char *tag) {

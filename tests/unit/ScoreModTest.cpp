@@ -369,15 +369,8 @@ TEST_CASE("a launch of an ALiBi variant needs the slopes", "[scoremod][launch]")
   KernelPlan plan = test::defaultPlan();
   plan.variant.bias = BiasKind::Alibi;
   Problem problem{1, 8, 8, 256, 256};
-  Tensors t;
-  // Fake device addresses: validation never dereferences them.
-  t.q = reinterpret_cast<void *>(uintptr_t(0x100000));
-  t.k = reinterpret_cast<void *>(uintptr_t(0x200000));
-  t.v = reinterpret_cast<void *>(uintptr_t(0x300000));
-  t.o = reinterpret_cast<void *>(uintptr_t(0x400000));
-  for (int64_t *st : {t.q_stride, t.k_stride, t.v_stride, t.o_stride})
-    denseStrides(st, false, 8, 256, 128);
-  void *ws = reinterpret_cast<void *>(uintptr_t(0x1000000));
+  Tensors t = test::fakeTensors(problem, 128);
+  void *ws = test::fakeWorkspace();
   const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
   Status s = validateLaunch(plan, problem, t, ws, wsBytes);
   CHECK_FALSE(s);

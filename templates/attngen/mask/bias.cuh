@@ -57,6 +57,18 @@ template <class Cfg, int kRank = ScoreMods<Cfg>::kBiasRank> struct LowRankBias {
     return r + 1 < kRank ? lo | ((unsigned)__ldg(row + r + 1) << 16) : lo;
   }
 
+  /// qb's rows row0 and row0 + 8 of (b, h), clamped to the last query row.
+  static __device__ __forceinline__ void qRows(const AttnParams &p, int b, int h, int row0,
+                                               const unsigned short *(&qRow)[2]) {
+    const unsigned short *qb = static_cast<const unsigned short *>(p.bias_q) +
+                               b * p.bias_q_stride[0] + h * p.bias_q_stride[1];
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int t = row0 + 8 * half < p.seq_q ? row0 + 8 * half : p.seq_q - 1;
+      qRow[half] = qb + t * p.bias_q_stride[2];
+    }
+  }
+
   /// s[4 j + e] += log2(e) * qb . kb for the kGroups 8-key groups from key0
   /// (scores in the exp2 domain, C-fragment order); row0 is this thread's
   /// first score row (the second is row0 + 8). The scores themselves are the
@@ -67,16 +79,10 @@ template <class Cfg, int kRank = ScoreMods<Cfg>::kBiasRank> struct LowRankBias {
   static __device__ __forceinline__ void add(float *s, const AttnParams &p, int b, int h,
                                              int row0, int key0, int lane) {
     const int q = lane % 4;
-    const unsigned short *qb = static_cast<const unsigned short *>(p.bias_q) +
-                               b * p.bias_q_stride[0] + h * p.bias_q_stride[1];
     const unsigned short *kb = static_cast<const unsigned short *>(p.bias_k) +
                                b * p.bias_k_stride[0] + h * p.bias_k_stride[1];
     const unsigned short *qRow[2];
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int t = row0 + 8 * half < p.seq_q ? row0 + 8 * half : p.seq_q - 1;
-      qRow[half] = qb + t * p.bias_q_stride[2];
-    }
+    qRows(p, b, h, row0, qRow);
 #pragma unroll
     for (int i = 0; i < 4 * kGroups; ++i)
       s[i] *= kLn2;
@@ -193,14 +199,8 @@ template <class Cfg, int BN, int kRank = ScoreMods<Cfg>::kBiasRank> struct LowRa
     if (nextKey0 >= 0)
       issue(p, b, h, nextKey0, cwg, buf ^ 1, threadIdx.x % 128);
     const int q = lane % 4;
-    const unsigned short *qb = static_cast<const unsigned short *>(p.bias_q) +
-                               b * p.bias_q_stride[0] + h * p.bias_q_stride[1];
     const unsigned short *qRow[2];
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int t = row0 + 8 * half < p.seq_q ? row0 + 8 * half : p.seq_q - 1;
-      qRow[half] = qb + t * p.bias_q_stride[2];
-    }
+    LowRankBias<Cfg, kRank>::qRows(p, b, h, row0, qRow);
     const unsigned base = tile(cwg, buf);
     // ldmatrix.x4 rows: matrices (keys +0-7, ranks +0-7), (+0-7, +8-15),
     // (+8-15, +0-7), (+8-15, +8-15) of a 16-key, 16-rank piece.
