@@ -202,6 +202,8 @@ template <class Cfg> struct Sm90Consumer {
   /// exact for |acc| < 2^22; the softmax subtracts kMagic before scaling.
   static constexpr float kMagic = S::kQkInt ? 12582912.f : 0.f;
   static constexpr bool kLowRank = ScoreMods<Cfg>::kBiasRank > 0;
+  /// The low-rank bias product: 16-bit SS wgmma in the input type.
+  using BiasMmaOp = typename QkOp<Cfg::kIn == dt::F16 ? dt::F16 : dt::BF16, BN>::Op;
 
   const AttnParams &p;
   unsigned char *smem;
@@ -493,13 +495,33 @@ template <class Cfg> struct Sm90Consumer {
           x[i] = fmaf(-slopeL2, dist, x[i]);
         }
       }
-      // A bias from memory (bias.cuh): low-rank factors staged in shared
-      // memory one block ahead, or a dense table.
-      if constexpr (kLowRank)
-        LowRankTile<Cfg, BN>::template add<BN / 8>(x, p, b, h, row[0], cwg, (n - nBegin) % 2,
-                                                    kHasNext ? (n + 1) * BN : -1, lane);
-      else
+      // A bias from memory (bias.cuh): the low-rank product as its own
+      // 16-bit wgmma over the staged factor images (A = the warpgroup's qb
+      // rows, B = block n's kb tile, fp32 accumulators in the registers the
+      // converted QK accumulators just left), or a dense table.
+      if constexpr (kLowRank) {
+        using LR = LowRankImages<Cfg, BN, BM>;
+        LR::ready(cwg);
+        if constexpr (kHasNext) // the next block's kb, into the buffer just freed
+          LR::stageK(p, b, h, (n + 1) * BN, cwg, (n + 1 - nBegin) % 2, threadIdx.x % 128);
+        const unsigned sA = LR::qbImage(), sB = LR::kbImage(cwg, (n - nBegin) % 2);
+        float bacc[BN / 2];
+        wgmmaFence();
+        BiasMmaOp::init(bacc, kMajorDesc<LR::kRowBytes>(sA, BM, cwg * 64, 0),
+                        kMajorDesc<LR::kRowBytes>(sB, BN, 0, 0));
+#pragma unroll
+        for (int kk = 1; kk < LR::kPitch / 16; ++kk)
+          BiasMmaOp::run(bacc, kMajorDesc<LR::kRowBytes>(sA, BM, cwg * 64, kk),
+                         kMajorDesc<LR::kRowBytes>(sB, BN, 0, kk), 1);
+        wgmmaCommit();
+        wgmmaWait<0>();
+        fenceRegs(bacc);
+#pragma unroll
+        for (int i = 0; i < BN / 2; ++i)
+          x[i] = fmaf(bacc[i], kLog2e, x[i]);
+      } else {
         ScoreBias<Cfg>::template add<BN / 8>(x, p, b, h, row[0], n * BN, lane);
+      }
       qk[0] = qk[1] = 1.f;
       magic = 0.f;
     }
@@ -644,8 +666,11 @@ template <class Cfg> struct Sm90Consumer {
       issueQk(nBegin);
       wgmmaCommit();
       otherTurn();
-      if constexpr (kLowRank)
-        LowRankTile<Cfg, BN>::issue(p, b, h, nBegin * BN, cwg, 0, threadIdx.x % 128);
+      if constexpr (kLowRank) { // this warpgroup's qb rows and the first kb tile
+        using LR = LowRankImages<Cfg, BN, BM>;
+        LR::stageQ(p, b, h, m0, cwg, threadIdx.x % 128);
+        LR::stageK(p, b, h, nBegin * BN, cwg, 0, threadIdx.x % 128);
+      }
       wgmmaWait<0>();
       fenceRegs(acc);
     }

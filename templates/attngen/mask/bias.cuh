@@ -35,6 +35,7 @@
 #include "attngen/kernel/params.h"
 #include "attngen/mask/score_mod.h"
 #include "attngen/quant/quant_math.h"
+#include "attngen/quant/tile_image.h"
 
 namespace attngen {
 
@@ -119,119 +120,92 @@ template <class Cfg> struct LowRankBias<Cfg, 0> {
                                              int) {}
 };
 
-/// The low-rank bias of the wgmma consumers: each warpgroup stages the kb
-/// tile of a key block in shared memory (cp.async of block n + 1 issued
-/// under block n's bias, right after the barrier that frees its buffer;
-/// double-buffered, rows padded to whole 16-rank
-/// chunks with zeros, 16-byte vectors XOR-swizzled by key) and reads the B
-/// fragments with ldmatrix: per warp and block 2 * kChunks * BN / 16 ldmatrix
-/// instead of 2 * kChunks * BN / 8 gathered global loads (measured: lowrank64
-/// from global memory ran 4.5x the no-bias kernel, H200, bench_bias.py).
-/// Named barrier 7 + warpgroup. Rows are copied in 16-byte pieces when R % 8
-/// == 0 (the launch then checks 16-byte alignment), else 8 / 4 bytes, or 2 for
-/// an odd R (plain loads and stores).
-template <class Cfg, int BN, int kRank = ScoreMods<Cfg>::kBiasRank> struct LowRankTile {
-  static constexpr int kChunks = (kRank + 15) / 16;
-  static constexpr int kPitch = 16 * kChunks;     ///< elements per staged key row
-  static constexpr int kVecsPerRow = 2 * kChunks; ///< 16-byte vectors per row
-  static constexpr int kSwizzle = (kVecsPerRow & -kVecsPerRow) < 8 ? (kVecsPerRow & -kVecsPerRow) : 8;
-  static constexpr int kTileElems = BN * kPitch;
-  /// Copy granularity in elements.
+/// The low-rank factors as wgmma operands (the wgmma mainloop): each
+/// consumer warpgroup stages its 64 rows of qb once and the kb tile of each
+/// key block (cp.async of block n + 1 issued under block n's bias, right after
+/// the barrier that frees its buffer; double-buffered) as K-major tile images
+/// (quant/tile_image.h) of kPitch ranks per row, zero-padded past R, Nq and Nk;
+/// the mainloop then runs the product as bf16 / f16 wgmma (mainloop_sm90.cuh).
+/// Measured on the way here (H200, lowrank64, bench_bias.py): B fragments
+/// gathered from global memory ran 4.5x the no-bias kernel, ldmatrix'ed from
+/// shared memory into mma.sync 2.2x. Named barrier 7 + warpgroup. Rows are
+/// copied in 16-byte pieces when R % 8 == 0 (the launch then checks 16-byte
+/// alignment), else 8 / 4 bytes, or 2 for an odd R (plain loads and stores).
+template <class Cfg, int BN, int BM, int kRank = ScoreMods<Cfg>::kBiasRank>
+struct LowRankImages {
+  /// Ranks per staged row: a power of two, so rows are 32, 64 or 128 bytes.
+  static constexpr int kPitch = kRank <= 16 ? 16 : kRank <= 32 ? 32 : 64;
+  static constexpr int kRowBytes = 2 * kPitch;
+  static constexpr int kVecsPerRow = kRowBytes / 16;
   static constexpr int kGran = kRank % 8 == 0 ? 8 : kRank % 4 == 0 ? 4 : kRank % 2 == 0 ? 2 : 1;
-  static_assert(kChunks >= 1 && BN % 16 == 0, "a low-rank bias and whole 16-key pairs");
+  static_assert(kRank >= 1 && kRank <= 64, "bias rank in [1, 64]");
 
-  /// This warpgroup's buffer `buf` (0 / 1) as a shared address.
-  static __device__ __forceinline__ unsigned tile(int cwg, int buf) {
-    __shared__ alignas(128) unsigned short sKb[2 * 2 * kTileElems];
-    return smemAddr(sKb) + 2u * (unsigned)((2 * cwg + buf) * kTileElems);
+  /// The qb image of the CTA's BM rows, then per warpgroup two kb images.
+  static __device__ __forceinline__ unsigned qbImage() {
+    __shared__ alignas(1024) unsigned char sImages[(BM + 4 * BN) * kRowBytes];
+    return smemAddr(sImages);
   }
-  /// Shared byte offset of vector c8 of key row `key` (swizzled).
-  static __device__ __forceinline__ unsigned vecOffset(int key, int c8) {
-    return (unsigned)(key * kPitch * 2 + ((c8 ^ (key % kSwizzle)) * 16));
+  static __device__ __forceinline__ unsigned kbImage(int cwg, int buf) {
+    return qbImage() + (unsigned)((BM + (2 * cwg + buf) * BN) * kRowBytes);
   }
 
-  /// Issues the copies of key block [key0, key0 + BN) into buffer `buf` by the
-  /// warpgroup's 128 threads (`tid` in [0, 128)); keys past Nk and ranks past
-  /// R are zeros.
-  static __device__ __forceinline__ void issue(const AttnParams &p, int b, int h, int key0,
-                                               int cwg, int buf, int tid) {
-    const unsigned short *kb = static_cast<const unsigned short *>(p.bias_k) +
-                               b * p.bias_k_stride[0] + h * p.bias_k_stride[1];
-    const unsigned base = tile(cwg, buf);
-    constexpr int kVecs = BN * kVecsPerRow;
+  /// Copies `rows` rows of a factor from `src` (token stride `tok`, rows past
+  /// `valid` zero) into the image at `image` (of `imageRows` rows, from row0),
+  /// by the warpgroup's 128 threads.
+  static __device__ __forceinline__ void stage(unsigned image, int imageRows, int row0, int rows,
+                                               const unsigned short *src, agi64 tok, int valid,
+                                               int tid) {
+    const int kVecs = rows * kVecsPerRow;
     // Not unrolled: the copies are asynchronous, and unrolled their addresses
     // took registers the wgmma accumulators need (spills).
 #pragma unroll 1
-    for (int i = 0; i < (kVecs + 127) / 128; ++i) {
-      const int v = tid + 128 * i;
-      if (kVecs % 128 != 0 && v >= kVecs)
-        break;
-      const int row = v / kVecsPerRow, c8 = v % kVecsPerRow, key = key0 + row;
-      const unsigned dst = base + vecOffset(row, c8);
-      const unsigned short *src = kb + (key < p.seq_k ? key : 0) * p.bias_k_stride[2] + 8 * c8;
+    for (int v = tid; v < kVecs; v += 128) {
+      const int row = v / kVecsPerRow, c8 = v % kVecsPerRow;
+      const unsigned dst =
+          image + (unsigned)tileImageOffset(row0 + row, 16 * c8, imageRows, kRowBytes);
+      const unsigned short *from = src + (row < valid ? row : 0) * tok + 8 * c8;
 #pragma unroll
       for (int part = 0; part < 8 / kGran; ++part) {
         const int r0 = 8 * c8 + kGran * part; // first rank of this piece
-        int n = key < p.seq_k ? kRank - r0 : 0;
+        int n = row < valid ? kRank - r0 : 0;
         n = n < 0 ? 0 : n > kGran ? kGran : n;
         if constexpr (kGran > 1) {
-          sm80::CpAsyncZfill<2 * kGran>::run(dst + 2 * kGran * part, src + kGran * part, 2 * n);
+          sm80::CpAsyncZfill<2 * kGran>::run(dst + 2 * kGran * part, from + kGran * part, 2 * n);
         } else {
-          const unsigned short x = n > 0 ? __ldg(src + part) : (unsigned short)0;
+          const unsigned short x = n > 0 ? __ldg(from + part) : (unsigned short)0;
           asm volatile("st.shared.u16 [%0], %1;" ::"r"(dst + 2 * part), "h"(x) : "memory");
         }
       }
     }
+  }
+
+  /// Stages the warpgroup's 64 query rows [m0 + 64 cwg, +64) of qb.
+  static __device__ __forceinline__ void stageQ(const AttnParams &p, int b, int h, int m0, int cwg,
+                                                int tid) {
+    const int r0 = m0 + 64 * cwg;
+    const unsigned short *qb = static_cast<const unsigned short *>(p.bias_q) +
+                               b * p.bias_q_stride[0] + h * p.bias_q_stride[1] +
+                               (r0 < p.seq_q ? r0 : 0) * p.bias_q_stride[2];
+    stage(qbImage(), BM, 64 * cwg, 64, qb, p.bias_q_stride[2], p.seq_q - r0, tid);
+  }
+
+  /// Stages key block [key0, key0 + BN) of kb into buffer `buf` and commits
+  /// the copies of this thread (with stageQ's, when it came first).
+  static __device__ __forceinline__ void stageK(const AttnParams &p, int b, int h, int key0,
+                                                int cwg, int buf, int tid) {
+    const unsigned short *kb = static_cast<const unsigned short *>(p.bias_k) +
+                               b * p.bias_k_stride[0] + h * p.bias_k_stride[1] +
+                               (key0 < p.seq_k ? key0 : 0) * p.bias_k_stride[2];
+    stage(kbImage(cwg, buf), BN, 0, BN, kb, p.bias_k_stride[2], p.seq_k - key0, tid);
     sm80::CpAsyncCommit::run();
   }
 
-  /// s[4 j + e] += log2(e) * qb . kb for the block staged in `buf` (issued
-  /// by every thread of the warpgroup before); as LowRankBias::add. Then,
-  /// when nextKey0 >= 0, issues the block from nextKey0 into the other buffer
-  /// (after the barrier: every warp is done with it).
-  template <int kGroups>
-  static __device__ __forceinline__ void add(float *s, const AttnParams &p, int b, int h,
-                                             int row0, int cwg, int buf, int nextKey0,
-                                             int lane) {
-    static_assert(kGroups * 8 == BN, "one key block");
+  /// Waits for this warpgroup's staged copies and makes them visible to its
+  /// wgmmas (async proxy).
+  static __device__ __forceinline__ void ready(int cwg) {
     sm80::CpAsyncWait<0>::run();
+    fenceProxyAsyncShared();
     asm volatile("bar.sync %0, 128;" ::"r"(7 + cwg) : "memory");
-    if (nextKey0 >= 0)
-      issue(p, b, h, nextKey0, cwg, buf ^ 1, threadIdx.x % 128);
-    const int q = lane % 4;
-    const unsigned short *qRow[2];
-    LowRankBias<Cfg, kRank>::qRows(p, b, h, row0, qRow);
-    const unsigned base = tile(cwg, buf);
-    // ldmatrix.x4 rows: matrices (keys +0-7, ranks +0-7), (+0-7, +8-15),
-    // (+8-15, +0-7), (+8-15, +8-15) of a 16-key, 16-rank piece.
-    const int mat = lane / 8, r8 = lane % 8;
-#pragma unroll
-    for (int i = 0; i < 4 * kGroups; ++i)
-      s[i] *= kLn2;
-#pragma unroll 1
-    for (int c = 0; c < kChunks; ++c) {
-      const unsigned qa[4] = {LowRankBias<Cfg, kRank>::pair(qRow[0], 16 * c + 2 * q),
-                              LowRankBias<Cfg, kRank>::pair(qRow[1], 16 * c + 2 * q),
-                              LowRankBias<Cfg, kRank>::pair(qRow[0], 16 * c + 8 + 2 * q),
-                              LowRankBias<Cfg, kRank>::pair(qRow[1], 16 * c + 8 + 2 * q)};
-#pragma unroll
-      for (int jp = 0; jp < kGroups / 2; ++jp) {
-        unsigned bf[4];
-        const int key = 16 * jp + 8 * (mat / 2) + r8;
-        sm80::LdMatrixX4::run(bf, base + vecOffset(key, 2 * c + mat % 2));
-#pragma unroll
-        for (int k = 0; k < 2; ++k) {
-          float(&d)[4] = *reinterpret_cast<float(*)[4]>(s + 4 * (2 * jp + k));
-          if constexpr (Cfg::kIn == dt::BF16)
-            sm80::MmaBF16::run(d, qa, bf[2 * k], bf[2 * k + 1]);
-          else
-            sm80::MmaF16::run(d, qa, bf[2 * k], bf[2 * k + 1]);
-        }
-      }
-    }
-#pragma unroll
-    for (int i = 0; i < 4 * kGroups; ++i)
-      s[i] *= kLog2e;
   }
 };
 
