@@ -156,9 +156,12 @@ KernelPlan makePlan(const Family &f, const Target &t, int headDim, bool causal,
 std::vector<std::string> expectedOps(const KernelPlan &plan) {
   const Variant &v = plan.variant;
   std::vector<std::string> ops;
-  // A low-rank bias: its own 16-bit mma.sync (f32 accumulation) on every path.
+  // A low-rank bias: its own 16-bit product with f32 accumulation (a wgmma on
+  // the wgmma mainloop, an mma.sync on the other).
   if (v.bias == BiasKind::LowRank)
-    ops.push_back(v.input == DType::BF16 ? "HMMA.16816.F32.BF16" : "HMMA.16816.F32");
+    ops.push_back(plan.mainloop == Mainloop::Wgmma ? "HGMMA.*"
+                  : v.input == DType::BF16         ? "HMMA.16816.F32.BF16"
+                                                   : "HMMA.16816.F32");
   if (plan.mainloop == Mainloop::Wgmma) {
     for (DType t : {v.qk, v.pv})
       ops.push_back(t == DType::I8 ? "IGMMA.*" : t == DType::E4M3 ? "QGMMA.*" : "HGMMA.*");
