@@ -463,14 +463,35 @@ template <class Cfg> struct Sm90Consumer {
       qk[r] = fmaxf(S::kKScaleUniform ? qScale[r] * ks[0] : qScale[r], kFltMin);
     float magic = S::kKScaleUniform ? kMagic : 0.f;
     if constexpr (ScoreMods<Cfg>::kAny) {
-      // A bias: the score itself, s = float(acc) * scales + bias (exp2
+      // A modified score: s = float(acc) * scales, capped, plus a bias (exp2
       // domain), then the softmax below with unit scale and no constant.
-      // ALiBi's term is -slope |i + diag - j|, with |i + diag - j| in float: a per-row base minus the fragment's column
-      // offset, a compile-time constant; both are integers below 2^24, so the
-      // subtraction is exact and equals alibiDistance (two float ops per score
-      // instead of integer arithmetic, an abs and a conversion: 987 -> 810 SASS
-      // instructions per block for int8/fp8). INT8 PV keeps the integer form:
-      // there the float one spills (3-6 LDL per block with LSE and GQA).
+      // The low-rank product (bias.cuh's staged factor images: A = the
+      // warpgroup's qb rows, B = block n's kb tile) is issued first as its own
+      // 16-bit wgmma into fresh fp32 accumulators (the registers the converted
+      // QK accumulators just left) and runs under the scaling below.
+      float bacc[kLowRank ? BN / 2 : 1];
+      if constexpr (kLowRank) {
+        using LR = LowRankImages<Cfg, BN, BM>;
+        LR::ready(cwg);
+        const unsigned sA = LR::qbImage(), sB = LR::kbImage(cwg, (n - nBegin) % 2);
+        wgmmaFence();
+        BiasMmaOp::init(bacc, kMajorDesc<LR::kRowBytes>(sA, BM, cwg * 64, 0),
+                        kMajorDesc<LR::kRowBytes>(sB, BN, 0, 0));
+#pragma unroll
+        for (int kk = 1; kk < LR::kPitch / 16; ++kk)
+          BiasMmaOp::run(bacc, kMajorDesc<LR::kRowBytes>(sA, BM, cwg * 64, kk),
+                         kMajorDesc<LR::kRowBytes>(sB, BN, 0, kk), 1);
+        wgmmaCommit();
+        if constexpr (kHasNext) // the next block's kb, into the buffer just freed
+          LR::stageK(p, b, h, (n + 1) * BN, cwg, (n + 1 - nBegin) % 2, threadIdx.x % 128);
+      }
+      // ALiBi's term is -slope |i + diag - j|, with |i + diag - j| in float:
+      // a per-row base minus the fragment's column offset, a compile-time
+      // constant; both are integers below 2^24, so the subtraction is exact
+      // and equals alibiDistance (two float ops per score instead of integer
+      // arithmetic, an abs and a conversion: 987 -> 810 SASS instructions per
+      // block for int8/fp8). INT8 PV keeps the integer form: there the float
+      // one spills (3-6 LDL per block with LSE and GQA).
       float base[2] = {0.f, 0.f};
       if constexpr (!S::kPvInt)
 #pragma unroll
@@ -495,25 +516,9 @@ template <class Cfg> struct Sm90Consumer {
           x[i] = fmaf(-slopeL2, dist, x[i]);
         }
       }
-      // A bias from memory (bias.cuh): the low-rank product as its own
-      // 16-bit wgmma over the staged factor images (A = the warpgroup's qb
-      // rows, B = block n's kb tile, fp32 accumulators in the registers the
-      // converted QK accumulators just left), or a dense table.
+      // A bias from memory (bias.cuh): the low-rank product issued above, or
+      // a dense table.
       if constexpr (kLowRank) {
-        using LR = LowRankImages<Cfg, BN, BM>;
-        LR::ready(cwg);
-        if constexpr (kHasNext) // the next block's kb, into the buffer just freed
-          LR::stageK(p, b, h, (n + 1) * BN, cwg, (n + 1 - nBegin) % 2, threadIdx.x % 128);
-        const unsigned sA = LR::qbImage(), sB = LR::kbImage(cwg, (n - nBegin) % 2);
-        float bacc[BN / 2];
-        wgmmaFence();
-        BiasMmaOp::init(bacc, kMajorDesc<LR::kRowBytes>(sA, BM, cwg * 64, 0),
-                        kMajorDesc<LR::kRowBytes>(sB, BN, 0, 0));
-#pragma unroll
-        for (int kk = 1; kk < LR::kPitch / 16; ++kk)
-          BiasMmaOp::run(bacc, kMajorDesc<LR::kRowBytes>(sA, BM, cwg * 64, kk),
-                         kMajorDesc<LR::kRowBytes>(sB, BN, 0, kk), 1);
-        wgmmaCommit();
         wgmmaWait<0>();
         fenceRegs(bacc);
 #pragma unroll
