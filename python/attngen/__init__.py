@@ -319,4 +319,4 @@ def list_packages(root):
     return out
 
 
-from .lowrank import fit_lowrank  # noqa: E402  (needs _library above)
+from .lowrank import distance_factors, fit_lowrank  # noqa: E402  (needs _library above)

@@ -89,3 +89,25 @@ def fit_lowrank(table, energy=None, error=None, rank=None, max_rank=256):
         qb = torch.from_numpy(qb).to(torch_device)
         kb = torch.from_numpy(kb).to(torch_device)
     return qb, kb, info
+
+
+def distance_factors(x, y, weight=1.0):
+    """Exact factors of the squared-distance bias -weight * |x_i - y_j|^2 for coordinates
+    x [..., Nq, d] and y [..., Nk, d] (numpy or torch): qb [..., Nq, d + 2] and kb [..., Nk,
+    d + 2] with qb_i . kb_j equal to the bias (bias = lowrank(d + 2)); as
+    attngen::ref::distanceFactors. The terms cancel to the distance, so in 16-bit factors the
+    bias carries an absolute error of about weight * max|x|^2 * 2^-8 (bf16): center and scale
+    the coordinates first."""
+    if type(x).__module__.split(".")[0] == "torch":
+        import torch
+        cat, ones = torch.cat, lambda t: torch.ones_like(t[..., :1])
+        x, y = x.float(), y.float()
+    else:
+        import numpy as np
+        cat, ones = (lambda ts, dim: np.concatenate(ts, axis=dim)), (lambda t: np.ones_like(t[..., :1]))
+        x, y = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32)
+    xn = (x * x).sum(-1, keepdims=True) if not hasattr(x, "dim") else (x * x).sum(-1, keepdim=True)
+    yn = (y * y).sum(-1, keepdims=True) if not hasattr(y, "dim") else (y * y).sum(-1, keepdim=True)
+    qb = cat([-weight * xn, -weight * ones(x), 2 * weight * x], -1)
+    kb = cat([ones(y), yn, y], -1)
+    return qb, kb

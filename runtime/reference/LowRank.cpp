@@ -529,4 +529,36 @@ std::vector<float> swinLikeBias(int gridH, int gridW, int head, uint64_t seed) {
   return bias;
 }
 
+DistanceFactors distanceFactors(const float *x, int nq, const float *y, int nk, int d,
+                                double weight) {
+  DistanceFactors f;
+  f.rank = d + 2;
+  const size_t r = size_t(f.rank);
+  f.qb.assign(size_t(nq) * r, 0.f);
+  f.kb.assign(size_t(nk) * r, 0.f);
+  for (int i = 0; i < nq; ++i) {
+    const float *xi = x + size_t(i) * d;
+    double norm = 0;
+    for (int c = 0; c < d; ++c)
+      norm += double(xi[c]) * xi[c];
+    float *q = &f.qb[size_t(i) * r];
+    q[0] = float(-weight * norm);
+    q[1] = float(-weight);
+    for (int c = 0; c < d; ++c)
+      q[2 + c] = float(2 * weight * xi[c]);
+  }
+  for (int j = 0; j < nk; ++j) {
+    const float *yj = y + size_t(j) * d;
+    double norm = 0;
+    for (int c = 0; c < d; ++c)
+      norm += double(yj[c]) * yj[c];
+    float *k = &f.kb[size_t(j) * r];
+    k[0] = 1.f;
+    k[1] = float(norm);
+    for (int c = 0; c < d; ++c)
+      k[2 + c] = yj[c];
+  }
+  return f;
+}
+
 } // namespace attngen::ref

@@ -11,12 +11,14 @@
 #include "attngen/reference/Emulate.h"
 #include "attngen/reference/Exact.h"
 #include "attngen/reference/Inputs.h"
+#include "attngen/reference/LowRank.h"
 #include "attngen/reference/Metrics.h"
 #include "attngen/runtime/Launch.h"
 #include "attngen/runtime/Workspace.h"
 
 #include "RuntimeTestSupport.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -385,4 +387,60 @@ TEST_CASE("a launch of a dense-bias variant checks its table", "[densebias][laun
   bad = t;
   bad.bias_dense = reinterpret_cast<const void *>(uintptr_t(0x800002));
   CHECK(check(bad).message().find("not 4-byte aligned") != std::string::npos);
+}
+
+TEST_CASE("the squared-distance bias as exact factors of rank d + 2", "[lowrank][reference]") {
+  // A 2-D grid of queries and a shifted 3 x 5 grid of keys, coordinates in [0, 1].
+  const int d = 2, nq = 6 * 6, nk = 15;
+  std::vector<float> x(size_t(nq) * d), y(size_t(nk) * d);
+  for (int i = 0; i < nq; ++i) {
+    x[size_t(i) * d] = float(i / 6) / 5.f;
+    x[size_t(i) * d + 1] = float(i % 6) / 5.f;
+  }
+  for (int j = 0; j < nk; ++j) {
+    y[size_t(j) * d] = 0.1f + float(j / 5) / 4.f;
+    y[size_t(j) * d + 1] = 0.05f + float(j % 5) / 4.f;
+  }
+  const double w = 3.0;
+  DistanceFactors f = distanceFactors(x.data(), nq, y.data(), nk, d, w);
+  REQUIRE(f.rank == d + 2);
+  double worst = 0;
+  for (int i = 0; i < nq; ++i)
+    for (int j = 0; j < nk; ++j) {
+      double dot = 0, dist = 0;
+      for (int r = 0; r < f.rank; ++r)
+        dot += double(f.qb[size_t(i) * f.rank + r]) * f.kb[size_t(j) * f.rank + r];
+      for (int c = 0; c < d; ++c) {
+        const double delta = double(x[size_t(i) * d + c]) - y[size_t(j) * d + c];
+        dist += delta * delta;
+      }
+      worst = std::max(worst, std::fabs(dot + w * dist));
+    }
+  CHECK(worst < 1e-5);
+  // Attention with these factors equals attention with the dense distance table.
+  AttnShape s{1, 1, 1, nq, nk, 64};
+  AttnInputs in = randomNormal(s, 9);
+  in.biasRank = f.rank;
+  in.biasQ = f.qb;
+  in.biasK = f.kb;
+  std::string err;
+  auto got = exactAttention(in, ExactOptions{0.125}, err);
+  REQUIRE(got);
+  AttnInputs dense = in;
+  dense.biasRank = 0;
+  dense.biasQ.clear();
+  dense.biasK.clear();
+  dense.biasDense.resize(size_t(nq) * nk);
+  for (int i = 0; i < nq; ++i)
+    for (int j = 0; j < nk; ++j) {
+      double dist = 0;
+      for (int c = 0; c < d; ++c) {
+        const double delta = double(x[size_t(i) * d + c]) - y[size_t(j) * d + c];
+        dist += delta * delta;
+      }
+      dense.biasDense[size_t(i) * nk + j] = float(-w * dist);
+    }
+  auto want = exactAttention(dense, ExactOptions{0.125}, err);
+  REQUIRE(want);
+  CHECK(compare(got->o, want->o).maxAbs < 1e-5);
 }

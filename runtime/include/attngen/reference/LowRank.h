@@ -74,6 +74,20 @@ Expected<LowRankFit> fitLowRank(const float *a, int rows, int cols, const FitTar
 /// u v^T as a row-major [rows][cols] table (the exact reconstruction).
 std::vector<float> applyLowRank(const LowRankFit &fit);
 
+/// The closed form of a squared-distance bias, -weight * |x_i - y_j|^2 for
+/// d-dimensional coordinates x [nq][d] (queries) and y [nk][d] (keys): exact
+/// factors of rank d + 2, qb_i = (-w |x_i|^2, -w, 2w x_i) and kb_j = (1,
+/// |y_j|^2, y_j), so qb_i . kb_j is the bias (bias = lowrank(d + 2)). The
+/// terms cancel to the distance, so in 16-bit factors the bias carries an
+/// absolute error of about w max|x|^2 2^-8 (bf16): center and scale the
+/// coordinates. Returns qb [nq][d+2] and kb [nk][d+2].
+struct DistanceFactors {
+  std::vector<float> qb, kb;
+  int rank = 0;
+};
+DistanceFactors distanceFactors(const float *x, int nq, const float *y, int nk, int d,
+                                double weight);
+
 /// A synthetic Swin-like relative-position bias: the [N][N] table (N =
 /// gridH * gridW, tokens in row-major grid order) with bias[i][j] =
 /// T[dy + gridH - 1][dx + gridW - 1], (dy, dx) the 2-D offset from token j to
