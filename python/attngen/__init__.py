@@ -37,7 +37,8 @@ class _Tensors(ctypes.Structure):
                 ("bias_q", ctypes.c_void_p), ("bias_k", ctypes.c_void_p),
                 ("bias_q_stride", ctypes.c_int64 * 3), ("bias_k_stride", ctypes.c_int64 * 3),
                 ("bias_rank", ctypes.c_int),
-                ("bias_dense", ctypes.c_void_p), ("bias_dense_stride", ctypes.c_int64 * 3)]
+                ("bias_dense", ctypes.c_void_p), ("bias_dense_stride", ctypes.c_int64 * 3),
+                ("seq_lens_k", ctypes.c_void_p)]
 
 
 class _Cost(ctypes.Structure):
@@ -194,6 +195,17 @@ class Kernel:
                 raise AttngenError(f"lse must be a contiguous float32 CUDA tensor {(b, h, n)} "
                                    f"on {q.device}, got {lse.dtype} {tuple(lse.shape)} on {lse.device}")
 
+    def _seq_lens(self, p, q, seq_lens_k):
+        import torch
+        if seq_lens_k is None:
+            return None
+        if (seq_lens_k.dtype != torch.int32 or seq_lens_k.device != q.device
+                or tuple(seq_lens_k.shape) != (p.batch,) or not seq_lens_k.is_contiguous()):
+            raise AttngenError(f"seq_lens_k must be a contiguous int32 CUDA tensor ({p.batch},) on "
+                               f"{q.device}, got {seq_lens_k.dtype} {tuple(seq_lens_k.shape)} on "
+                               f"{seq_lens_k.device}")
+        return seq_lens_k.data_ptr()
+
     def _bias_args(self, p, q, bias):
         """Checks `bias` against the variant and the problem: (qb, kb) for bias =
         lowrank(R), a table for bias = dense, None otherwise. Returns the _Tensors fields
@@ -240,14 +252,16 @@ class Kernel:
         return fields
 
     def launch(self, q, k, v, o, workspace, lse=None, stage="all", stream=None,
-               alibi_slopes=None, bias=None):
+               alibi_slopes=None, bias=None, seq_lens_k=None):
         """Launches on torch's current stream (or `stream`): all kernels, or only the
         quantization prologue / only the attention kernel (for kernel-only timing).
         `alibi_slopes`: a float32 CUDA tensor [heads_q] (variants with bias = alibi).
         `bias`: (qb, kb) of bias = lowrank(R), qb [B, Hq, Nq, R] and kb [B, Hq, Nk, R],
         or the table [B, Hq, Nq, Nk] of bias = dense (even row stride; -inf masks), in
         the input dtype (size-1 or expanded batch / head dims broadcast); the scores get
-        it added in natural-log units."""
+        it added in natural-log units. `seq_lens_k`: an int32 CUDA tensor [B], the keys of
+        each sequence (key padding / a KV cache's fill): sequence b behaves as if Nk were
+        seq_lens_k[b], its later keys never read, the causal diagonal aligned to its end."""
         import torch
         if stage not in _STAGES:
             raise AttngenError(f"stage must be one of {sorted(_STAGES)}, not {stage!r}")
@@ -263,7 +277,7 @@ class Kernel:
                      lse.data_ptr() if lse is not None else None,
                      self._strides(q), self._strides(k), self._strides(v), self._strides(o),
                      alibi_slopes.data_ptr() if alibi_slopes is not None else None,
-                     **self._bias_args(p, q, bias))
+                     seq_lens_k=self._seq_lens(p, q, seq_lens_k), **self._bias_args(p, q, bias))
         # The library launches in the calling thread's current CUDA context: make it
         # the tensors' device's (torch's primary context), not whatever device is current.
         with torch.cuda.device(q.device):
@@ -273,7 +287,7 @@ class Kernel:
                                                     workspace.data_ptr(), nbytes,
                                                     ctypes.c_void_p(s.cuda_stream), _STAGES[stage]))
 
-    def __call__(self, q, k, v, return_lse=False, alibi_slopes=None, bias=None):
+    def __call__(self, q, k, v, return_lse=False, alibi_slopes=None, bias=None, seq_lens_k=None):
         import torch
         dt = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
         want = dt[self.input_dtype]
@@ -286,7 +300,7 @@ class Kernel:
             b, h, n = (q.shape[0], q.shape[2], q.shape[1]) if self.bnhd else q.shape[:3]
             lse = torch.empty((b, h, n), dtype=torch.float32, device=q.device)
         self.launch(q, k, v, o, self.workspace(q, k), lse=lse, alibi_slopes=alibi_slopes,
-                    bias=bias)
+                    bias=bias, seq_lens_k=seq_lens_k)
         return (o, lse) if return_lse else o
 
 

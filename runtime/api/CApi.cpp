@@ -131,6 +131,7 @@ int attngen_launch_stages(attngen_kernel_t kernel, const attngen_problem *proble
     t.bias_k = tensors->bias_k;
     t.bias_rank = tensors->bias_rank;
     t.bias_dense = tensors->bias_dense;
+    t.seq_lens_k = tensors->seq_lens_k;
     for (int i = 0; i < 3; ++i) {
       t.bias_q_stride[i] = tensors->bias_q_stride[i];
       t.bias_k_stride[i] = tensors->bias_k_stride[i];

@@ -12,7 +12,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace attngen {
 
@@ -137,6 +139,39 @@ Expected<std::unique_ptr<DeviceProblem>> makeDeviceProblem(const Kernel &kernel,
   return p;
 }
 
+Status setKeyLengths(DeviceProblem &p, const Variant &var, const std::vector<int> &lengths) {
+  const ref::AttnShape &s = p.shape;
+  if (lengths.size() != size_t(s.batch))
+    return Error{fmt::format("{} key lengths for {} sequences", lengths.size(), s.batch)};
+  for (int n : lengths)
+    if (n < 0 || n > s.seqK)
+      return Error{fmt::format("key length {} outside [0, {}]", n, s.seqK)};
+  auto buf = DeviceBuffer::allocate(lengths.size() * 4);
+  if (!buf)
+    return buf.status();
+  p.keyLengthsDev = std::move(*buf);
+  if (Status st = p.keyLengthsDev.upload(lengths.data(), lengths.size() * 4); !st)
+    return st;
+  p.keyLengths = lengths;
+  p.tensors.seq_lens_k = static_cast<const int *>(p.keyLengthsDev.data());
+  // The keys past each length become NaN on the device (the reference never
+  // reads them): a kernel that reads one cannot pass.
+  for (auto [host, dev] : {std::pair{&p.inputs.k, &p.k}, std::pair{&p.inputs.v, &p.v}}) {
+    std::vector<float> x = *host;
+    for (int b = 0; b < s.batch; ++b)
+      for (int h = 0; h < s.headsKv; ++h)
+        for (int t = lengths[size_t(b)]; t < s.seqK; ++t)
+          std::fill_n(&x[AttnShape::rowOffset(b, h, t, s.headsKv, s.seqK, s.headDim)],
+                      s.headDim, std::numeric_limits<float>::quiet_NaN());
+    if (var.layout == Layout::BNHD)
+      x = swapHeadsTokens(x, s.batch, s.headsKv, s.seqK, s.headDim, false);
+    const std::vector<uint16_t> bits = floatsToHalfBits(x, var.input);
+    if (Status st = dev->upload(bits.data(), bits.size() * 2); !st)
+      return st;
+  }
+  return Status::ok();
+}
+
 Expected<std::vector<float>> readOutput(const DeviceProblem &p, const Variant &var) {
   const size_t n = p.shape.qElems();
   std::vector<float> out(n);
@@ -178,20 +213,48 @@ Expected<CheckReport> checkAgainstReference(const Kernel &kernel, DeviceProblem 
   if (!out)
     return out.error();
 
+  // The emulation and the exact reference, per sequence when the keys have
+  // per-sequence lengths (each sequence is then a problem of its own).
   std::string err;
-  auto emu = emulate(plan, p.inputs, err);
-  if (!emu)
-    return Error{"emulation: " + err};
   ExactOptions eo = exactOptionsFor(var, p.shape.headsQ, p.inputs.alibiSlopes);
-  auto exact = exactAttention(p.inputs, eo, err);
-  if (!exact)
-    return Error{"exact reference: " + err};
+  AttnOutput emuOut, exactOut;
+  if (p.keyLengths.empty()) {
+    auto e = emulate(plan, p.inputs, err);
+    if (!e)
+      return Error{"emulation: " + err};
+    emuOut = std::move(e->out);
+    auto x = exactAttention(p.inputs, eo, err);
+    if (!x)
+      return Error{"exact reference: " + err};
+    exactOut = std::move(*x);
+  } else {
+    for (AttnOutput *o : {&emuOut, &exactOut}) {
+      o->o.assign(p.shape.qElems(), 0.f);
+      o->lse.assign(p.shape.lseElems(), -std::numeric_limits<float>::infinity());
+    }
+    const size_t oPer = p.shape.qElems() / p.shape.batch, lPer = p.shape.lseElems() / p.shape.batch;
+    for (int b = 0; b < p.shape.batch; ++b) {
+      if (p.keyLengths[size_t(b)] == 0)
+        continue; // no keys: O = 0, LSE = -inf
+      const AttnInputs one = batchPrefix(p.inputs, b, p.keyLengths[size_t(b)]);
+      auto e = emulate(plan, one, err);
+      if (!e)
+        return Error{fmt::format("emulation of sequence {}: {}", b, err)};
+      auto x = exactAttention(one, eo, err);
+      if (!x)
+        return Error{fmt::format("exact reference of sequence {}: {}", b, err)};
+      std::copy(e->out.o.begin(), e->out.o.end(), emuOut.o.begin() + b * oPer);
+      std::copy(e->out.lse.begin(), e->out.lse.end(), emuOut.lse.begin() + b * lPer);
+      std::copy(x->o.begin(), x->o.end(), exactOut.o.begin() + b * oPer);
+      std::copy(x->lse.begin(), x->lse.end(), exactOut.lse.begin() + b * lPer);
+    }
+  }
 
   CheckReport r;
-  r.kernelVsEmulation = compare(*out, emu->out.o);
-  r.kernelVsExact = compare(*out, exact->o);
-  r.emulationVsExact = compare(emu->out.o, exact->o);
-  ErrorMetrics emuLse = var.lse ? compare(emu->out.lse, exact->lse) : ErrorMetrics();
+  r.kernelVsEmulation = compare(*out, emuOut.o);
+  r.kernelVsExact = compare(*out, exactOut.o);
+  r.emulationVsExact = compare(emuOut.o, exactOut.o);
+  ErrorMetrics emuLse = var.lse ? compare(emuOut.lse, exactOut.lse) : ErrorMetrics();
   KernelBounds bounds = deriveBounds(r.emulationVsExact, emuLse, var.output);
   std::vector<std::string> failures = {bounds.vsEmulation.check(r.kernelVsEmulation),
                                        bounds.vsExact.check(r.kernelVsExact)};
@@ -200,7 +263,7 @@ Expected<CheckReport> checkAgainstReference(const Kernel &kernel, DeviceProblem 
     if (Status st = p.lse.download(lse.data(), lse.size() * 4); !st)
       return Error{st.message()};
     for (size_t i = 0; i < lse.size(); ++i) {
-      const float a = lse[i], b = emu->out.lse[i];
+      const float a = lse[i], b = emuOut.lse[i];
       if (std::isinf(b) && a == b)
         continue;
       r.lseMaxAbs = std::max(r.lseMaxAbs, std::isfinite(a) ? double(std::fabs(a - b)) : INFINITY);

@@ -167,6 +167,8 @@ Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors
     if (Status s = checkBiasTensor("kb", t.bias_k, t.bias_k_stride, elems); !s)
       return s;
   }
+  if (t.seq_lens_k && reinterpret_cast<uintptr_t>(t.seq_lens_k) % alignof(int) != 0)
+    return Error{"seq_lens_k is not 4-byte aligned"};
   if (v.bias == BiasKind::Dense) // key pairs are read as words
     if (Status s = checkBiasTensor("bias_dense", t.bias_dense, t.bias_dense_stride, 2); !s)
       return s;
@@ -218,6 +220,7 @@ Expected<AttnParams> buildParams(const KernelPlan &plan, const Problem &p, const
   params.o = t.o;
   params.lse = plan.variant.lse ? t.lse : nullptr;
   params.alibi_slopes = plan.variant.bias == BiasKind::Alibi ? t.alibi_slopes : nullptr;
+  params.seq_lens_k = t.seq_lens_k;
   if (plan.variant.bias == BiasKind::LowRank) {
     params.bias_q = t.bias_q;
     params.bias_k = t.bias_k;

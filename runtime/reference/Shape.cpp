@@ -17,6 +17,42 @@ std::string validate(const AttnShape &s) {
   return {};
 }
 
+AttnInputs batchPrefix(const AttnInputs &in, int b, int seqK) {
+  const AttnShape &s = in.shape;
+  AttnInputs out;
+  out.shape = s;
+  out.shape.batch = 1;
+  out.shape.seqK = seqK;
+  out.alibiSlopes = in.alibiSlopes;
+  out.biasRank = in.biasRank;
+  const size_t D = size_t(s.headDim), R = size_t(std::max(in.biasRank, 0));
+  // Rows [0, keep) of each head's [rows, width] block of batch b.
+  auto cut = [&](const std::vector<float> &x, int heads, int rows, int keep, size_t width) {
+    std::vector<float> y;
+    if (x.empty())
+      return y;
+    y.reserve(size_t(heads) * keep * width);
+    for (int h = 0; h < heads; ++h) {
+      const size_t at = (size_t(b) * heads + h) * rows * width;
+      y.insert(y.end(), x.begin() + at, x.begin() + at + size_t(keep) * width);
+    }
+    return y;
+  };
+  out.q = cut(in.q, s.headsQ, s.seqQ, s.seqQ, D);
+  out.k = cut(in.k, s.headsKv, s.seqK, seqK, D);
+  out.v = cut(in.v, s.headsKv, s.seqK, seqK, D);
+  out.biasQ = cut(in.biasQ, s.headsQ, s.seqQ, s.seqQ, R);
+  out.biasK = cut(in.biasK, s.headsQ, s.seqK, seqK, R);
+  if (!in.biasDense.empty()) {
+    const std::vector<float> rows = cut(in.biasDense, s.headsQ, s.seqQ, s.seqQ, size_t(s.seqK));
+    out.biasDense.reserve(size_t(s.headsQ) * s.seqQ * seqK);
+    for (size_t r = 0; r < size_t(s.headsQ) * s.seqQ; ++r)
+      out.biasDense.insert(out.biasDense.end(), rows.begin() + r * s.seqK,
+                           rows.begin() + r * s.seqK + seqK);
+  }
+  return out;
+}
+
 std::string validateBiasFactors(const AttnInputs &in) {
   const AttnShape &s = in.shape;
   const size_t r = size_t(std::max(in.biasRank, 0));

@@ -325,3 +325,30 @@ TEST_CASE("low-rank bias: broadcast factors and mismatched ones", "[gpu][scoremo
   }
   CHECK(checked >= 1);
 }
+
+// Per-sequence key lengths (Tensors::seq_lens_k): every variant on three
+// sequences of 700 keys padded, 333 and none, the padded keys NaN on the device
+// (setKeyLengths); the reference runs each sequence as a problem of its own.
+TEST_CASE("per-sequence key lengths: padded keys are never read", "[gpu][keylens]") {
+  for (const NamedKernel &nk : kernels()) {
+    const Variant &v = nk.kernel->plan().variant;
+    ref::AttnShape shape{3, v.gqa, 1, 300, 700, v.head_dim};
+    auto prob = makeDeviceProblem(*nk.kernel, shape, InputKind::Random, 71);
+    REQUIRE(prob.isOk());
+    DeviceProblem &p = **prob;
+    REQUIRE(setKeyLengths(p, v, {700, 333, 0}).isOk());
+    auto r = checkAgainstReference(*nk.kernel, p);
+    REQUIRE(r.isOk());
+    INFO(nk.name << " key lengths 700, 333, 0\n" << r->text);
+    CHECK(r->pass);
+    CHECK(r->kernelVsEmulation.nonFinite == 0);
+  }
+  // Lengths outside [0, seq_k] are refused before any launch.
+  const NamedKernel &any = kernels().front();
+  ref::AttnShape shape{2, any.kernel->plan().variant.gqa, 1, 64, 64,
+                       any.kernel->plan().variant.head_dim};
+  auto prob = makeDeviceProblem(*any.kernel, shape, InputKind::Random, 72);
+  REQUIRE(prob.isOk());
+  CHECK_FALSE(setKeyLengths(**prob, any.kernel->plan().variant, {65, 3}).isOk());
+  CHECK_FALSE(setKeyLengths(**prob, any.kernel->plan().variant, {3}).isOk());
+}

@@ -444,3 +444,46 @@ TEST_CASE("the squared-distance bias as exact factors of rank d + 2", "[lowrank]
   REQUIRE(want);
   CHECK(compare(got->o, want->o).maxAbs < 1e-5);
 }
+
+TEST_CASE("a sequence's key prefix equals masking its later keys", "[keylens][reference]") {
+  AttnShape s{2, 4, 2, 40, 90, 64};
+  AttnInputs in = randomNormal(s, 31);
+  addLowRankBias(in, 3, 32);
+  const int b = 1, len = 57;
+  AttnInputs one = batchPrefix(in, b, len);
+  REQUIRE(validate(one.shape).empty());
+  REQUIRE(validateBiasFactors(one).empty());
+  CHECK(one.shape.batch == 1);
+  CHECK(one.shape.seqK == len);
+  std::string err;
+  auto got = exactAttention(one, ExactOptions{0.125}, err);
+  INFO(err);
+  REQUIRE(got);
+  // The same sequence with all keys and -inf on keys >= len (a padding mask).
+  AttnInputs all = batchPrefix(in, b, s.seqK);
+  all.biasDense.assign(size_t(s.headsQ) * s.seqQ * s.seqK, 0.f);
+  for (size_t r = 0; r < size_t(s.headsQ) * s.seqQ; ++r)
+    for (int j = len; j < s.seqK; ++j)
+      all.biasDense[r * s.seqK + j] = -INFINITY;
+  auto want = exactAttention(all, ExactOptions{0.125}, err);
+  REQUIRE(want);
+  ErrorMetrics m = compare(got->o, want->o);
+  INFO(m.str());
+  CHECK(m.maxAbs < 1e-6);
+}
+
+TEST_CASE("a launch checks the key lengths' alignment", "[keylens][launch]") {
+  KernelPlan plan = test::defaultPlan();
+  Problem problem{2, 8, 8, 256, 300};
+  Tensors t = test::fakeTensors(problem, 128);
+  void *ws = test::fakeWorkspace();
+  const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
+  t.seq_lens_k = reinterpret_cast<const int *>(uintptr_t(0x900002));
+  CHECK(validateLaunch(plan, problem, t, ws, wsBytes).message().find(
+            "seq_lens_k is not 4-byte aligned") != std::string::npos);
+  t.seq_lens_k = reinterpret_cast<const int *>(uintptr_t(0x900000));
+  CHECK(validateLaunch(plan, problem, t, ws, wsBytes));
+  auto params = buildParams(plan, problem, t, ws, wsBytes);
+  REQUIRE(params);
+  CHECK(params->seq_lens_k == t.seq_lens_k);
+}

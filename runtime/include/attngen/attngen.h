@@ -54,6 +54,11 @@ typedef struct attngen_tensors {
    * query row; 0 broadcasts); -inf entries mask. */
   const void *bias_dense;
   int64_t bias_dense_stride[3];
+  /* Optional [batch] int32 on the device: the keys of each sequence (key
+   * padding, a KV cache's fill); sequence b behaves as a problem with
+   * seq_k = seq_lens_k[b] (clamped to [0, seq_k]), the causal diagonal
+   * aligned to its end. NULL: all seq_k. */
+  const int *seq_lens_k;
 } attngen_tensors;
 
 typedef struct attngen_stats_t {

@@ -146,7 +146,7 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
   const int mTile = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int hkv = h / Cfg::kGqa;
   const int m0 = mTile * BM;
-  const int Nq = p.seq_q, Nk = p.seq_k;
+  const int Nq = p.seq_q, Nk = kvSeqLen(p, b); // sequence b's keys
 
   // Key blocks this CTA visits, [nBegin, nEnd): causal (bottom-right) and a
   // window's right side stop after the block of the last visible key of the

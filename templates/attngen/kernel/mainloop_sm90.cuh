@@ -225,7 +225,7 @@ template <class Cfg> struct Sm90Consumer {
 
   __device__ __forceinline__ Sm90Consumer(const AttnParams &params, unsigned char *smemBase,
                                           int nEndBlocks)
-      : p(params), smem(smemBase), mask(params.seq_q, params.seq_k) {
+      : p(params), smem(smemBase), mask(params.seq_q, kvSeqLen(params, blockIdx.z)) {
     unsigned long long *bars = reinterpret_cast<unsigned long long *>(smem + S::kOffBar);
     fullQ = bars;
     fullK = bars + 1;
@@ -753,8 +753,8 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
     mBlk = queryBlock<Cfg>(), h = blockIdx.y, b = blockIdx.z;
     hkv = h / Cfg::kGqa;
     m0 = mBlk * BM;
-    const KeyMask<Cfg::kCausal, BN, ScoreMods<Cfg>::kLeft, ScoreMods<Cfg>::kRight> keys(p.seq_q,
-                                                                                      p.seq_k);
+    const KeyMask<Cfg::kCausal, BN, ScoreMods<Cfg>::kLeft, ScoreMods<Cfg>::kRight> keys(
+        p.seq_q, kvSeqLen(p, b));
     nBegin = keys.blockBegin(m0);
     nEnd = keys.blockEnd(m0, BM);
   };

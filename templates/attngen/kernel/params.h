@@ -35,6 +35,12 @@ struct AttnParams {
   agi64 o_stride[3];
 
   int batch, heads_q, heads_kv, seq_q, seq_k;
+  /// [B] keys of each sequence (key padding / a KV cache's fill), or null: all
+  /// seq_k. Sequence b then behaves as a problem with Nk = seq_lens_k[b]
+  /// (clamped to [0, seq_k]) in every kernel: its later keys are neither
+  /// read by the statistics nor seen by any query, and the causal diagonal
+  /// and windows align to its own end (kvSeqLen).
+  const int *seq_lens_k;
   int seq_q_pad, seq_k_pad;
   int kv_chunks; ///< number of KVStats chunks per head (ceil(Nk / kvChunk))
   int q_chunks;  ///< Q chunks of KVStats when balancing (ceil(Nq / kvChunk)), else 0
@@ -80,6 +86,16 @@ struct AttnParams {
   const void *bias_dense; ///< [B, Hq, Nq, Nk]
   agi64 bias_dense_stride[3];
 };
+
+/// The key count of sequence b (params.seq_lens_k, else seq_k).
+#if defined(__CUDACC__)
+__device__ __forceinline__ int kvSeqLen(const AttnParams &p, int b) {
+  if (p.seq_lens_k == nullptr)
+    return p.seq_k;
+  const int n = __ldg(p.seq_lens_k + b);
+  return n < 0 ? 0 : n > p.seq_k ? p.seq_k : n;
+}
+#endif
 
 } // namespace attngen
 

@@ -336,8 +336,9 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
   static_assert(kThreads % kSlices == 0 && 32 % kResPerPass == 0, "head dim 64..256");
   const int chunk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int j = threadIdx.x % kSlices, res0 = threadIdx.x / kSlices;
-  const int t0 = chunk * Cfg::kKvChunk;
-  const int t1 = t0 + Cfg::kKvChunk < p.seq_k ? t0 + Cfg::kKvChunk : p.seq_k;
+  // Sequence b's keys only (kvSeqLen): a chunk past them is empty.
+  const int nk = kvSeqLen(p, b), t0 = chunk * Cfg::kKvChunk;
+  const int t1 = t0 + Cfg::kKvChunk < nk ? t0 + Cfg::kKvChunk : nk < t0 ? t0 : nk;
   __shared__ float sPart[32][D];
   // QuantKV may start now: it loads its K rows (inputs) before it waits.
   allowDependentLaunch();
@@ -445,6 +446,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
   const int blk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int nBlocks = p.seq_k_pad / BN;
   const agi64 head = (agi64)b * p.heads_kv + h;
+  const int nk = kvSeqLen(p, b); // tokens past it are quantized as zeros
 
   __shared__ float sKMean[D], sVMean[D], sVInv[D], sAmax[BN];
   __shared__ float sKBalInv[Cfg::kBalance ? D : 1]; // 1 / a_c (a power of two)
@@ -460,7 +462,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
 #pragma unroll
     for (int pass = 0; pass < T::kPasses; ++pass) {
       const int t = blk * BN + T::row(pass);
-      if (t < p.seq_k)
+      if (t < nk)
         kRaw[pass] = loadRaw(base + rowOffset(p.k_stride, b, h, t), T::slice(), vec);
     }
   }
@@ -494,10 +496,11 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
       }
     }
     // The mean over K's statistics tokens (all of them, or the sample).
-    const float kCount =
-        (float)statsCount(p.seq_k, statsStrideK(Cfg::kKGran == gran::Tensor));
+    // (At least 1: a sequence without keys gets means of 0, not 0 / 0.)
+    const int kStats = statsCount(nk, statsStrideK(Cfg::kKGran == gran::Tensor));
+    const float kCount = (float)(kStats > 0 ? kStats : 1);
     const float kMean = Cfg::kSmoothK ? quantDiv(ks, kCount) : 0.f;
-    const float vMean = Cfg::kSmoothV ? quantDiv(vs, (float)p.seq_k) : 0.f;
+    const float vMean = Cfg::kSmoothV ? quantDiv(vs, (float)(nk > 0 ? nk : 1)) : 0.f;
     const float vAmax = smoothedAmax(vmx, vmn, vMean);
     const float vQMax = kV8 ? quantMax(Cfg::kPV) : 1.f;
     sKMean[c] = kMean;
@@ -554,7 +557,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
         }
       }
     };
-    const KRows rows{kRaw, sKMean, sKBalInv, blk * BN, p.seq_k};
+    const KRows rows{kRaw, sKMean, sKBalInv, blk * BN, nk};
     constexpr int kRowBytes = D * dtBits(Cfg::kQK) / 8;
     unsigned char *image = static_cast<unsigned char *>(p.k_quant) +
                            (head * nBlocks + blk) * (agi64)(BN * kRowBytes);
@@ -585,7 +588,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int col = 4 * grp[k] + e, t = blk * BN + (col / 32) * 32 + perm32(col % 32);
-          if (u < kUnits && t < p.seq_k)
+          if (u < kUnits && t < nk)
             raw[k][e] = loadRaw(base + rowOffset(p.v_stride, b, h, t), slc[k], vec);
         }
       }
@@ -598,7 +601,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int col = 4 * grp[k] + e;
-          valid[e] = blk * BN + (col / 32) * 32 + perm32(col % 32) < p.seq_k;
+          valid[e] = blk * BN + (col / 32) * 32 + perm32(col % 32) < nk;
         }
         // Converted channel by channel: few floats live at once.
 #pragma unroll
@@ -627,7 +630,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
     for (int pass = 0; pass < (kV8 ? 0 : T::kPasses); ++pass) {
       const int r = T::row(pass), t = blk * BN + r, j = T::slice();
       float x[8];
-      if (t < p.seq_k) {
+      if (t < nk) {
         loadSlice<Cfg::kIn>(x, base + rowOffset(p.v_stride, b, h, t), j, vec);
 #pragma unroll
         for (int i = 0; i < 8; ++i)

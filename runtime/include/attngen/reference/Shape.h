@@ -51,6 +51,11 @@ struct AttnInputs {
   std::vector<float> biasDense;
 };
 
+/// Batch b of `in` with only its first `seqK` keys (1 <= seqK <= Nk): one
+/// sequence of a problem with per-sequence key lengths, as a problem of its
+/// own (K, V, the key factors and the table's columns cut; ALiBi slopes kept).
+AttnInputs batchPrefix(const AttnInputs &in, int b, int seqK);
+
 /// Empty when the bias factors and table match the shape; else what is wrong.
 std::string validateBiasFactors(const AttnInputs &in);
 

@@ -33,8 +33,16 @@ struct DeviceProblem {
   DeviceBuffer biasQDev, biasKDev;
   /// bias = dense: inputs.biasDense on the device, dense [B, Hq, Nq, Nk].
   DeviceBuffer biasDenseDev;
+  /// Per-sequence key lengths (setKeyLengths), else empty: all seq_k.
+  std::vector<int> keyLengths;
+  DeviceBuffer keyLengthsDev;
   Tensors tensors;
 };
+
+/// Gives the problem per-sequence key lengths (Tensors::seq_lens_k, one per
+/// batch, each in [0, seq_k]) and fills the keys past them (K and V, all
+/// heads) with NaN on the device, so that a kernel reading one fails the check.
+Status setKeyLengths(DeviceProblem &p, const Variant &variant, const std::vector<int> &lengths);
 
 enum class InputKind { Random, ActivationLike };
 

@@ -39,6 +39,12 @@ struct Tensors {
   /// broadcasts), key stride 1. Required iff the variant has a dense bias.
   const void *bias_dense = nullptr;
   int64_t bias_dense_stride[3] = {0, 0, 0};
+  /// Optional [batch] int32 on the device: the keys of each sequence (key
+  /// padding, a KV cache's fill). Sequence b then behaves as a problem with
+  /// Nk = seq_lens_k[b] (clamped to [0, seq_k]): its later keys are never read
+  /// (not even by the quantization statistics) and the causal diagonal and
+  /// windows align to its own end. Null: every sequence has seq_k keys.
+  const int *seq_lens_k = nullptr;
   int64_t q_stride[3] = {0, 0, 0};
   int64_t k_stride[3] = {0, 0, 0};
   int64_t v_stride[3] = {0, 0, 0};
