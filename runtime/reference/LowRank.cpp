@@ -536,28 +536,25 @@ DistanceFactors distanceFactors(const float *x, int nq, const float *y, int nk, 
   const size_t r = size_t(f.rank);
   f.qb.assign(size_t(nq) * r, 0.f);
   f.kb.assign(size_t(nk) * r, 0.f);
-  for (int i = 0; i < nq; ++i) {
-    const float *xi = x + size_t(i) * d;
-    double norm = 0;
-    for (int c = 0; c < d; ++c)
-      norm += double(xi[c]) * xi[c];
-    float *q = &f.qb[size_t(i) * r];
-    q[0] = float(-weight * norm);
-    q[1] = float(-weight);
-    for (int c = 0; c < d; ++c)
-      q[2 + c] = float(2 * weight * xi[c]);
-  }
-  for (int j = 0; j < nk; ++j) {
-    const float *yj = y + size_t(j) * d;
-    double norm = 0;
-    for (int c = 0; c < d; ++c)
-      norm += double(yj[c]) * yj[c];
-    float *k = &f.kb[size_t(j) * r];
-    k[0] = 1.f;
-    k[1] = float(norm);
-    for (int c = 0; c < d; ++c)
-      k[2 + c] = yj[c];
-  }
+  // Row t of `pts` as (a |p|^2, b, c p): qb with (-w, -w, 2w), kb with (1, 1, 1)
+  // after swapping its first two entries.
+  auto fill = [&](const float *pts, int n, double a, double b, double c, std::vector<float> &out) {
+    for (int t = 0; t < n; ++t) {
+      const float *pt = pts + size_t(t) * d;
+      double norm = 0;
+      for (int k = 0; k < d; ++k)
+        norm += double(pt[k]) * pt[k];
+      float *o = &out[size_t(t) * r];
+      o[0] = float(a * norm);
+      o[1] = float(b);
+      for (int k = 0; k < d; ++k)
+        o[2 + k] = float(c * pt[k]);
+    }
+  };
+  fill(x, nq, -weight, -weight, 2 * weight, f.qb);
+  fill(y, nk, 1.0, 1.0, 1.0, f.kb);
+  for (int j = 0; j < nk; ++j) // kb_j = (1, |y_j|^2, y_j)
+    std::swap(f.kb[size_t(j) * r], f.kb[size_t(j) * r + 1]);
   return f;
 }
 
