@@ -257,7 +257,7 @@ class Kernel:
         quantization prologue / only the attention kernel (for kernel-only timing).
         `alibi_slopes`: a float32 CUDA tensor [heads_q] (variants with bias = alibi).
         `bias`: (qb, kb) of bias = lowrank(R), qb [B, Hq, Nq, R] and kb [B, Hq, Nk, R],
-        or the table [B, Hq, Nq, Nk] of bias = dense (even row stride; -inf masks), in
+        or the table [B, Hq, Nq, Nk] of bias = dense (row stride a multiple of 8; -inf masks), in
         the input dtype (size-1 or expanded batch / head dims broadcast); the scores get
         it added in natural-log units. `seq_lens_k`: an int32 CUDA tensor [B], the keys of
         each sequence (key padding / a KV cache's fill): sequence b behaves as if Nk were

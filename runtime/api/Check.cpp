@@ -118,8 +118,8 @@ Expected<std::unique_ptr<DeviceProblem>> makeDeviceProblem(const Kernel &kernel,
   }
   if (var.bias == BiasKind::Dense) {
     addDenseBias(p->inputs, seed);
-    // Rows padded to an even length: the kernel reads key pairs as words.
-    const size_t nk = size_t(s.seqK), pitch = (nk + 1) / 2 * 2, rows = s.lseElems();
+    // Rows padded to a multiple of 8 elements: the kernel stages 16-byte pieces.
+    const size_t nk = size_t(s.seqK), pitch = (nk + 7) / 8 * 8, rows = s.lseElems();
     std::vector<float> padded(rows * pitch, 0.f);
     for (size_t r = 0; r < rows; ++r)
       std::copy_n(&p->inputs.biasDense[r * nk], nk, &padded[r * pitch]);

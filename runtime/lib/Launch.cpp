@@ -169,8 +169,9 @@ Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors
   }
   if (t.seq_lens_k && reinterpret_cast<uintptr_t>(t.seq_lens_k) % alignof(int) != 0)
     return Error{"seq_lens_k is not 4-byte aligned"};
-  if (v.bias == BiasKind::Dense) // key pairs are read as words
-    if (Status s = checkBiasTensor("bias_dense", t.bias_dense, t.bias_dense_stride, 2); !s)
+  // The table's rows are staged in 16-byte pieces (mask/bias.cuh).
+  if (v.bias == BiasKind::Dense)
+    if (Status s = checkBiasTensor("bias_dense", t.bias_dense, t.bias_dense_stride, 8); !s)
       return s;
   return Status::ok();
 }

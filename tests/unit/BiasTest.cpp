@@ -373,20 +373,20 @@ TEST_CASE("a launch of a dense-bias variant checks its table", "[densebias][laun
   auto check = [&](const Tensors &x) { return validateLaunch(plan, problem, x, ws, wsBytes); };
   CHECK(check(t).message().find("bias tensor bias_dense is null") != std::string::npos);
   t.bias_dense = reinterpret_cast<const void *>(uintptr_t(0x800000));
-  t.bias_dense_stride[2] = 300; // broadcast over batch and heads
+  t.bias_dense_stride[2] = 304; // broadcast over batch and heads; rows of 16-byte pieces
   Status st = check(t);
   INFO(st.message());
   CHECK(st);
   auto params = buildParams(plan, problem, t, ws, wsBytes);
   REQUIRE(params);
   CHECK(params->bias_dense == t.bias_dense);
-  CHECK(params->bias_dense_stride[2] == 300);
+  CHECK(params->bias_dense_stride[2] == 304);
   Tensors bad = t;
-  bad.bias_dense_stride[2] = 301;
-  CHECK(check(bad).message().find("must be a multiple of 2") != std::string::npos);
+  bad.bias_dense_stride[2] = 300;
+  CHECK(check(bad).message().find("must be a multiple of 8") != std::string::npos);
   bad = t;
-  bad.bias_dense = reinterpret_cast<const void *>(uintptr_t(0x800002));
-  CHECK(check(bad).message().find("not 4-byte aligned") != std::string::npos);
+  bad.bias_dense = reinterpret_cast<const void *>(uintptr_t(0x800008));
+  CHECK(check(bad).message().find("not 16-byte aligned") != std::string::npos);
 }
 
 TEST_CASE("the squared-distance bias as exact factors of rank d + 2", "[lowrank][reference]") {

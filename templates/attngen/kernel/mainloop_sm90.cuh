@@ -202,6 +202,7 @@ template <class Cfg> struct Sm90Consumer {
   /// exact for |acc| < 2^22; the softmax subtracts kMagic before scaling.
   static constexpr float kMagic = S::kQkInt ? 12582912.f : 0.f;
   static constexpr bool kLowRank = ScoreMods<Cfg>::kBiasRank > 0;
+  static constexpr bool kDense = ScoreMods<Cfg>::kDenseBias;
   /// The low-rank bias product: 16-bit SS wgmma in the input type.
   using BiasMmaOp = typename QkOp<Cfg::kIn == dt::F16 ? dt::F16 : dt::BF16, BN>::Op;
 
@@ -472,7 +473,7 @@ template <class Cfg> struct Sm90Consumer {
       float bacc[kLowRank ? BN / 2 : 1];
       if constexpr (kLowRank) {
         using LR = LowRankImages<Cfg, BN, BM>;
-        LR::ready(cwg);
+        stagedReady(cwg);
         const unsigned sA = LR::qbImage(), sB = LR::kbImage(cwg, (n - nBegin) % 2);
         wgmmaFence();
         BiasMmaOp::init(bacc, kMajorDesc<LR::kRowBytes>(sA, BM, cwg * 64, 0),
@@ -517,15 +518,21 @@ template <class Cfg> struct Sm90Consumer {
         }
       }
       // A bias from memory (bias.cuh): the low-rank product issued above, or
-      // a dense table.
+      // the dense table's tile staged one block ahead.
+      if constexpr (kDense) {
+        using DI = DenseImages<Cfg, BN>;
+        stagedReady(cwg);
+        DI::template add<BN / 8>(x, row[0] - m0 - 64 * cwg, cwg, (n - nBegin) % 2, lane);
+        if constexpr (kHasNext) // the next block's tile, into the buffer just freed
+          DI::stage(p, b, h, m0 + 64 * cwg, (n + 1) * BN, cwg, (n + 1 - nBegin) % 2,
+                    threadIdx.x % 128);
+      }
       if constexpr (kLowRank) {
         wgmmaWait<0>();
         fenceRegs(bacc);
 #pragma unroll
         for (int i = 0; i < BN / 2; ++i)
           x[i] = fmaf(bacc[i], kLog2e, x[i]);
-      } else {
-        ScoreBias<Cfg>::template add<BN / 8>(x, p, b, h, row[0], n * BN, lane);
       }
       qk[0] = qk[1] = 1.f;
       magic = 0.f;
@@ -676,6 +683,9 @@ template <class Cfg> struct Sm90Consumer {
         LR::stageQ(p, b, h, m0, cwg, threadIdx.x % 128);
         LR::stageK(p, b, h, nBegin * BN, cwg, 0, threadIdx.x % 128);
       }
+      if constexpr (kDense) // this warpgroup's rows of the first block's table
+        DenseImages<Cfg, BN>::stage(p, b, h, m0 + 64 * cwg, nBegin * BN, cwg, 0,
+                                    threadIdx.x % 128);
       wgmmaWait<0>();
       fenceRegs(acc);
     }

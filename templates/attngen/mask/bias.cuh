@@ -120,6 +120,53 @@ template <class Cfg> struct LowRankBias<Cfg, 0> {
                                              int) {}
 };
 
+/// Copies rows of 16-bit elements from global memory into shared memory by a
+/// warpgroup's 128 threads, kRowBytes bytes per row, in pieces of kGran
+/// elements (16 bytes for kGran = 8, the last cut and zero-filled; kGran = 1
+/// is plain loads and stores): cp.async, so nothing waits in registers. Rows
+/// past `validRows` and elements past `validCols` are zeros. The layout is a
+/// tile image (quant/tile_image.h: wgmma operands) or, with kPitch > 0, plain
+/// rows kPitch bytes apart.
+template <int kRowBytes, int kGran, int kPitch = 0> struct RowStager {
+  static constexpr int kVecsPerRow = kRowBytes / 16;
+  static __device__ __forceinline__ void stage(unsigned image, int imageRows, int row0, int rows,
+                                               const unsigned short *src, agi64 tok,
+                                               int validRows, int validCols, int tid) {
+    const int kVecs = rows * kVecsPerRow;
+    // Not unrolled: the copies are asynchronous, and unrolled their addresses
+    // took registers the wgmma accumulators need (spills).
+#pragma unroll 1
+    for (int v = tid; v < kVecs; v += 128) {
+      const int row = v / kVecsPerRow, c8 = v % kVecsPerRow;
+      const unsigned dst =
+          image + (unsigned)(kPitch > 0 ? (row0 + row) * kPitch + 16 * c8
+                                        : tileImageOffset(row0 + row, 16 * c8, imageRows,
+                                                          kRowBytes));
+      const unsigned short *from = src + (row < validRows ? row : 0) * tok + 8 * c8;
+#pragma unroll
+      for (int part = 0; part < 8 / kGran; ++part) {
+        const int e0 = 8 * c8 + kGran * part; // first element of this piece
+        int n = row < validRows ? validCols - e0 : 0;
+        n = n < 0 ? 0 : n > kGran ? kGran : n;
+        if constexpr (kGran > 1) {
+          sm80::CpAsyncZfill<2 * kGran>::run(dst + 2 * kGran * part, from + kGran * part, 2 * n);
+        } else {
+          const unsigned short x = n > 0 ? __ldg(from + part) : (unsigned short)0;
+          asm volatile("st.shared.u16 [%0], %1;" ::"r"(dst + 2 * part), "h"(x) : "memory");
+        }
+      }
+    }
+  }
+};
+
+/// Waits for this warpgroup's staged copies and makes them visible to all of
+/// its threads and to its wgmmas (async proxy). Named barrier 7 + warpgroup.
+__device__ __forceinline__ void stagedReady(int cwg) {
+  sm80::CpAsyncWait<0>::run();
+  fenceProxyAsyncShared();
+  asm volatile("bar.sync %0, 128;" ::"r"(7 + cwg) : "memory");
+}
+
 /// The low-rank factors as wgmma operands (the wgmma mainloop): each
 /// consumer warpgroup stages its 64 rows of qb once and the kb tile of each
 /// key block (cp.async of block n + 1 issued under block n's bias, right after
@@ -136,7 +183,6 @@ struct LowRankImages {
   /// Ranks per staged row: a power of two, so rows are 32, 64 or 128 bytes.
   static constexpr int kPitch = kRank <= 16 ? 16 : kRank <= 32 ? 32 : 64;
   static constexpr int kRowBytes = 2 * kPitch;
-  static constexpr int kVecsPerRow = kRowBytes / 16;
   static constexpr int kGran = kRank % 8 == 0 ? 8 : kRank % 4 == 0 ? 4 : kRank % 2 == 0 ? 2 : 1;
   static_assert(kRank >= 1 && kRank <= 64, "bias rank in [1, 64]");
 
@@ -149,36 +195,6 @@ struct LowRankImages {
     return qbImage() + (unsigned)((BM + (2 * cwg + buf) * BN) * kRowBytes);
   }
 
-  /// Copies `rows` rows of a factor from `src` (token stride `tok`, rows past
-  /// `valid` zero) into the image at `image` (of `imageRows` rows, from row0),
-  /// by the warpgroup's 128 threads.
-  static __device__ __forceinline__ void stage(unsigned image, int imageRows, int row0, int rows,
-                                               const unsigned short *src, agi64 tok, int valid,
-                                               int tid) {
-    const int kVecs = rows * kVecsPerRow;
-    // Not unrolled: the copies are asynchronous, and unrolled their addresses
-    // took registers the wgmma accumulators need (spills).
-#pragma unroll 1
-    for (int v = tid; v < kVecs; v += 128) {
-      const int row = v / kVecsPerRow, c8 = v % kVecsPerRow;
-      const unsigned dst =
-          image + (unsigned)tileImageOffset(row0 + row, 16 * c8, imageRows, kRowBytes);
-      const unsigned short *from = src + (row < valid ? row : 0) * tok + 8 * c8;
-#pragma unroll
-      for (int part = 0; part < 8 / kGran; ++part) {
-        const int r0 = 8 * c8 + kGran * part; // first rank of this piece
-        int n = row < valid ? kRank - r0 : 0;
-        n = n < 0 ? 0 : n > kGran ? kGran : n;
-        if constexpr (kGran > 1) {
-          sm80::CpAsyncZfill<2 * kGran>::run(dst + 2 * kGran * part, from + kGran * part, 2 * n);
-        } else {
-          const unsigned short x = n > 0 ? __ldg(from + part) : (unsigned short)0;
-          asm volatile("st.shared.u16 [%0], %1;" ::"r"(dst + 2 * part), "h"(x) : "memory");
-        }
-      }
-    }
-  }
-
   /// Stages the warpgroup's 64 query rows [m0 + 64 cwg, +64) of qb.
   static __device__ __forceinline__ void stageQ(const AttnParams &p, int b, int h, int m0, int cwg,
                                                 int tid) {
@@ -186,7 +202,8 @@ struct LowRankImages {
     const unsigned short *qb = static_cast<const unsigned short *>(p.bias_q) +
                                b * p.bias_q_stride[0] + h * p.bias_q_stride[1] +
                                (r0 < p.seq_q ? r0 : 0) * p.bias_q_stride[2];
-    stage(qbImage(), BM, 64 * cwg, 64, qb, p.bias_q_stride[2], p.seq_q - r0, tid);
+    RowStager<kRowBytes, kGran>::stage(qbImage(), BM, 64 * cwg, 64, qb, p.bias_q_stride[2],
+                                       p.seq_q - r0, kRank, tid);
   }
 
   /// Stages key block [key0, key0 + BN) of kb into buffer `buf` and commits
@@ -196,17 +213,11 @@ struct LowRankImages {
     const unsigned short *kb = static_cast<const unsigned short *>(p.bias_k) +
                                b * p.bias_k_stride[0] + h * p.bias_k_stride[1] +
                                (key0 < p.seq_k ? key0 : 0) * p.bias_k_stride[2];
-    stage(kbImage(cwg, buf), BN, 0, BN, kb, p.bias_k_stride[2], p.seq_k - key0, tid);
+    RowStager<kRowBytes, kGran>::stage(kbImage(cwg, buf), BN, 0, BN, kb, p.bias_k_stride[2],
+                                       p.seq_k - key0, kRank, tid);
     sm80::CpAsyncCommit::run();
   }
 
-  /// Waits for this warpgroup's staged copies and makes them visible to its
-  /// wgmmas (async proxy).
-  static __device__ __forceinline__ void ready(int cwg) {
-    sm80::CpAsyncWait<0>::run();
-    fenceProxyAsyncShared();
-    asm volatile("bar.sync %0, 128;" ::"r"(7 + cwg) : "memory");
-  }
 };
 
 /// The dense bias table of one thread's two score rows.
@@ -237,6 +248,53 @@ template <class Cfg> struct DenseBias {
         s[4 * j + 2 * half + 1] = fmaf(hi, kLog2e, s[4 * j + 2 * half + 1]);
       }
     }
+  }
+};
+
+/// The dense table on the wgmma mainloop: each consumer warpgroup stages its
+/// 64 rows x BN keys of block n + 1 (cp.async in 16-byte pieces, coalesced,
+/// one block ahead, double-buffered) and each thread reads its score pairs from
+/// shared memory instead of gathering them from global memory. Rows are padded
+/// by 16 bytes, so the 8 rows of a fragment fall in distinct banks and every
+/// read is the row's base plus a compile-time offset (a swizzled image spilled:
+/// its 32 offsets per thread took registers). The launch checks 16-byte
+/// aligned rows.
+template <class Cfg, int BN> struct DenseImages {
+  static constexpr int kRowBytes = 2 * BN, kPitch = kRowBytes + 16;
+  static __device__ __forceinline__ unsigned image(int cwg, int buf) {
+    __shared__ alignas(128) unsigned char sTiles[4 * 64 * kPitch];
+    return smemAddr(sTiles) + (unsigned)((2 * cwg + buf) * 64 * kPitch);
+  }
+  /// Stages rows [r0, r0 + 64) x keys [key0, key0 + BN) into buffer `buf`.
+  static __device__ __forceinline__ void stage(const AttnParams &p, int b, int h, int r0,
+                                               int key0, int cwg, int buf, int tid) {
+    const unsigned short *t = static_cast<const unsigned short *>(p.bias_dense) +
+                              b * p.bias_dense_stride[0] + h * p.bias_dense_stride[1] +
+                              (r0 < p.seq_q ? r0 : 0) * p.bias_dense_stride[2] +
+                              (key0 < p.seq_k ? key0 : 0);
+    RowStager<kRowBytes, 8, kPitch>::stage(image(cwg, buf), 64, 0, 64, t,
+                                           p.bias_dense_stride[2], p.seq_q - r0,
+                                           p.seq_k - key0, tid);
+    sm80::CpAsyncCommit::run();
+  }
+  /// s[4 j + e] += log2(e) * bias of this thread's fragment (rows rowInWg and
+  /// rowInWg + 8 of the warpgroup's 64) from buffer `buf`.
+  template <int kGroups>
+  static __device__ __forceinline__ void add(float *s, int rowInWg, int cwg, int buf, int lane) {
+    const unsigned base = image(cwg, buf) + (unsigned)(rowInWg * kPitch + 4 * (lane % 4));
+#pragma unroll
+    for (int half = 0; half < 2; ++half)
+#pragma unroll
+      for (int j = 0; j < kGroups; ++j) {
+        unsigned w;
+        asm volatile("ld.shared.u32 %0, [%1];"
+                     : "=r"(w)
+                     : "r"(base + (unsigned)(8 * half * kPitch + 16 * j)));
+        const float lo = toFloat<Cfg::kIn>((unsigned short)(w & 0xffffu));
+        const float hi = toFloat<Cfg::kIn>((unsigned short)(w >> 16));
+        s[4 * j + 2 * half] = fmaf(lo, kLog2e, s[4 * j + 2 * half]);
+        s[4 * j + 2 * half + 1] = fmaf(hi, kLog2e, s[4 * j + 2 * half + 1]);
+      }
   }
 };
 
