@@ -473,7 +473,7 @@ template <class Cfg> struct Sm90Consumer {
       float bacc[kLowRank ? BN / 2 : 1];
       if constexpr (kLowRank) {
         using LR = LowRankImages<Cfg, BN, BM>;
-        stagedReady(cwg);
+        Staged<>::ready(cwg);
         const unsigned sA = LR::qbImage(), sB = LR::kbImage(cwg, (n - nBegin) % 2);
         wgmmaFence();
         BiasMmaOp::init(bacc, kMajorDesc<LR::kRowBytes>(sA, BM, cwg * 64, 0),
@@ -521,7 +521,7 @@ template <class Cfg> struct Sm90Consumer {
       // the dense table's tile staged one block ahead.
       if constexpr (kDense) {
         using DI = DenseImages<Cfg, BN>;
-        stagedReady(cwg);
+        Staged<>::ready(cwg);
         DI::template add<BN / 8>(x, row[0] - m0 - 64 * cwg, cwg, (n - nBegin) % 2, lane);
         if constexpr (kHasNext) // the next block's tile, into the buffer just freed
           DI::stage(p, b, h, m0 + 64 * cwg, (n + 1) * BN, cwg, (n + 1 - nBegin) % 2,

@@ -161,11 +161,14 @@ template <int kRowBytes, int kGran, int kPitch = 0> struct RowStager {
 
 /// Waits for this warpgroup's staged copies and makes them visible to all of
 /// its threads and to its wgmmas (async proxy). Named barrier 7 + warpgroup.
-__device__ __forceinline__ void stagedReady(int cwg) {
-  sm80::CpAsyncWait<0>::run();
-  fenceProxyAsyncShared();
-  asm volatile("bar.sync %0, 128;" ::"r"(7 + cwg) : "memory");
-}
+/// A template so that only the wgmma mainloop instantiates it (sm_90 fence).
+template <int kBarrier = 7> struct Staged {
+  static __device__ __forceinline__ void ready(int cwg) {
+    sm80::CpAsyncWait<0>::run();
+    fenceProxyAsyncShared();
+    asm volatile("bar.sync %0, 128;" ::"r"(kBarrier + cwg) : "memory");
+  }
+};
 
 /// The low-rank factors as wgmma operands (the wgmma mainloop): each
 /// consumer warpgroup stages its 64 rows of qb once and the kb tile of each
