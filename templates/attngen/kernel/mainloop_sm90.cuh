@@ -188,6 +188,20 @@ __device__ __forceinline__ unsigned packP8(float x0, float x1, float x2, float x
   }
 }
 
+/// Static shared memory of a Cfg's staged bias (0 without one); the struct of
+/// the other kind is never instantiated.
+template <class Cfg, int BN, int BM,
+          int kKind = (ScoreMods<Cfg>::kBiasRank > 0 ? 1 : ScoreMods<Cfg>::kDenseBias ? 2 : 0)>
+struct StagedBiasBytes {
+  static constexpr int value = 0;
+};
+template <class Cfg, int BN, int BM> struct StagedBiasBytes<Cfg, BN, BM, 1> {
+  static constexpr int value = LowRankImages<Cfg, BN, BM>::kBytes;
+};
+template <class Cfg, int BN, int BM> struct StagedBiasBytes<Cfg, BN, BM, 2> {
+  static constexpr int value = DenseImages<Cfg, BN>::kBytes;
+};
+
 /// The consumer side of the kernel: one warpgroup's 64 query rows. A struct
 /// (not lambdas) so that the per-block step can be a template (NVRTC accepts
 /// no generic lambdas in device code) and its state stays in registers.
@@ -201,8 +215,13 @@ template <class Cfg> struct Sm90Consumer {
   /// int8 QK: x = float bits of (acc + 1.5 * 2^23), i.e. float(acc) + kMagic,
   /// exact for |acc| < 2^22; the softmax subtracts kMagic before scaling.
   static constexpr float kMagic = S::kQkInt ? 12582912.f : 0.f;
-  static constexpr bool kLowRank = ScoreMods<Cfg>::kBiasRank > 0;
-  static constexpr bool kDense = ScoreMods<Cfg>::kDenseBias;
+  /// A bias from memory staged in (static) shared memory where it fits beside
+  /// the plan's tiles; else read from global memory (bias.cuh's LowRankBias /
+  /// DenseBias: slower, e.g. 16-bit PV at D = 128 leaves no room).
+  static constexpr int kStagedBytes = StagedBiasBytes<Cfg, BN, BM>::value;
+  static constexpr bool kStaged = S::kSmemBytes + kStagedBytes + 1024 <= kSm90MaxSmemBytes;
+  static constexpr bool kLowRank = ScoreMods<Cfg>::kBiasRank > 0 && kStaged;
+  static constexpr bool kDense = ScoreMods<Cfg>::kDenseBias && kStaged;
   /// The low-rank bias product: 16-bit SS wgmma in the input type.
   using BiasMmaOp = typename QkOp<Cfg::kIn == dt::F16 ? dt::F16 : dt::BF16, BN>::Op;
 
@@ -534,6 +553,8 @@ template <class Cfg> struct Sm90Consumer {
         for (int i = 0; i < BN / 2; ++i)
           x[i] = fmaf(bacc[i], kLog2e, x[i]);
       }
+      if constexpr (!kStaged) // no room to stage: read from global memory
+        ScoreBias<Cfg>::template add<BN / 8>(x, p, b, h, row[0], n * BN, lane);
       qk[0] = qk[1] = 1.f;
       magic = 0.f;
     }

@@ -189,9 +189,11 @@ struct LowRankImages {
   static constexpr int kGran = kRank % 8 == 0 ? 8 : kRank % 4 == 0 ? 4 : kRank % 2 == 0 ? 2 : 1;
   static_assert(kRank >= 1 && kRank <= 64, "bias rank in [1, 64]");
 
+  /// Static shared memory of the images.
+  static constexpr int kBytes = (BM + 4 * BN) * kRowBytes;
   /// The qb image of the CTA's BM rows, then per warpgroup two kb images.
   static __device__ __forceinline__ unsigned qbImage() {
-    __shared__ alignas(1024) unsigned char sImages[(BM + 4 * BN) * kRowBytes];
+    __shared__ alignas(1024) unsigned char sImages[kBytes];
     return smemAddr(sImages);
   }
   static __device__ __forceinline__ unsigned kbImage(int cwg, int buf) {
@@ -264,8 +266,9 @@ template <class Cfg> struct DenseBias {
 /// aligned rows.
 template <class Cfg, int BN> struct DenseImages {
   static constexpr int kRowBytes = 2 * BN, kPitch = kRowBytes + 16;
+  static constexpr int kBytes = 4 * 64 * kPitch; ///< static shared memory
   static __device__ __forceinline__ unsigned image(int cwg, int buf) {
-    __shared__ alignas(128) unsigned char sTiles[4 * 64 * kPitch];
+    __shared__ alignas(128) unsigned char sTiles[kBytes];
     return smemAddr(sTiles) + (unsigned)((2 * cwg + buf) * 64 * kPitch);
   }
   /// Stages rows [r0, r0 + 64) x keys [key0, key0 + BN) into buffer `buf`.
