@@ -512,24 +512,15 @@ template <class Cfg> struct Sm90Consumer {
       // arithmetic, an abs and a conversion: 987 -> 810 SASS instructions per
       // block for int8/fp8). INT8 PV keeps the integer form: there the float
       // one spills (3-6 LDL per block with LSE and GQA).
-      // ALiBi alone stays in the unscaled domain, y = float(acc) - slope / qk
-      // * dist, so the row scale still rides in the exponent's FMA (one
-      // multiply per score fewer; s = y * qk as the emulation's fma(-slope,
-      // dist, acc * qk) to an ulp or two).
-      constexpr bool kAlibiOnly = ScoreMods<Cfg>::kAlibi && !ScoreMods<Cfg>::kHasSoftcap &&
-                                  !ScoreBias<Cfg>::kAny;
-      float base[2] = {0.f, 0.f}, slope[2] = {slopeL2, slopeL2};
+      float base[2] = {0.f, 0.f};
+      if constexpr (!S::kPvInt)
 #pragma unroll
-      for (int r = 0; r < 2; ++r) {
-        if constexpr (!S::kPvInt)
+        for (int r = 0; r < 2; ++r)
           base[r] = (float)(row[r] + mask.diag - n * BN - 2 * (lane % 4));
-        if constexpr (kAlibiOnly)
-          slope[r] = __fdividef(slopeL2, qk[r]); // an ulp or two: as the rest
-      }
 #pragma unroll
       for (int i = 0; i < BN / 2; ++i) {
         const int r = (i % 4) / 2;
-        x[i] = kAlibiOnly ? x[i] - magic : (x[i] - magic) * qk[r];
+        x[i] = (x[i] - magic) * qk[r];
         if constexpr (ScoreMods<Cfg>::kHasSoftcap) {
           // Gemma 2's cap, accurate tanhf as on mma.sync (score_mod.h).
           constexpr SoftcapL2 cap = softcapL2(ScoreMods<Cfg>::kSoftcap);
@@ -542,7 +533,7 @@ template <class Cfg> struct Sm90Consumer {
                                  mask.diag);
           else
             dist = fabsf(base[r] - (float)(8 * (i / 4) + (i % 2)));
-          x[i] = fmaf(-slope[r], dist, x[i]);
+          x[i] = fmaf(-slopeL2, dist, x[i]);
         }
       }
       // A bias from memory (bias.cuh): the low-rank product issued above, or
@@ -564,8 +555,7 @@ template <class Cfg> struct Sm90Consumer {
       }
       if constexpr (!kStaged) // no room to stage: read from global memory
         ScoreBias<Cfg>::template add<BN / 8>(x, p, b, h, row[0], n * BN, lane);
-      if constexpr (!kAlibiOnly)
-        qk[0] = qk[1] = 1.f;
+      qk[0] = qk[1] = 1.f;
       magic = 0.f;
     }
     if constexpr (kMasked) {
