@@ -111,6 +111,7 @@ Expected<DriverApi> openDriver() {
   resolve(lib, AG_STR(cuMemcpyDtoH), api.memcpyDtoH, missing);
   resolve(lib, AG_STR(cuMemsetD8), api.memsetD8, missing);
   resolve(lib, AG_STR(cuMemsetD32), api.memsetD32, missing);
+  resolve(lib, AG_STR(cuMemsetD32Async), api.memsetD32Async, missing);
   resolve(lib, AG_STR(cuCtxSynchronize), api.ctxSynchronize, missing);
   resolve(lib, AG_STR(cuEventCreate), api.eventCreate, missing);
   resolve(lib, AG_STR(cuEventDestroy), api.eventDestroy, missing);

@@ -121,6 +121,18 @@ Status launchOnStream(CUfunction fn, const unsigned grid[3], unsigned block, int
   return Status::ok();
 }
 
+Status memsetWordsOnStream(void *ptr, unsigned value, size_t count, CUstream stream) {
+  auto apiOr = driverApi();
+  if (!apiOr)
+    return Error{apiOr.message()};
+  const DriverApi &api = **apiOr;
+  CUresult r = api.memsetD32Async(reinterpret_cast<CUdeviceptr>(ptr), value, count, stream);
+  if (r != CUDA_SUCCESS)
+    return Error{fmt::format("cuMemsetD32Async of {} words failed: {}", count,
+                             driverErrorText(api, r))};
+  return Status::ok();
+}
+
 } // namespace attngen
 
 namespace attngen {

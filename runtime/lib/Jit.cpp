@@ -68,6 +68,13 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
   if (!module)
     return module.status();
   const std::vector<CUfunction> &fns = (*module)->functions();
+  // KVStats counts its CTAs per head (its last one reduces the head's
+  // partials): the counters start at zero every launch.
+  if (params->kv_done && stages != LaunchStages::Attention)
+    if (Status s = memsetWordsOnStream(params->kv_done, 0,
+                                       size_t(params->batch) * size_t(params->heads_kv), stream);
+        !s)
+      return s;
   for (size_t i = 0; i < kernelPlan.kernels.size(); ++i) {
     const KernelDesc &k = kernelPlan.kernels[i];
     const bool attention = k.role == KernelRole::Attention;

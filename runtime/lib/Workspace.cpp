@@ -26,6 +26,7 @@ const FieldSlot Fields[] = {
     {"v_quant", &AttnParams::v_quant, nullptr},     {"v_scale", nullptr, &AttnParams::v_scale},
     {"v_partial", nullptr, &AttnParams::v_partial}, {"v_mean", nullptr, &AttnParams::v_mean},
     {"q_partial", nullptr, &AttnParams::q_partial}, {"qk_balance", nullptr, &AttnParams::qk_balance},
+    {"kv_head", nullptr, &AttnParams::kv_head},     {"kv_done", &AttnParams::kv_done, nullptr},
 };
 } // namespace
 
@@ -93,6 +94,8 @@ Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem
       hasQuantKV ? B * Hkv * D * F : 0,                                     // v_mean
       B * Hkv * size_t(l.qChunks) * D * F,                                  // q_partial
       balance && hasQuantKV ? B * Hkv * D * F : 0,                          // qk_balance
+      hasKVStats ? B * Hkv * 7 * D * F : 0,                                 // kv_head
+      hasKVStats ? B * Hkv * sizeof(unsigned) : 0,                          // kv_done
   };
   static_assert(sizeof(sizes) / sizeof(sizes[0]) == sizeof(Fields) / sizeof(Fields[0]),
                 "one size per workspace field");

@@ -69,6 +69,11 @@ struct AttnParams {
   float *q_partial;  ///< [B, Hkv, q_chunks, D]: max |Q| per channel over a
                      ///< chunk of tokens of all gqa query heads of the kv head
   float *qk_balance; ///< [B, Hkv, D] per-channel factor a_c
+  /// [B, Hkv, 7, D]: the chunk partials reduced once per head by KVStats' last
+  /// CTA of the head (K sum, max, min, V sum, max, min, Q amax), read by every
+  /// QuantKV CTA of the head (which reduced all chunks itself before: N^2).
+  float *kv_head;
+  void *kv_done; ///< [B, Hkv] unsigned: KVStats CTAs done (zeroed before each launch)
 
   // ---- score modifiers (mask/score_mod.h) ---------------------------------
   const float *alibi_slopes; ///< [Hq] ALiBi slope per query head, natural-log

@@ -432,6 +432,52 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
   }
   if constexpr (Cfg::kBalance)
     qChannelAmax<Cfg>(p, chunk, h, b, sPart);
+
+  // The head's last CTA reduces every chunk's partials, in chunk order (the
+  // arithmetic QuantKV's CTAs each did before), into kv_head.
+  __shared__ bool sLast;
+  __threadfence(); // this CTA's partials before its ticket
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    const agi64 head = (agi64)b * p.heads_kv + h;
+    unsigned *done = static_cast<unsigned *>(p.kv_done) + head;
+    sLast = atomicAdd(done, 1u) == gridDim.x - 1;
+    if (sLast)
+      *done = 0u; // as the launch leaves it (it also zeroes it first)
+  }
+  __syncthreads();
+  if (!sLast)
+    return;
+  __threadfence(); // the other CTAs' partials, seen through L2 (ld.cg below)
+  const agi64 head = (agi64)b * p.heads_kv + h;
+  for (int c = threadIdx.x; c < D; c += kThreads) {
+    const float *kp = p.k_partial + head * p.kv_chunks * 3 * D;
+    const float *vp = p.v_partial + head * p.kv_chunks * 3 * D;
+    float ks = 0.f, kmx = kNegInf, kmn = kPosInf, vs = 0.f, vmx = kNegInf, vmn = kPosInf;
+#pragma unroll 4
+    for (int ch = 0; ch < p.kv_chunks; ++ch) {
+      ks = quantAdd(ks, __ldcg(kp + ch * 3 * D + c));
+      kmx = quantMax2(kmx, __ldcg(kp + ch * 3 * D + D + c));
+      kmn = quantMin2(kmn, __ldcg(kp + ch * 3 * D + 2 * D + c));
+      if constexpr (kVStats) { // no V partials otherwise
+        vs = quantAdd(vs, __ldcg(vp + ch * 3 * D + c));
+        vmx = quantMax2(vmx, __ldcg(vp + ch * 3 * D + D + c));
+        vmn = quantMin2(vmn, __ldcg(vp + ch * 3 * D + 2 * D + c));
+      }
+    }
+    float qAmax = 0.f;
+    if constexpr (Cfg::kBalance)
+      for (int ch = 0; p.q_partial != nullptr && ch < p.q_chunks; ++ch)
+        qAmax = quantMax2(qAmax, __ldcg(p.q_partial + (head * p.q_chunks + ch) * D + c));
+    float *out = p.kv_head + head * 7 * D + c;
+    out[0] = ks;
+    out[D] = kmx;
+    out[2 * D] = kmn;
+    out[3 * D] = vs;
+    out[4 * D] = vmx;
+    out[5 * D] = vmn;
+    out[6 * D] = qAmax;
+  }
 }
 
 //===-- QuantKV ------------------------------------------------------------===//
@@ -477,23 +523,22 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
     sTensorAmax = 0.f;
   __syncthreads();
   for (int c = threadIdx.x; c < D; c += kThreads) {
-    const float *kp = p.k_partial + head * p.kv_chunks * 3 * D;
-    const float *vp = p.v_partial + head * p.kv_chunks * 3 * D;
+    // The head's reduced partials (KVStats' last CTA). No partials when the
+    // plan has no KVStats (no smoothing, no channel or tensor scales to
+    // find): the means stay 0.
     float ks = 0.f, kmx = kNegInf, kmn = kPosInf, vs = 0.f, vmx = kNegInf, vmn = kPosInf;
-    // No partials when the plan has no KVStats (no smoothing, no channel or
-    // tensor scales to find): the means stay 0.
-    // A counted loop, so the unrolled iterations' loads are batched.
-    const int nChunks = p.k_partial != nullptr ? p.kv_chunks : 0;
-#pragma unroll 4
-    for (int ch = 0; ch < nChunks; ++ch) {
-      ks = quantAdd(ks, kp[ch * 3 * D + c]);
-      kmx = quantMax2(kmx, kp[ch * 3 * D + D + c]);
-      kmn = quantMin2(kmn, kp[ch * 3 * D + 2 * D + c]);
-      if constexpr (kVStats) { // KVStats wrote no V partials otherwise
-        vs = quantAdd(vs, vp[ch * 3 * D + c]);
-        vmx = quantMax2(vmx, vp[ch * 3 * D + D + c]);
-        vmn = quantMin2(vmn, vp[ch * 3 * D + 2 * D + c]);
+    float qAmaxHead = 0.f;
+    if (p.k_partial != nullptr) {
+      const float *in = p.kv_head + head * 7 * D + c;
+      ks = in[0];
+      kmx = in[D];
+      kmn = in[2 * D];
+      if constexpr (kVStats) {
+        vs = in[3 * D];
+        vmx = in[4 * D];
+        vmn = in[5 * D];
       }
+      qAmaxHead = in[6 * D];
     }
     // The mean over K's statistics tokens (all of them, or the sample).
     // (At least 1: a sequence without keys gets means of 0, not 0 / 0.)
@@ -510,9 +555,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
     if constexpr (Cfg::kBalance) {
       // a_c from amax K'_c and amax Q_c (chunk maxima; order-free). Without
       // the partials (no KVStats) nothing is balanced.
-      float qAmax = 0.f;
-      for (int ch = 0; p.q_partial != nullptr && ch < p.q_chunks; ++ch)
-        qAmax = quantMax2(qAmax, p.q_partial[(head * p.q_chunks + ch) * D + c]);
+      const float qAmax = qAmaxHead;
       const float a = p.k_partial != nullptr ? balanceFactor(kAmax, qAmax) : 1.f;
       const float aInv = quantDiv(1.f, a);
       sKBalInv[c] = aInv;

@@ -60,6 +60,7 @@ struct DriverApi {
   decltype(&::cuMemcpyDtoH) memcpyDtoH;
   decltype(&::cuMemsetD8) memsetD8;
   decltype(&::cuMemsetD32) memsetD32;
+  decltype(&::cuMemsetD32Async) memsetD32Async;
   decltype(&::cuCtxSynchronize) ctxSynchronize;
   decltype(&::cuEventCreate) eventCreate;
   decltype(&::cuEventDestroy) eventDestroy;

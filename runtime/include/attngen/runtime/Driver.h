@@ -90,6 +90,10 @@ Status synchronizeContext();
 Status launchOnStream(CUfunction fn, const unsigned grid[3], unsigned block, int smemBytes,
                       CUstream stream, void *params, const std::string &what);
 
+/// Sets `count` 32-bit words at device address `ptr` to `value`, in order on
+/// `stream` (the launch's counters before the kernels that use them).
+Status memsetWordsOnStream(void *ptr, unsigned value, size_t count, CUstream stream);
+
 } // namespace attngen
 
 #endif // ATTNGEN_RUNTIME_DRIVER_H
