@@ -483,10 +483,7 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
                           var.name, var.bias_rank, in.biasRank);
       return std::nullopt;
     }
-    if (std::string e = validateBiasFactors(in); !e.empty()) {
-      error = fmt::format("emulate({}): {}", var.name, e);
-      return std::nullopt;
-    }
+    // (The factors' sizes were validated above with the table's.)
     p.biasRank = in.biasRank;
     p.biasQ = in.biasQ;
     p.biasK = in.biasK;

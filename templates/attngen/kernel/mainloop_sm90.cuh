@@ -219,6 +219,7 @@ template <class Cfg> struct Sm90Consumer {
   /// the plan's tiles; else read from global memory (bias.cuh's LowRankBias /
   /// DenseBias: slower, e.g. 16-bit PV at D = 128 leaves no room).
   static constexpr int kStagedBytes = StagedBiasBytes<Cfg, BN, BM>::value;
+  /// (+1024: the static images are 1024-byte aligned, which may pad them.)
   static constexpr bool kStaged = S::kSmemBytes + kStagedBytes + 1024 <= kSm90MaxSmemBytes;
   static constexpr bool kLowRank = ScoreMods<Cfg>::kBiasRank > 0 && kStaged;
   static constexpr bool kDense = ScoreMods<Cfg>::kDenseBias && kStaged;
