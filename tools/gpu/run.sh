@@ -7,6 +7,8 @@
 #   variants and torch SDPA with the dense bias (MODS_ARGS are passed on).
 #   bias: tools/bench/bench_bias.py, a Swin-V2-like bias as lowrank(R) factors against
 #   the dense table, torch SDPA with it and no bias (BIAS_ARGS are passed on).
+#   profile (not in the default): ncu --set full (source counters) of the attention kernel
+#   for each PROFILE entry "package:B,H,N" into $OUT/ncu-*.{ncu-rep,txt,csv}.
 #   tune (not in the default): `attngen tune` of TUNE_PACKAGE (default: default) over
 #   TUNE_SHAPES into $OUT/tuning.json (candidates precompiled here: docs/TUNING.md), then
 #   `attngen bench --tuning-db` of the same shapes and the GPU tests tagged [tune].
@@ -55,6 +57,18 @@ if [[ $STAGES == *tune* ]]; then
   ATTNGEN_TUNING_DB=$OUT/tuning.json build-gpu/bin/attngen-gpu-tests "[tune]" >>"$OUT/tune.log" 2>&1 \
     || status=1
   tail -3 "$OUT/tune.log"
+fi
+if [[ $STAGES == *profile* ]]; then
+  for entry in ${PROFILE:-"int8_fp8_d128:16,32,1024"}; do
+    pkg=${entry%%:*} shape=${entry#*:} tag=ncu-${entry//[:,]/-}
+    ncu --clock-control none --kernel-name attngen_attention --launch-skip 2 --launch-count 1 \
+      --set full --import-source yes -f -o "$OUT/$tag" \
+      build-gpu/bin/attngen bench --package ".carry/packages/$pkg" --shapes "$shape" --reps 3 \
+      >"$OUT/$tag.log" 2>&1 || status=1
+    ncu -i "$OUT/$tag.ncu-rep" --page details >"$OUT/$tag.txt" 2>&1
+    ncu -i "$OUT/$tag.ncu-rep" --page source --csv --print-source sass >"$OUT/$tag.csv" 2>&1
+    echo "$entry: $(grep -E "^ +Duration" "$OUT/$tag.txt" | head -1)"
+  done
 fi
 if [[ $STAGES == *mods* ]]; then
   export ATTNGEN_LIB=$PWD/build-gpu/lib/libattngen.so

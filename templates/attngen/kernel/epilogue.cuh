@@ -26,42 +26,48 @@ __device__ __forceinline__ void storeOutputFragment(const AttnParams &p, const f
                                                     int b, int h, int lane) {
   constexpr int D = Cfg::kHeadDim;
   static_assert(kRegs == D / 2, "O fragment of m64nD expected");
+  constexpr bool kV8 = dtIs8Bit(Cfg::kPV);
   const int hkv = h / Cfg::kGqa;
   const agi64 vHead = ((agi64)b * p.heads_kv + hkv) * D;
-  const bool v8 = dtIs8Bit(Cfg::kPV);
-  float inv[2];
-#pragma unroll
-  for (int r = 0; r < 2; ++r)
-    inv[r] = l[r] > 0.f ? 1.f / l[r] : 0.f;
+  // Every load before the first store: the compiler may not move a load past
+  // a store to p.o (they could alias), and interleaved, each channel pair's
+  // scale cost a full memory latency (ncu, int8/fp8 D = 128: the epilogue was
+  // a third of the kernel's time at N = 1k). The parameters are read into
+  // registers once for the same reason.
+  float vs[D / 4], vm[D / 4];
 #pragma unroll
   for (int j = 0; j < D / 8; ++j) {
     const int c = 8 * j + 2 * (lane % 4);
-    float vs0 = 1.f, vs1 = 1.f, vm0 = 0.f, vm1 = 0.f;
-    if (v8) {
-      vs0 = p.v_scale[vHead + c];
-      vs1 = p.v_scale[vHead + c + 1];
-    }
-    if (Cfg::kSmoothV) {
-      vm0 = p.v_mean[vHead + c];
-      vm1 = p.v_mean[vHead + c + 1];
-    }
+    vs[2 * j] = kV8 ? __ldg(p.v_scale + vHead + c) : 1.f;
+    vs[2 * j + 1] = kV8 ? __ldg(p.v_scale + vHead + c + 1) : 1.f;
+    vm[2 * j] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c) : 0.f;
+    vm[2 * j + 1] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c + 1) : 0.f;
+  }
+  const int seqQ = p.seq_q;
+  const agi64 headOff = (agi64)b * p.o_stride[0] + (agi64)h * p.o_stride[1];
+  const agi64 rowStride = p.o_stride[2];
+  void *const out = p.o;
 #pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      if (row[r] >= p.seq_q)
-        continue;
-      const bool any = l[r] > 0.f;
-      const float x0 = any ? o[4 * j + 2 * r] * inv[r] * vs0 + vm0 : 0.f;
-      const float x1 = any ? o[4 * j + 2 * r + 1] * inv[r] * vs1 + vm1 : 0.f;
-      const agi64 off = (agi64)b * p.o_stride[0] + (agi64)h * p.o_stride[1] +
-                        (agi64)row[r] * p.o_stride[2] + c;
+  for (int r = 0; r < 2; ++r) {
+    if (row[r] >= seqQ)
+      continue;
+    const bool any = l[r] > 0.f;
+    const float inv = any ? 1.f / l[r] : 0.f;
+    // c is even, so the row's offset decides whether a pair is 4-byte aligned.
+    const agi64 rowOff = headOff + (agi64)row[r] * rowStride + 2 * (lane % 4);
+#pragma unroll
+    for (int j = 0; j < D / 8; ++j) {
+      const float x0 = any ? o[4 * j + 2 * r] * inv * vs[2 * j] + vm[2 * j] : 0.f;
+      const float x1 = any ? o[4 * j + 2 * r + 1] * inv * vs[2 * j + 1] + vm[2 * j + 1] : 0.f;
+      const agi64 off = rowOff + 8 * j;
       if constexpr (Cfg::kOut == dt::F32) {
-        float *dst = static_cast<float *>(p.o) + off;
+        float *dst = static_cast<float *>(out) + off;
         dst[0] = x0;
         dst[1] = x1;
       } else {
-        unsigned short *dst = static_cast<unsigned short *>(p.o) + off;
+        unsigned short *dst = static_cast<unsigned short *>(out) + off;
         const unsigned packed = packHalf2<Cfg::kOut>(x0, x1);
-        if ((off & 1) == 0) {
+        if ((rowOff & 1) == 0) {
           *reinterpret_cast<unsigned *>(dst) = packed;
         } else {
           dst[0] = (unsigned short)(packed & 0xffffu);
