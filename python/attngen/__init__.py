@@ -38,7 +38,7 @@ class _Tensors(ctypes.Structure):
                 ("bias_q_stride", ctypes.c_int64 * 3), ("bias_k_stride", ctypes.c_int64 * 3),
                 ("bias_rank", ctypes.c_int),
                 ("bias_dense", ctypes.c_void_p), ("bias_dense_stride", ctypes.c_int64 * 3),
-                ("seq_lens_k", ctypes.c_void_p)]
+                ("seq_lens_k", ctypes.c_void_p), ("bias_block_map", ctypes.c_void_p)]
 
 
 class _Cost(ctypes.Structure):
@@ -77,6 +77,10 @@ def _library():
     lib.attngen_workspace_bytes.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(sz)]
     lib.attngen_launch_stages.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(_Tensors), vp, sz, vp, i]
     lib.attngen_kernel_cost.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(_Cost)]
+    lib.attngen_block_map_bytes.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(_Tensors),
+                                            ctypes.POINTER(sz)]
+    lib.attngen_build_block_map.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(_Tensors),
+                                            vp, sz, vp]
     lib.attngen_kernel_plan_json.argtypes = [vp]
     lib.attngen_kernel_plan_json.restype = ctypes.c_char_p
     lib.attngen_kernel_release.argtypes = [vp]
@@ -84,7 +88,8 @@ def _library():
     lib.attngen_stats.argtypes = [ctypes.POINTER(_Stats)]
     lib.attngen_version.restype = ctypes.c_char_p
     for name in ("attngen_compile", "attngen_load_package", "attngen_workspace_bytes",
-                 "attngen_launch_stages", "attngen_stats", "attngen_kernel_cost"):
+                 "attngen_launch_stages", "attngen_stats", "attngen_kernel_cost",
+                 "attngen_block_map_bytes", "attngen_build_block_map"):
         getattr(lib, name).restype = i
     _lib = lib
     return lib
@@ -251,8 +256,31 @@ class Kernel:
         fields["bias_rank"] = self.bias_rank
         return fields
 
+    def _block_map_bytes(self, p, t):
+        n = ctypes.c_size_t()
+        _check(_library().attngen_block_map_bytes(self._h, ctypes.byref(p), ctypes.byref(t),
+                                                  ctypes.byref(n)))
+        return n.value
+
+    def block_map(self, q, k, bias, stream=None):
+        """The block map of a bias = dense table (a uint8 CUDA tensor, one byte per tile of
+        this kernel): build it once per table and pass it as block_map= to every call with
+        that table; tiles whose entries are all -inf are then skipped (same output)."""
+        import torch
+        if self.bias != "dense":
+            raise AttngenError(f"variant '{self.name}' has no dense bias: no block map")
+        p = self._shape(q, k)
+        t = _Tensors(**self._bias_args(p, q, bias))
+        m = torch.empty(self._block_map_bytes(p, t), dtype=torch.uint8, device=q.device)
+        with torch.cuda.device(q.device):
+            s = stream if stream is not None else torch.cuda.current_stream(q.device)
+            _check(_library().attngen_build_block_map(self._h, ctypes.byref(p), ctypes.byref(t),
+                                                      m.data_ptr(), m.numel(),
+                                                      ctypes.c_void_p(s.cuda_stream)))
+        return m
+
     def launch(self, q, k, v, o, workspace, lse=None, stage="all", stream=None,
-               alibi_slopes=None, bias=None, seq_lens_k=None):
+               alibi_slopes=None, bias=None, seq_lens_k=None, block_map=None):
         """Launches on torch's current stream (or `stream`): all kernels, or only the
         quantization prologue / only the attention kernel (for kernel-only timing).
         `alibi_slopes`: a float32 CUDA tensor [heads_q] (variants with bias = alibi).
@@ -261,7 +289,8 @@ class Kernel:
         the input dtype (size-1 or expanded batch / head dims broadcast); the scores get
         it added in natural-log units. `seq_lens_k`: an int32 CUDA tensor [B], the keys of
         each sequence (key padding / a KV cache's fill): sequence b behaves as if Nk were
-        seq_lens_k[b], its later keys never read, the causal diagonal aligned to its end."""
+        seq_lens_k[b], its later keys never read, the causal diagonal aligned to its end.
+        `block_map`: the table's map from block_map(q, k, bias) (bias = dense only)."""
         import torch
         if stage not in _STAGES:
             raise AttngenError(f"stage must be one of {sorted(_STAGES)}, not {stage!r}")
@@ -278,6 +307,15 @@ class Kernel:
                      self._strides(q), self._strides(k), self._strides(v), self._strides(o),
                      alibi_slopes.data_ptr() if alibi_slopes is not None else None,
                      seq_lens_k=self._seq_lens(p, q, seq_lens_k), **self._bias_args(p, q, bias))
+        if block_map is not None:
+            if self.bias != "dense":
+                raise AttngenError(f"variant '{self.name}' has no dense bias: block_map must be None")
+            if (block_map.dtype != torch.uint8 or block_map.device != q.device
+                    or not block_map.is_contiguous()
+                    or block_map.numel() != self._block_map_bytes(p, t)):
+                raise AttngenError("block_map must be the contiguous uint8 CUDA tensor that "
+                                   "block_map(q, k, bias) returns for this table")
+            t.bias_block_map = block_map.data_ptr()
         # The library launches in the calling thread's current CUDA context: make it
         # the tensors' device's (torch's primary context), not whatever device is current.
         with torch.cuda.device(q.device):
@@ -287,7 +325,8 @@ class Kernel:
                                                     workspace.data_ptr(), nbytes,
                                                     ctypes.c_void_p(s.cuda_stream), _STAGES[stage]))
 
-    def __call__(self, q, k, v, return_lse=False, alibi_slopes=None, bias=None, seq_lens_k=None):
+    def __call__(self, q, k, v, return_lse=False, alibi_slopes=None, bias=None, seq_lens_k=None,
+                 block_map=None):
         import torch
         dt = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
         want = dt[self.input_dtype]
@@ -300,7 +339,7 @@ class Kernel:
             b, h, n = (q.shape[0], q.shape[2], q.shape[1]) if self.bnhd else q.shape[:3]
             lse = torch.empty((b, h, n), dtype=torch.float32, device=q.device)
         self.launch(q, k, v, o, self.workspace(q, k), lse=lse, alibi_slopes=alibi_slopes,
-                    bias=bias, seq_lens_k=seq_lens_k)
+                    bias=bias, seq_lens_k=seq_lens_k, block_map=block_map)
         return (o, lse) if return_lse else o
 
 

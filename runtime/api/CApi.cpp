@@ -102,6 +102,66 @@ int attngen_workspace_bytes(attngen_kernel_t kernel, const attngen_problem *prob
   });
 }
 
+namespace {
+
+attngen::Problem toProblem(const attngen_problem &p) {
+  return attngen::Problem{p.batch, p.heads_q, p.heads_kv, p.seq_q, p.seq_k};
+}
+
+attngen::Tensors toTensors(const attngen_tensors &c) {
+  attngen::Tensors t;
+  t.q = c.q;
+  t.k = c.k;
+  t.v = c.v;
+  t.o = c.o;
+  t.lse = c.lse;
+  t.alibi_slopes = c.alibi_slopes;
+  t.bias_q = c.bias_q;
+  t.bias_k = c.bias_k;
+  t.bias_rank = c.bias_rank;
+  t.bias_dense = c.bias_dense;
+  t.bias_block_map = c.bias_block_map;
+  t.seq_lens_k = c.seq_lens_k;
+  for (int i = 0; i < 3; ++i) {
+    t.bias_q_stride[i] = c.bias_q_stride[i];
+    t.bias_k_stride[i] = c.bias_k_stride[i];
+    t.bias_dense_stride[i] = c.bias_dense_stride[i];
+    t.q_stride[i] = c.q_stride[i];
+    t.k_stride[i] = c.k_stride[i];
+    t.v_stride[i] = c.v_stride[i];
+    t.o_stride[i] = c.o_stride[i];
+  }
+  return t;
+}
+
+} // namespace
+
+int attngen_block_map_bytes(attngen_kernel_t kernel, const attngen_problem *problem,
+                            const attngen_tensors *tensors, size_t *out) {
+  return guarded("attngen_block_map_bytes", [&]() -> int {
+    if (!kernel || !problem || !tensors || !out)
+      return fail("attngen_block_map_bytes: kernel, problem, tensors and out must not be null");
+    auto bytes = kernel->kernel->blockMapBytes(toProblem(*problem), toTensors(*tensors));
+    if (!bytes)
+      return fail(bytes.message());
+    *out = *bytes;
+    return succeed();
+  });
+}
+
+int attngen_build_block_map(attngen_kernel_t kernel, const attngen_problem *problem,
+                            const attngen_tensors *tensors, void *map, size_t map_bytes,
+                            void *stream) {
+  return guarded("attngen_build_block_map", [&]() -> int {
+    if (!kernel || !problem || !tensors)
+      return fail("attngen_build_block_map: kernel, problem and tensors must not be null");
+    attngen::Status s = kernel->kernel->buildBlockMap(toProblem(*problem), toTensors(*tensors),
+                                                      map, map_bytes,
+                                                      static_cast<CUstream>(stream));
+    return s ? succeed() : fail(s.message());
+  });
+}
+
 int attngen_launch(attngen_kernel_t kernel, const attngen_problem *problem,
                    const attngen_tensors *tensors, void *workspace, size_t workspace_bytes,
                    void *stream) {
@@ -118,29 +178,8 @@ int attngen_launch_stages(attngen_kernel_t kernel, const attngen_problem *proble
     if (stages < ATTNGEN_STAGES_ALL || stages > ATTNGEN_STAGES_ATTENTION)
       return fail("attngen_launch_stages: stages must be ATTNGEN_STAGES_ALL, _PROLOGUE or "
                   "_ATTENTION");
-    attngen::Problem p{problem->batch, problem->heads_q, problem->heads_kv, problem->seq_q,
-                       problem->seq_k};
-    attngen::Tensors t;
-    t.q = tensors->q;
-    t.k = tensors->k;
-    t.v = tensors->v;
-    t.o = tensors->o;
-    t.lse = tensors->lse;
-    t.alibi_slopes = tensors->alibi_slopes;
-    t.bias_q = tensors->bias_q;
-    t.bias_k = tensors->bias_k;
-    t.bias_rank = tensors->bias_rank;
-    t.bias_dense = tensors->bias_dense;
-    t.seq_lens_k = tensors->seq_lens_k;
-    for (int i = 0; i < 3; ++i) {
-      t.bias_q_stride[i] = tensors->bias_q_stride[i];
-      t.bias_k_stride[i] = tensors->bias_k_stride[i];
-      t.bias_dense_stride[i] = tensors->bias_dense_stride[i];
-      t.q_stride[i] = tensors->q_stride[i];
-      t.k_stride[i] = tensors->k_stride[i];
-      t.v_stride[i] = tensors->v_stride[i];
-      t.o_stride[i] = tensors->o_stride[i];
-    }
+    const attngen::Problem p = toProblem(*problem);
+    const attngen::Tensors t = toTensors(*tensors);
     attngen::Status s =
         kernel->kernel->launch(p, t, workspace, workspace_bytes, static_cast<CUstream>(stream),
                                static_cast<attngen::LaunchStages>(stages));

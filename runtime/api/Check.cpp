@@ -118,25 +118,61 @@ Expected<std::unique_ptr<DeviceProblem>> makeDeviceProblem(const Kernel &kernel,
   }
   if (var.bias == BiasKind::Dense) {
     addDenseBias(p->inputs, seed);
-    // Rows padded to a multiple of 8 elements: the kernel stages 16-byte pieces.
-    const size_t nk = size_t(s.seqK), pitch = (nk + 7) / 8 * 8, rows = s.lseElems();
-    std::vector<float> padded(rows * pitch, 0.f);
-    for (size_t r = 0; r < rows; ++r)
-      std::copy_n(&p->inputs.biasDense[r * nk], nk, &padded[r * pitch]);
-    if (Status st = upload(padded, 0, 0, p->biasDenseDev); !st)
+    if (Status st = setDenseBias(*p, var, p->inputs.biasDense); !st)
       return Error{st.message()};
-    for (size_t r = 0; r < rows; ++r) // what the GPU sees, unpadded
-      std::copy_n(&padded[r * pitch], nk, &p->inputs.biasDense[r * nk]);
-    t.bias_dense = p->biasDenseDev.data();
-    const int64_t ds[3] = {int64_t(s.headsQ) * s.seqQ * int64_t(pitch),
-                           int64_t(s.seqQ) * int64_t(pitch), int64_t(pitch)};
-    std::copy(ds, ds + 3, t.bias_dense_stride);
   }
   denseStrides(t.q_stride, bnhd, s.headsQ, s.seqQ, s.headDim);
   denseStrides(t.k_stride, bnhd, s.headsKv, s.seqK, s.headDim);
   denseStrides(t.v_stride, bnhd, s.headsKv, s.seqK, s.headDim);
   denseStrides(t.o_stride, bnhd, s.headsQ, s.seqQ, s.headDim);
   return p;
+}
+
+Status setDenseBias(DeviceProblem &p, const Variant &var, std::vector<float> table) {
+  const AttnShape &s = p.shape;
+  const size_t nk = size_t(s.seqK), pitch = (nk + 7) / 8 * 8, rows = s.lseElems();
+  if (var.bias != BiasKind::Dense || table.size() != rows * nk)
+    return Error{fmt::format("a dense bias table of {} x {} entries for a variant with bias = "
+                             "dense, got {} for bias = {}",
+                             rows, nk, table.size(), biasSpelling(var.bias, var.bias_rank))};
+  // Rows padded to a multiple of 8 elements: the kernel stages 16-byte pieces.
+  std::vector<float> padded(rows * pitch, 0.f);
+  for (size_t r = 0; r < rows; ++r)
+    std::copy_n(&table[r * nk], nk, &padded[r * pitch]);
+  const std::vector<uint16_t> bits = floatsToHalfBits(padded, var.input);
+  auto buf = DeviceBuffer::allocate(bits.size() * 2);
+  if (!buf)
+    return buf.status();
+  p.biasDenseDev = std::move(*buf);
+  if (Status st = p.biasDenseDev.upload(bits.data(), bits.size() * 2); !st)
+    return st;
+  // What the GPU sees, unpadded.
+  const std::vector<float> seen = halfBitsToFloats(bits.data(), bits.size(), var.input);
+  for (size_t r = 0; r < rows; ++r)
+    std::copy_n(&seen[r * pitch], nk, &table[r * nk]);
+  p.inputs.biasDense = std::move(table);
+  p.tensors.bias_dense = p.biasDenseDev.data();
+  p.tensors.bias_dense_stride[0] = int64_t(s.headsQ) * s.seqQ * int64_t(pitch);
+  p.tensors.bias_dense_stride[1] = int64_t(s.seqQ) * int64_t(pitch);
+  p.tensors.bias_dense_stride[2] = int64_t(pitch);
+  p.tensors.bias_block_map = nullptr; // a map of the old table would be wrong
+  return Status::ok();
+}
+
+Status useBlockMap(const Kernel &kernel, DeviceProblem &p) {
+  auto bytes = kernel.blockMapBytes(p.problem, p.tensors);
+  if (!bytes)
+    return bytes.status();
+  auto buf = DeviceBuffer::allocate(*bytes);
+  if (!buf)
+    return buf.status();
+  p.blockMapDev = std::move(*buf);
+  if (Status st = kernel.buildBlockMap(p.problem, p.tensors, p.blockMapDev.data(), *bytes,
+                                       nullptr);
+      !st)
+    return st;
+  p.tensors.bias_block_map = p.blockMapDev.data();
+  return Status::ok();
 }
 
 Status setKeyLengths(DeviceProblem &p, const Variant &var, const std::vector<int> &lengths) {

@@ -95,6 +95,10 @@ Expected<std::unique_ptr<LoadedModule>> LoadedModule::load(const std::string &cu
                                k.symbol, k.smemBytes, driverErrorText(api, r))};
     m->fns.push_back(fn);
   }
+  if (plan.variant.bias == BiasKind::Dense &&
+      (r = api.moduleGetFunction(&m->blockMap, m->module, BlockMapSymbol)) != CUDA_SUCCESS)
+    return Error{fmt::format("the block map kernel '{}' is not in the module: {}",
+                             BlockMapSymbol, driverErrorText(api, r))};
   return m;
 }
 

@@ -92,6 +92,27 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
   return Status::ok();
 }
 
+Expected<size_t> Kernel::blockMapBytes(const Problem &problem, const Tensors &tensors) const {
+  auto g = blockMapGeometry(kernelPlan, problem, tensors);
+  if (!g)
+    return g.error();
+  return g->bytes;
+}
+
+Status Kernel::buildBlockMap(const Problem &problem, const Tensors &tensors, void *map,
+                             size_t mapBytes, CUstream stream) const {
+  auto params = buildBlockMapParams(kernelPlan, problem, tensors, map, mapBytes);
+  if (!params)
+    return params.status();
+  auto module = moduleForCurrentContext();
+  if (!module)
+    return module.status();
+  const GridDims g = gridForBlockMap(*blockMapGeometry(kernelPlan, problem, tensors));
+  const unsigned grid[3] = {g.x, g.y, g.z};
+  return launchOnStream((*module)->blockMapFunction(), grid, unsigned(BlockMapThreads), 0,
+                        stream, &*params, BlockMapSymbol);
+}
+
 Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *workspace,
                       CUstream stream) const {
   return launch(problem, tensors, workspace, SIZE_MAX, stream);

@@ -173,6 +173,10 @@ Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors
   if (v.bias == BiasKind::Dense)
     if (Status s = checkBiasTensor("bias_dense", t.bias_dense, t.bias_dense_stride, 8); !s)
       return s;
+  if (t.bias_block_map && v.bias != BiasKind::Dense)
+    return Error{fmt::format("bias_block_map is given but variant '{}' has no dense bias (bias "
+                             "= {}): a block map belongs to a dense table",
+                             v.name, biasSpelling(v.bias, v.bias_rank))};
   return Status::ok();
 }
 
@@ -234,6 +238,15 @@ Expected<AttnParams> buildParams(const KernelPlan &plan, const Problem &p, const
     params.bias_dense = t.bias_dense;
     for (int i = 0; i < 3; ++i)
       params.bias_dense_stride[i] = t.bias_dense_stride[i];
+    if (t.bias_block_map) {
+      auto g = blockMapGeometry(plan, p, t);
+      if (!g)
+        return g.error();
+      params.bias_map = static_cast<const unsigned char *>(t.bias_block_map);
+      params.bias_map_stride[0] = g->stride[0];
+      params.bias_map_stride[1] = g->stride[1];
+      params.bias_map_cols = g->cols;
+    }
   }
   for (int i = 0; i < 3; ++i) {
     params.q_stride[i] = t.q_stride[i];
@@ -268,6 +281,66 @@ GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &p) {
     return {unsigned(p.seq_q_pad / plan.tiles.blockM), unsigned(p.heads_q), unsigned(p.batch)};
   }
   return {};
+}
+
+Expected<BlockMapGeometry> blockMapGeometry(const KernelPlan &plan, const Problem &p,
+                                            const Tensors &t) {
+  const Variant &v = plan.variant;
+  if (v.bias != BiasKind::Dense)
+    return Error{fmt::format("variant '{}' has no dense bias (bias = {}): it has no block map",
+                             v.name, biasSpelling(v.bias, v.bias_rank))};
+  if (p.batch < 1 || p.heads_q < 1 || p.seq_q < 1 || p.seq_k < 1)
+    return Error{fmt::format("batch ({}), heads_q ({}), seq_q ({}) and seq_k ({}) must be at "
+                             "least 1",
+                             p.batch, p.heads_q, p.seq_q, p.seq_k)};
+  if (Status s = checkBiasTensor("bias_dense", t.bias_dense, t.bias_dense_stride, 8); !s)
+    return Error{s.message()};
+  BlockMapGeometry g;
+  g.batches = t.bias_dense_stride[0] != 0 ? p.batch : 1;
+  g.heads = t.bias_dense_stride[1] != 0 ? p.heads_q : 1;
+  g.rows = (p.seq_q + plan.tiles.blockM - 1) / plan.tiles.blockM;
+  g.cols = (p.seq_k + plan.tiles.blockN - 1) / plan.tiles.blockN;
+  const int64_t perHead = int64_t(g.rows) * g.cols;
+  g.stride[1] = g.heads > 1 ? perHead : 0;
+  g.stride[0] = g.batches > 1 ? perHead * g.heads : 0;
+  g.bytes = size_t(perHead) * size_t(g.heads) * size_t(g.batches);
+  if (int64_t(g.batches) * g.heads > MaxGridYZ || g.rows > MaxGridYZ)
+    return Error{fmt::format("the block map's grid ({} batches x {} heads, {} row blocks) "
+                             "exceeds the grid limit {}",
+                             g.batches, g.heads, g.rows, MaxGridYZ)};
+  return g;
+}
+
+Expected<AttnParams> buildBlockMapParams(const KernelPlan &plan, const Problem &p,
+                                         const Tensors &t, void *map, size_t mapBytes) {
+  auto g = blockMapGeometry(plan, p, t);
+  if (!g)
+    return g.error();
+  if (!map)
+    return Error{"the block map buffer is null"};
+  if (mapBytes < g->bytes)
+    return Error{fmt::format("the block map buffer has {} bytes but this table needs {} "
+                             "({} x {} x {} x {} tiles of {} x {})",
+                             mapBytes, g->bytes, g->batches, g->heads, g->rows, g->cols,
+                             plan.tiles.blockM, plan.tiles.blockN)};
+  AttnParams params{};
+  params.batch = p.batch;
+  params.heads_q = p.heads_q;
+  params.heads_kv = p.heads_kv;
+  params.seq_q = p.seq_q;
+  params.seq_k = p.seq_k;
+  params.bias_dense = t.bias_dense;
+  for (int i = 0; i < 3; ++i)
+    params.bias_dense_stride[i] = t.bias_dense_stride[i];
+  params.bias_map = static_cast<const unsigned char *>(map);
+  params.bias_map_stride[0] = g->stride[0];
+  params.bias_map_stride[1] = g->stride[1];
+  params.bias_map_cols = g->cols;
+  return params;
+}
+
+GridDims gridForBlockMap(const BlockMapGeometry &g) {
+  return {unsigned(g.cols), unsigned(g.rows), unsigned(g.batches * g.heads)};
 }
 
 } // namespace attngen

@@ -20,6 +20,9 @@
 #include "attngen/runtime/Jit.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -351,4 +354,93 @@ TEST_CASE("per-sequence key lengths: padded keys are never read", "[gpu][keylens
   REQUIRE(prob.isOk());
   CHECK_FALSE(setKeyLengths(**prob, any.kernel->plan().variant, {65, 3}).isOk());
   CHECK_FALSE(setKeyLengths(**prob, any.kernel->plan().variant, {3}).isOk());
+}
+
+TEST_CASE("a dense mask's block map: built on the GPU, skips all -inf tiles, same output",
+          "[gpu][blockmap]") {
+  int tested = 0;
+  for (const NamedKernel &nk : kernels()) {
+    const KernelPlan &plan = nk.kernel->plan();
+    const Variant &v = plan.variant;
+    if (v.bias != BiasKind::Dense)
+      continue;
+    ++tested;
+    // Odd sizes, so the last row and column blocks are partial.
+    ref::AttnShape shape{2, 2 * v.gqa, 2, 1000, 1300, v.head_dim};
+    auto prob = makeDeviceProblem(*nk.kernel, shape, InputKind::Random, 81);
+    REQUIRE(prob.isOk());
+    DeviceProblem &p = **prob;
+    // A band |i - j| < 200 (keys far from the diagonal masked: whole tiles, and
+    // tiles cut by the band's edges) on top of the random table, whose row
+    // Nq / 3 of every head is masked everywhere; one head also masks tile (1, 2)
+    // exactly, so a map entry flips on a single tile.
+    const int BM = plan.tiles.blockM, BN = plan.tiles.blockN;
+    std::vector<float> table = p.inputs.biasDense;
+    const float ninf = -std::numeric_limits<float>::infinity();
+    for (int b = 0; b < shape.batch; ++b)
+      for (int h = 0; h < shape.headsQ; ++h)
+        for (int i = 0; i < shape.seqQ; ++i)
+          for (int j = 0; j < shape.seqK; ++j) {
+            float &e = table[ref::AttnShape::rowOffset(b, h, i, shape.headsQ, shape.seqQ,
+                                                       shape.seqK) +
+                             size_t(j)];
+            if (std::abs(i - j) >= 200 || (b == 1 && h == 0 && i / BM == 1 && j / BN == 2))
+              e = ninf;
+          }
+    REQUIRE(setDenseBias(p, v, table).isOk());
+    auto plain = checkAgainstReference(*nk.kernel, p);
+    REQUIRE(plain.isOk());
+    INFO(nk.name << " banded mask, every tile visited\n" << plain->text);
+    CHECK(plain->pass);
+    auto oPlain = readOutput(p, v);
+    REQUIRE(oPlain.isOk());
+
+    // The map the GPU builds is the one the table implies.
+    REQUIRE(useBlockMap(*nk.kernel, p).isOk());
+    const int rows = (shape.seqQ + BM - 1) / BM, cols = (shape.seqK + BN - 1) / BN;
+    std::vector<unsigned char> want(size_t(shape.batch) * shape.headsQ * rows * cols, 0);
+    int skipped = 0;
+    for (int b = 0; b < shape.batch; ++b)
+      for (int h = 0; h < shape.headsQ; ++h)
+        for (int i = 0; i < shape.seqQ; ++i)
+          for (int j = 0; j < shape.seqK; ++j)
+            if (p.inputs.biasDense[ref::AttnShape::rowOffset(b, h, i, shape.headsQ, shape.seqQ,
+                                                             shape.seqK) +
+                                   size_t(j)] != ninf)
+              want[((size_t(b) * shape.headsQ + h) * rows + i / BM) * cols + j / BN] = 1;
+    for (unsigned char w : want)
+      skipped += w == 0;
+    std::vector<unsigned char> got(want.size(), 0xEE);
+    REQUIRE(p.blockMapDev.bytes() == got.size());
+    REQUIRE(p.blockMapDev.download(got.data(), got.size()).isOk());
+    CHECK(got == want);
+    CHECK(skipped > int(want.size()) / 3); // the band leaves most tiles masked
+
+    // With the map: the emulation's output, and bit for bit the unmapped one.
+    auto mapped = checkAgainstReference(*nk.kernel, p);
+    REQUIRE(mapped.isOk());
+    INFO(nk.name << " banded mask, block map (" << skipped << " of " << want.size()
+                 << " tiles skipped)\n"
+                 << mapped->text);
+    CHECK(mapped->pass);
+    CHECK(mapped->kernelVsEmulation.nonFinite == 0);
+    auto oMapped = readOutput(p, v);
+    REQUIRE(oMapped.isOk());
+    CHECK(std::memcmp(oPlain->data(), oMapped->data(), oPlain->size() * sizeof(float)) == 0);
+  }
+  CHECK(tested > 0);
+  // A map with a variant that has no dense bias is refused before any launch.
+  for (const NamedKernel &nk : kernels()) {
+    const Variant &v = nk.kernel->plan().variant;
+    if (v.bias == BiasKind::Dense)
+      continue;
+    ref::AttnShape shape{1, v.gqa, 1, 64, 64, v.head_dim};
+    auto prob = makeDeviceProblem(*nk.kernel, shape, InputKind::Random, 82);
+    REQUIRE(prob.isOk());
+    (*prob)->tensors.bias_block_map = (*prob)->o.data();
+    auto r = checkAgainstReference(*nk.kernel, **prob);
+    REQUIRE_FALSE(r.isOk());
+    CHECK(r.message().find("no dense bias") != std::string::npos);
+    break;
+  }
 }

@@ -389,6 +389,78 @@ TEST_CASE("a launch of a dense-bias variant checks its table", "[densebias][laun
   CHECK(check(bad).message().find("not 16-byte aligned") != std::string::npos);
 }
 
+TEST_CASE("a dense table's block map: geometry, broadcasting and launch checks",
+          "[densebias][blockmap][launch]") {
+  KernelPlan plan = test::defaultPlan(); // tiles 128 x 128
+  Problem problem{2, 8, 8, 300, 1000};
+  Tensors t = test::fakeTensors(problem, 128);
+  void *ws = test::fakeWorkspace();
+  const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
+  t.bias_dense = reinterpret_cast<const void *>(uintptr_t(0x800000));
+  t.bias_block_map = reinterpret_cast<const void *>(uintptr_t(0x900000));
+
+  // Without a dense bias there is no map, and a launch that passes one is refused.
+  auto none = blockMapGeometry(plan, problem, t);
+  REQUIRE(!none);
+  CHECK(none.message().find("has no dense bias") != std::string::npos);
+  Status refused = validateLaunch(plan, problem, t, ws, wsBytes);
+  CHECK(refused.message().find("bias_block_map is given but variant") != std::string::npos);
+
+  plan.variant.bias = BiasKind::Dense;
+  // A full [B, H, Nq, Nk] table: a map per batch and head, ceil(300 / 128) = 3
+  // row blocks of ceil(1000 / 128) = 8 tiles.
+  t.bias_dense_stride[0] = 8 * 300 * 1000;
+  t.bias_dense_stride[1] = 300 * 1000;
+  t.bias_dense_stride[2] = 1000;
+  auto full = blockMapGeometry(plan, problem, t);
+  REQUIRE(full);
+  CHECK(full->batches == 2);
+  CHECK(full->heads == 8);
+  CHECK(full->rows == 3);
+  CHECK(full->cols == 8);
+  CHECK(full->stride[1] == 24);
+  CHECK(full->stride[0] == 8 * 24);
+  CHECK(full->bytes == size_t(2 * 8 * 24));
+  auto params = buildParams(plan, problem, t, ws, wsBytes);
+  REQUIRE(params);
+  CHECK(params->bias_map == t.bias_block_map);
+  CHECK(params->bias_map_stride[0] == 8 * 24);
+  CHECK(params->bias_map_stride[1] == 24);
+  CHECK(params->bias_map_cols == 8);
+
+  // A table broadcast over the batch: one map per head, batch stride 0.
+  t.bias_dense_stride[0] = 0;
+  auto perHead = blockMapGeometry(plan, problem, t);
+  REQUIRE(perHead);
+  CHECK(perHead->batches == 1);
+  CHECK(perHead->stride[0] == 0);
+  CHECK(perHead->bytes == size_t(8 * 24));
+  // Broadcast over both: one map.
+  t.bias_dense_stride[1] = 0;
+  auto one = blockMapGeometry(plan, problem, t);
+  REQUIRE(one);
+  CHECK(one->bytes == 24);
+  CHECK(one->stride[0] == 0);
+  CHECK(one->stride[1] == 0);
+
+  // The builder's buffer: null or short is refused with the size it needs.
+  std::vector<unsigned char> host(24);
+  CHECK(buildBlockMapParams(plan, problem, t, nullptr, 24).message().find("null") !=
+        std::string::npos);
+  auto shortBuf = buildBlockMapParams(plan, problem, t, host.data(), 23);
+  CHECK(shortBuf.message().find("has 23 bytes but this table needs 24") != std::string::npos);
+  auto built = buildBlockMapParams(plan, problem, t, host.data(), 24);
+  REQUIRE(built);
+  CHECK(built->bias_map_cols == 8);
+  CHECK(gridForBlockMap(*one).x == 8);
+  CHECK(gridForBlockMap(*one).y == 3);
+  CHECK(gridForBlockMap(*full).z == 16);
+  // The table itself is checked as at launch.
+  t.bias_dense = nullptr;
+  CHECK(blockMapGeometry(plan, problem, t).message().find("bias_dense is null") !=
+        std::string::npos);
+}
+
 TEST_CASE("the squared-distance bias as exact factors of rank d + 2", "[lowrank][reference]") {
   // A 2-D grid of queries and a shifted 3 x 5 grid of keys, coordinates in [0, 1].
   const int d = 2, nq = 6 * 6, nk = 15;

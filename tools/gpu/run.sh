@@ -2,11 +2,13 @@
 # Run ON the lent GPU (tools/gpu/prepare.sh first, here): builds the MLIR-free runtime,
 # runs the GPU tests over the carried kernel packages, then the benchmark against torch
 # SDPA. Full logs and results go to $OUT; a short table is printed last.
-#   STAGES="build tests cli bench mods bias" (default: all)   BENCH_ARGS="--dims 128 --lens 16384"
+#   STAGES="build tests cli bench mods bias blockmap" (default: all)   BENCH_ARGS="--dims 128 --lens 16384"
 #   mods: tools/bench/bench_mods.py, the score modifiers and masks against their base
 #   variants and torch SDPA with the dense bias (MODS_ARGS are passed on).
 #   bias: tools/bench/bench_bias.py, a Swin-V2-like bias as lowrank(R) factors against
 #   the dense table, torch SDPA with it and no bias (BIAS_ARGS are passed on).
+#   blockmap: tools/bench/bench_blockmap.py, a document mask as a dense table with and
+#   without its block map (BLOCKMAP_ARGS are passed on).
 #   profile (not in the default): ncu --set full (source counters) of the attention kernel
 #   for each PROFILE entry "package:B,H,N" into $OUT/ncu-*.{ncu-rep,txt,csv}.
 #   tune (not in the default): `attngen tune` of TUNE_PACKAGE (default: default) over
@@ -15,7 +17,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/attngen-out}; mkdir -p "$OUT"
-STAGES=${STAGES:-"build tests cli bench mods bias"}
+STAGES=${STAGES:-"build tests cli bench mods bias blockmap"}
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 export ATTNGEN_PACKAGES=$PWD/.carry/packages ATTNGEN_CACHE_DIR=$PWD/.carry/cache PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu --format=csv,noheader | tee "$OUT/gpu.txt"
@@ -83,5 +85,12 @@ if [[ $STAGES == *bias* ]]; then
     | tee "$OUT/bias.log" | { grep -v "^  " || true; }
   bias_status=$?
   ((status == 0)) && status=$bias_status
+fi
+if [[ $STAGES == *blockmap* ]]; then
+  export ATTNGEN_LIB=$PWD/build-gpu/lib/libattngen.so
+  python3 tools/bench/bench_blockmap.py --packages .carry/packages --out "$OUT" ${BLOCKMAP_ARGS:-} 2>&1 \
+    | tee "$OUT/blockmap.log" | { grep -v "^  " || true; }
+  bm_status=$?
+  ((status == 0)) && status=$bm_status
 fi
 exit $status

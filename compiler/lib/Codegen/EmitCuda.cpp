@@ -143,6 +143,13 @@ std::string emitCuda(const KernelPlan &plan) {
                        "attngen::AttnParams p) {{\n  {}(p);\n}}\n",
                        bounds, k.symbol, templateFor(k.role));
   }
+  // A dense bias's block map builder (mask/block_map.cuh): not a step of the
+  // launch; the runtime runs it once per table (Kernel::buildBlockMap).
+  if (v.bias == BiasKind::Dense)
+    out += fmt::format("\nextern \"C\" __global__ void __launch_bounds__({}) {}(const "
+                       "__grid_constant__ attngen::AttnParams p) {{\n  "
+                       "attngen::buildBlockMap<Cfg>(p);\n}}\n",
+                       BlockMapThreads, BlockMapSymbol);
   return out;
 }
 

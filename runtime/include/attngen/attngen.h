@@ -59,6 +59,10 @@ typedef struct attngen_tensors {
    * seq_k = seq_lens_k[b] (clamped to [0, seq_k]), the causal diagonal
    * aligned to its end. NULL: all seq_k. */
   const int *seq_lens_k;
+  /* Optional with bias = dense: the table's block map (attngen_build_block_map,
+   * once per table, same strides): tiles whose entries are all -inf are
+   * skipped. NULL visits every tile. */
+  const void *bias_block_map;
 } attngen_tensors;
 
 typedef struct attngen_stats_t {
@@ -77,6 +81,16 @@ int attngen_load_package(const char *dir, attngen_kernel_t *out);
 /* Workspace bytes of `problem` (fails on an invalid problem). */
 int attngen_workspace_bytes(attngen_kernel_t kernel, const attngen_problem *problem,
                             size_t *out);
+/* bias = dense: bytes of the block map of tensors->bias_dense (one per tile
+ * of this kernel's blockM x blockN; its batch and head dimensions broadcast
+ * where the table's strides are 0). Fails for other variants or a bad table. */
+int attngen_block_map_bytes(attngen_kernel_t kernel, const attngen_problem *problem,
+                            const attngen_tensors *tensors, size_t *out);
+/* Builds that map into `map` (device memory of map_bytes bytes) on `stream`;
+ * pass it as tensors->bias_block_map to the launches with the same table. */
+int attngen_build_block_map(attngen_kernel_t kernel, const attngen_problem *problem,
+                            const attngen_tensors *tensors, void *map, size_t map_bytes,
+                            void *stream);
 /* Validates, then launches every kernel of the plan on `stream` (a
  * CUstream / cudaStream_t; NULL is the legacy default stream). The workspace
  * must hold `workspace_bytes` >= attngen_workspace_bytes bytes, 256-aligned. */

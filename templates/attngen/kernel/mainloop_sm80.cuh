@@ -30,6 +30,7 @@
 #include "attngen/kernel/softmax.cuh"
 #include "attngen/mask/causal.cuh"
 #include "attngen/mask/bias.cuh"
+#include "attngen/mask/block_map.cuh"
 #include "attngen/mask/score_mod.h"
 #include "attngen/quant/quant_math.h"
 #include "attngen/quant/tile_image.h"
@@ -157,6 +158,7 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
   const int nBegin = mask.blockBegin(m0);
   const int nEnd = mask.blockEnd(m0, BM);
   const int plainBegin = mask.unmaskedBegin(m0, BM), plainEnd = mask.unmaskedEnd(m0);
+  const BlockMapRow<Cfg> visit(p, b, h, mTile);
 
   const agi64 bhq = (agi64)b * p.heads_q + h;
   const agi64 bhkv = (agi64)b * p.heads_kv + hkv;
@@ -238,6 +240,10 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
       CpAsyncWait<S::kStages - 1>::run();
       __syncthreads();
 
+      // A tile the dense bias's block map marks all -inf: its loads ran (the
+      // ring stays in step), its arithmetic is skipped (block_map.cuh).
+      if (!visit.visible(n))
+        continue;
       const int slot = n % S::kStages;
       const unsigned sKs = sK + slot * S::kKImage, sVs = sV + slot * S::kVImage;
 

@@ -42,6 +42,7 @@
 #include "attngen/kernel/tile_size.h"
 #include "attngen/mask/causal.cuh"
 #include "attngen/mask/bias.cuh"
+#include "attngen/mask/block_map.cuh"
 #include "attngen/mask/score_mod.h"
 #include "attngen/quant/prologue.cuh"
 #include "attngen/quant/quant_math.h"
@@ -232,6 +233,9 @@ template <class Cfg> struct Sm90Consumer {
   const float *sKScale;
   // Sliding window (mask/score_mod.h): key blocks [nBegin, nEnd) are visited.
   KeyMask<Cfg::kCausal, BN, ScoreMods<Cfg>::kLeft, ScoreMods<Cfg>::kRight> mask;
+  /// A dense bias's block map: blocks whose tile is all -inf are not visited
+  /// (the producer walks the same sequence). Ring slots count visits.
+  BlockMapRow<Cfg> visit;
   int b, h, m0, nBegin, nEnd, cwg, lane;
   float slopeL2; ///< ALiBi slope of head h times log2(e) (bias = alibi)
   /// Soft cap: s * q . mean(K) * log2(e) of the fragment rows (smooth_k), added
@@ -246,7 +250,8 @@ template <class Cfg> struct Sm90Consumer {
 
   __device__ __forceinline__ Sm90Consumer(const AttnParams &params, unsigned char *smemBase,
                                           int nEndBlocks)
-      : p(params), smem(smemBase), mask(params.seq_q, kvSeqLen(params, blockIdx.z)) {
+      : p(params), smem(smemBase), mask(params.seq_q, kvSeqLen(params, blockIdx.z)),
+        visit(params, blockIdx.z, blockIdx.y, queryBlock<Cfg>()) {
     unsigned long long *bars = reinterpret_cast<unsigned long long *>(smem + S::kOffBar);
     fullQ = bars;
     fullK = bars + 1;
@@ -432,10 +437,10 @@ template <class Cfg> struct Sm90Consumer {
   /// commits). The tied (+) form: acc is loop-carried, and a write-only form
   /// would let the compiler copy it between iterations, which serializes the
   /// wgmmas.
-  __device__ __forceinline__ void issueQk(int n) {
-    const int s = (n - nBegin) % kStages; // slots count from the first visited block
+  __device__ __forceinline__ void issueQk(int it) {
+    const int s = it % kStages; // `it`: the visit's index (ring slots count visits)
     const unsigned sK = smemAddr(smem + S::kOffK + s * S::kKBytes);
-    Mbarrier::wait(fullK + s, (unsigned)((n - nBegin) / kStages) & 1u);
+    Mbarrier::wait(fullK + s, (unsigned)(it / kStages) & 1u);
     wgmmaFence(); // acc was last written by ordinary instructions
 #pragma unroll
     for (int kk = 0; kk < S::kQkSteps; ++kk)
@@ -455,10 +460,12 @@ template <class Cfg> struct Sm90Consumer {
       asm volatile("bar.arrive %0, 256;" ::"r"(2 - cwg) : "memory");
   }
 
-  /// One key block: softmax of S(n), then O += P V and S(n+1) issued.
-  template <bool kMasked, bool kHasNext> __device__ __forceinline__ void step(int n) {
-    const int s = (n - nBegin) % kStages;
-    const unsigned phase = (unsigned)((n - nBegin) / kStages) & 1u;
+  /// One key block, the it-th visited: softmax of S(n), then O += P V and
+  /// S(nNext) issued (nNext: the next visited block).
+  template <bool kMasked, bool kHasNext>
+  __device__ __forceinline__ void step(int n, int it, int nNext) {
+    const int s = it % kStages;
+    const unsigned phase = (unsigned)(it / kStages) & 1u;
     const unsigned sV = smemAddr(smem + S::kOffV + s * S::kVBytes);
 
     float x[BN / 2];
@@ -494,7 +501,7 @@ template <class Cfg> struct Sm90Consumer {
       if constexpr (kLowRank) {
         using LR = LowRankImages<Cfg, BN, BM>;
         Staged<>::ready(cwg);
-        const unsigned sA = LR::qbImage(), sB = LR::kbImage(cwg, (n - nBegin) % 2);
+        const unsigned sA = LR::qbImage(), sB = LR::kbImage(cwg, it % 2);
         wgmmaFence();
         BiasMmaOp::init(bacc, kMajorDesc<LR::kRowBytes>(sA, BM, cwg * 64, 0),
                         kMajorDesc<LR::kRowBytes>(sB, BN, 0, 0));
@@ -504,7 +511,7 @@ template <class Cfg> struct Sm90Consumer {
                          kMajorDesc<LR::kRowBytes>(sB, BN, 0, kk), 1);
         wgmmaCommit();
         if constexpr (kHasNext) // the next block's kb, into the buffer just freed
-          LR::stageK(p, b, h, (n + 1) * BN, cwg, (n + 1 - nBegin) % 2, threadIdx.x % 128);
+          LR::stageK(p, b, h, nNext * BN, cwg, (it + 1) % 2, threadIdx.x % 128);
       }
       // ALiBi's term is -slope |i + diag - j|, with |i + diag - j| in float:
       // a per-row base minus the fragment's column offset, a compile-time
@@ -542,10 +549,9 @@ template <class Cfg> struct Sm90Consumer {
       if constexpr (kDense) {
         using DI = DenseImages<Cfg, BN>;
         Staged<>::ready(cwg);
-        DI::template add<BN / 8>(x, row[0] - m0 - 64 * cwg, cwg, (n - nBegin) % 2, lane);
+        DI::template add<BN / 8>(x, row[0] - m0 - 64 * cwg, cwg, it % 2, lane);
         if constexpr (kHasNext) // the next block's tile, into the buffer just freed
-          DI::stage(p, b, h, m0 + 64 * cwg, (n + 1) * BN, cwg, (n + 1 - nBegin) % 2,
-                    threadIdx.x % 128);
+          DI::stage(p, b, h, m0 + 64 * cwg, nNext * BN, cwg, (it + 1) % 2, threadIdx.x % 128);
       }
       if constexpr (kLowRank) {
         wgmmaWait<0>();
@@ -658,7 +664,7 @@ template <class Cfg> struct Sm90Consumer {
       }
     }
     if constexpr (kHasNext)
-      issueQk(n + 1);
+      issueQk(it + 1);
     wgmmaCommit();
     otherTurn();
     // Both GEMMs retire together: the other warpgroup's softmax runs meanwhile.
@@ -688,25 +694,26 @@ template <class Cfg> struct Sm90Consumer {
   }
 
   __device__ __forceinline__ void run() {
+    const int nFirst = visit.from(nBegin, nEnd); // nEnd: nothing to visit
     // Warpgroup 0 goes first; with the staggered Q, warpgroup 1 says so
     // before it waits for warpgroup 0's quantization.
-    if (kQStagger && nEnd > nBegin && cwg == 1)
+    if (kQStagger && nFirst < nEnd && cwg == 1)
       otherTurn();
     quantizeQ();
-    if (nEnd > nBegin) {
+    if (nFirst < nEnd) {
       if (!kQStagger && cwg == 1)
         otherTurn();
       myTurn();
-      issueQk(nBegin);
+      issueQk(0);
       wgmmaCommit();
       otherTurn();
       if constexpr (kLowRank) { // this warpgroup's qb rows and the first kb tile
         using LR = LowRankImages<Cfg, BN, BM>;
         LR::stageQ(p, b, h, m0, cwg, threadIdx.x % 128);
-        LR::stageK(p, b, h, nBegin * BN, cwg, 0, threadIdx.x % 128);
+        LR::stageK(p, b, h, nFirst * BN, cwg, 0, threadIdx.x % 128);
       }
       if constexpr (kDense) // this warpgroup's rows of the first block's table
-        DenseImages<Cfg, BN>::stage(p, b, h, m0 + 64 * cwg, nBegin * BN, cwg, 0,
+        DenseImages<Cfg, BN>::stage(p, b, h, m0 + 64 * cwg, nFirst * BN, cwg, 0,
                                     threadIdx.x % 128);
       wgmmaWait<0>();
       fenceRegs(acc);
@@ -715,22 +722,22 @@ template <class Cfg> struct Sm90Consumer {
     // block issues no next QK (static, so no wgmma sits under a branch).
     // A window's left edge: the blocks before the first unmasked one are masked.
     const int nPlain = mask.unmaskedEnd(m0) < nEnd ? mask.unmaskedEnd(m0) : nEnd;
-    int n = nBegin;
+    int n = nFirst, it = 0, next = visit.from(n + 1, nEnd);
     int nFirstPlain = 0;
     if constexpr (ScoreMods<Cfg>::kLeft >= 0) {
       nFirstPlain = mask.unmaskedBegin(m0, BM);
-      for (; n < nFirstPlain && n + 1 < nEnd; ++n)
-        step<true, true>(n);
+      for (; n < nFirstPlain && next < nEnd; n = next, next = visit.from(n + 1, nEnd), ++it)
+        step<true, true>(n, it, next);
     }
-    for (; n < nPlain && n + 1 < nEnd; ++n)
-      step<false, true>(n);
-    for (; n + 1 < nEnd; ++n)
-      step<true, true>(n);
+    for (; n < nPlain && next < nEnd; n = next, next = visit.from(n + 1, nEnd), ++it)
+      step<false, true>(n, it, next);
+    for (; next < nEnd; n = next, next = visit.from(n + 1, nEnd), ++it)
+      step<true, true>(n, it, next);
     if (n < nEnd) {
       if (n < nPlain && (ScoreMods<Cfg>::kLeft < 0 || n >= nFirstPlain))
-        step<false, false>(n);
+        step<false, false>(n, it, nEnd);
       else
-        step<true, false>(n);
+        step<true, false>(n, it, nEnd);
     }
 
     storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
@@ -803,9 +810,11 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
       const unsigned char *vImg =
           static_cast<const unsigned char *>(p.v_quant) + kvHead * kvBlocks * (agi64)S::kVBytes;
       const float *kScale = p.k_scale + kvHead * p.seq_k_pad;
-      for (int n = nBegin; n < nEnd; ++n) {
-        const int s = (n - nBegin) % kStages; // as the consumers count them
-        const unsigned phase = (unsigned)((n - nBegin) / kStages) & 1u;
+      // The blocks the consumers visit, in their order (ring slots count visits).
+      const BlockMapRow<Cfg> visit(p, b, h, mBlk);
+      for (int n = visit.from(nBegin, nEnd), it = 0; n < nEnd; n = visit.from(n + 1, nEnd), ++it) {
+        const int s = it % kStages;
+        const unsigned phase = (unsigned)(it / kStages) & 1u;
         Mbarrier::wait(empty + s, phase ^ 1u);
         Mbarrier::arriveExpectTx(fullK + s, S::kKBytes + S::kScaleBytes);
         BulkCopyG2S::run(smem + S::kOffK + s * S::kKBytes, kImg + n * (agi64)S::kKBytes,

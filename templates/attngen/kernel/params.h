@@ -90,6 +90,14 @@ struct AttnParams {
   // head), key stride 1. Null without a dense bias.
   const void *bias_dense; ///< [B, Hq, Nq, Nk]
   agi64 bias_dense_stride[3];
+  // The dense table's block map (mask/block_map.cuh), optional: one byte per
+  // blockM x blockN tile, 0 where every entry is -inf; such tiles are not
+  // visited. [Bm, Hm, ceil(Nq / blockM), map_cols] with map_cols =
+  // ceil(Nk / blockN); strides [0] batch, [1] head in bytes (0 broadcasts, as
+  // the table's). Null: every tile is visited.
+  const unsigned char *bias_map;
+  agi64 bias_map_stride[2];
+  int bias_map_cols;
 };
 
 /// The key count of sequence b (params.seq_lens_k, else seq_k).

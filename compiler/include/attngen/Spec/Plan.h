@@ -77,6 +77,12 @@ struct KernelPlan {
   const KernelDesc *find(KernelRole role) const;
 };
 
+/// bias = dense: the kernel that builds the table's block map (templates'
+/// mask/block_map.cuh) is in the module beside the plan's kernels, launched by
+/// the runtime on request (Kernel::buildBlockMap), never by a launch.
+inline constexpr const char *BlockMapSymbol = "attngen_block_map";
+inline constexpr int BlockMapThreads = 256; ///< = templates' kBlockMapThreads
+
 std::string_view toString(Mainloop m);
 std::string_view toString(KernelRole r);
 std::optional<Mainloop> parseMainloop(std::string_view s);

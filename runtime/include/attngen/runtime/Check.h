@@ -33,6 +33,8 @@ struct DeviceProblem {
   DeviceBuffer biasQDev, biasKDev;
   /// bias = dense: inputs.biasDense on the device, dense [B, Hq, Nq, Nk].
   DeviceBuffer biasDenseDev;
+  /// bias = dense: the table's block map once useBlockMap built it.
+  DeviceBuffer blockMapDev;
   /// Per-sequence key lengths (setKeyLengths), else empty: all seq_k.
   std::vector<int> keyLengths;
   DeviceBuffer keyLengthsDev;
@@ -43,6 +45,14 @@ struct DeviceProblem {
 /// batch, each in [0, seq_k]) and fills the keys past them (K and V, all
 /// heads) with NaN on the device, so that a kernel reading one fails the check.
 Status setKeyLengths(DeviceProblem &p, const Variant &variant, const std::vector<int> &lengths);
+
+/// bias = dense: replaces the table ([B, Hq, Nq, Nk] floats, rounded to the
+/// input type here) on the host and the device (rows padded to 8 elements).
+Status setDenseBias(DeviceProblem &p, const Variant &variant, std::vector<float> table);
+
+/// bias = dense: builds the table's block map on the device with `kernel`
+/// (Kernel::buildBlockMap) and passes it with the problem's later launches.
+Status useBlockMap(const Kernel &kernel, DeviceProblem &p);
 
 enum class InputKind { Random, ActivationLike };
 

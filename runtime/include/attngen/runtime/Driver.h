@@ -55,11 +55,14 @@ public:
 
   /// Functions in the order of plan.kernels.
   const std::vector<CUfunction> &functions() const { return fns; }
+  /// The dense bias's block map builder (BlockMapSymbol); null otherwise.
+  CUfunction blockMapFunction() const { return blockMap; }
 
 private:
   LoadedModule() = default;
   CUmodule module = nullptr;
   std::vector<CUfunction> fns;
+  CUfunction blockMap = nullptr;
 };
 
 /// Device memory in the current context (for the CLI and tests).

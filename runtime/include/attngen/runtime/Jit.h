@@ -67,6 +67,16 @@ public:
   /// Loads the module into the current context now (launch does it lazily).
   Status prepare() const;
 
+  /// bias = dense: bytes of the block map of `tensors.bias_dense` (one per
+  /// tile of this kernel; templates' mask/block_map.cuh), 0 with an error
+  /// for a variant without a dense bias or a bad table.
+  Expected<size_t> blockMapBytes(const Problem &problem, const Tensors &tensors) const;
+  /// Builds that map into `map` (device memory of blockMapBytes bytes) on
+  /// `stream`: once per table; pass it as Tensors::bias_block_map to every
+  /// launch with the same table, and fully masked tiles are skipped.
+  Status buildBlockMap(const Problem &problem, const Tensors &tensors, void *map,
+                       size_t mapBytes, CUstream stream) const;
+
 private:
   Expected<const LoadedModule *> moduleForCurrentContext() const;
 

@@ -43,6 +43,26 @@ struct GridDims {
 /// The grid of the kernel of `role` for `params` (after buildParams).
 GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &params);
 
+/// The block map of a dense bias (templates' mask/block_map.cuh): one byte
+/// per blockM x blockN tile, [batches, heads, rows, cols] with batches = 1
+/// where the table broadcasts over the batch (stride 0), else B, and heads
+/// likewise; strides in bytes.
+struct BlockMapGeometry {
+  int batches = 0, heads = 0, rows = 0, cols = 0;
+  int64_t stride[2] = {0, 0}; ///< batch, head (0 where the table broadcasts)
+  size_t bytes = 0;
+};
+
+/// The map geometry of `tensors.bias_dense` for this plan's tiles; an error
+/// for a plan without a dense bias or a bad problem or table.
+Expected<BlockMapGeometry> blockMapGeometry(const KernelPlan &plan, const Problem &problem,
+                                            const Tensors &tensors);
+
+/// The parameters of the block map builder (its grid: gridForBlockMap).
+Expected<AttnParams> buildBlockMapParams(const KernelPlan &plan, const Problem &problem,
+                                         const Tensors &tensors, void *map, size_t mapBytes);
+GridDims gridForBlockMap(const BlockMapGeometry &g);
+
 } // namespace attngen
 
 #endif // ATTNGEN_RUNTIME_LAUNCH_H

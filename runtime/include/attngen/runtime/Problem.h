@@ -39,6 +39,11 @@ struct Tensors {
   /// broadcasts), key stride 1. Required iff the variant has a dense bias.
   const void *bias_dense = nullptr;
   int64_t bias_dense_stride[3] = {0, 0, 0};
+  /// Optional with bias = dense: the table's block map, built once per table
+  /// by Kernel::buildBlockMap (same table strides, same kernel): tiles whose
+  /// entries are all -inf are then skipped. A map of another table gives
+  /// wrong results; null visits every tile.
+  const void *bias_block_map = nullptr;
   /// Optional [batch] int32 on the device: the keys of each sequence (key
   /// padding, a KV cache's fill). Sequence b then behaves as a problem with
   /// Nk = seq_lens_k[b] (clamped to [0, seq_k]): its later keys are never read
