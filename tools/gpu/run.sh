@@ -61,15 +61,18 @@ if [[ $STAGES == *tune* ]]; then
   tail -3 "$OUT/tune.log"
 fi
 if [[ $STAGES == *profile* ]]; then
+  # PROFILE_KERNEL: a kernel name or regex:... (default the attention kernel).
   for entry in ${PROFILE:-"int8_fp8_d128:16,32,1024"}; do
     pkg=${entry%%:*} shape=${entry#*:} tag=ncu-${entry//[:,]/-}
-    ncu --clock-control none --kernel-name attngen_attention --launch-skip 2 --launch-count 1 \
+    ncu --clock-control none --kernel-name "${PROFILE_KERNEL:-attngen_attention}" \
+      --launch-skip "${PROFILE_SKIP:-2}" --launch-count "${PROFILE_COUNT:-1}" \
       --set full --import-source yes -f -o "$OUT/$tag" \
       build-gpu/bin/attngen bench --package ".carry/packages/$pkg" --shapes "$shape" --reps 3 \
       >"$OUT/$tag.log" 2>&1 || status=1
     ncu -i "$OUT/$tag.ncu-rep" --page details >"$OUT/$tag.txt" 2>&1
     ncu -i "$OUT/$tag.ncu-rep" --page source --csv --print-source sass >"$OUT/$tag.csv" 2>&1
-    echo "$entry: $(grep -E "^ +Duration" "$OUT/$tag.txt" | head -1)"
+    echo "$entry: $(grep -E "^  attngen_|^ +Duration|^ +DRAM Throughput|^ +Memory Throughput" "$OUT/$tag.txt" | tr -s ' ' | tr '\n' ' ')"
+    rm -f "$OUT/$tag.ncu-rep" "$OUT/$tag.log" # the text and CSV pages carry what is read
   done
 fi
 if [[ $STAGES == *mods* ]]; then
