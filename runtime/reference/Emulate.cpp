@@ -209,7 +209,8 @@ void quantizeRows(const Problem &p, const std::vector<float> &x, int heads, int 
     std::vector<float> amax(size_t(groupOf(nPad - 1)) + 1, 0.f);
     for (int r = 0; r < n; ++r)
       for (int d = 0; d < D; ++d)
-        amax[size_t(groupOf(r))] = quantAmax(amax[size_t(groupOf(r))], X[size_t(r) * D + d]);
+        amax[size_t(groupOf(r))] =
+            quantMax2(amax[size_t(groupOf(r))], quantAbs(X[size_t(r) * D + d]));
     for (int r = 0; r < nPad; ++r) {
       const float a = amax[size_t(groupOf(r))];
       S[r] = quantMul(quantScale(a, qmax), scaleMul);
@@ -536,7 +537,7 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
         for (int t = 0; t < s.seqQ; t += kStatsStrideQ)
           for (int d = 0; d < D; ++d) {
             float &m = e.qPartial[(bkv * e.qChunks + size_t(t / kvChunk)) * D + size_t(d)];
-            m = quantAmax(m, p.q[(hq * s.seqQ + size_t(t)) * D + size_t(d)]);
+            m = quantMax2(m, quantAbs(p.q[(hq * s.seqQ + size_t(t)) * D + size_t(d)]));
           }
       }
       for (int d = 0; d < D; ++d) {

@@ -18,27 +18,17 @@
 
 namespace attngen {
 
-/// The V scales and means of the epilogue of (b, h): [D] each, in global
-/// memory (epilogueVGlobal) or staged in shared memory by the caller.
-struct EpilogueV {
-  const float *scale; ///< 8-bit PV's channel scales, else unused
-  const float *mean;  ///< smooth_v's channel means, else unused
-};
-template <class Cfg>
-__device__ __forceinline__ EpilogueV epilogueVGlobal(const AttnParams &p, int b, int h) {
-  const agi64 vHead = ((agi64)b * p.heads_kv + h / Cfg::kGqa) * Cfg::kHeadDim;
-  return {p.v_scale + vHead, p.v_mean + vHead};
-}
-
 /// Writes the two fragment rows `row[0..1]` (query indices in the head) of
 /// one thread; rows >= Nq are skipped. `l` is the row sum in the units of o.
 template <class Cfg, int kRegs>
 __device__ __forceinline__ void storeOutputFragment(const AttnParams &p, const float (&o)[kRegs],
                                                     const float (&l)[2], const int (&row)[2],
-                                                    int b, int h, int lane, EpilogueV ev) {
+                                                    int b, int h, int lane) {
   constexpr int D = Cfg::kHeadDim;
   static_assert(kRegs == D / 2, "O fragment of m64nD expected");
   constexpr bool kV8 = dtIs8Bit(Cfg::kPV);
+  const int hkv = h / Cfg::kGqa;
+  const agi64 vHead = ((agi64)b * p.heads_kv + hkv) * D;
   // Every load before the first store: the compiler may not move a load past
   // a store to p.o (they could alias), and interleaved, each channel pair's
   // scale cost a full memory latency (ncu, int8/fp8 D = 128: the epilogue was
@@ -48,10 +38,10 @@ __device__ __forceinline__ void storeOutputFragment(const AttnParams &p, const f
 #pragma unroll
   for (int j = 0; j < D / 8; ++j) {
     const int c = 8 * j + 2 * (lane % 4);
-    vs[2 * j] = kV8 ? ev.scale[c] : 1.f;
-    vs[2 * j + 1] = kV8 ? ev.scale[c + 1] : 1.f;
-    vm[2 * j] = Cfg::kSmoothV ? ev.mean[c] : 0.f;
-    vm[2 * j + 1] = Cfg::kSmoothV ? ev.mean[c + 1] : 0.f;
+    vs[2 * j] = kV8 ? __ldg(p.v_scale + vHead + c) : 1.f;
+    vs[2 * j + 1] = kV8 ? __ldg(p.v_scale + vHead + c + 1) : 1.f;
+    vm[2 * j] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c) : 0.f;
+    vm[2 * j + 1] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c + 1) : 0.f;
   }
   const int seqQ = p.seq_q;
   const agi64 headOff = (agi64)b * p.o_stride[0] + (agi64)h * p.o_stride[1];

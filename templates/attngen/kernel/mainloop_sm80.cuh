@@ -428,8 +428,7 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
     l[r] = quadSum(rowSum[r]) * lUnits;
     rows[r] = rowA + 8 * r;
   }
-  storeOutputFragment<Cfg>(p, reinterpret_cast<const float(&)[4 * DT]>(oAcc), l, rows, b, h, lane,
-                           epilogueVGlobal<Cfg>(p, b, h));
+  storeOutputFragment<Cfg>(p, reinterpret_cast<const float(&)[4 * DT]>(oAcc), l, rows, b, h, lane);
   if constexpr (Cfg::kLse) {
     if (q == 0) {
       storeLse<Cfg>(p, rowMax[0], l[0], lUnits, rows[0], b, h);

@@ -81,8 +81,8 @@ template <class Cfg> struct Sm90Shape {
   static constexpr int kOffV = kOffK + kStages * kKBytes;
   static constexpr int kOffScale = kOffV + kStages * kVBytes;
   static constexpr int kOffBar = kOffScale + kStages * kScaleBytes;
-  // fullQ (since Q is quantized in place: the epilogue's staged V constants,
-  // EpilogueStage), fullK, fullV, empty.
+  // fullQ (unused since Q is quantized in place; kept: tile_size.h's layout),
+  // fullK, fullV, empty.
   static constexpr int kBarriers = 1 + 3 * kStages;
   static constexpr int kSmemBytes = kOffBar + 8 * kBarriers + 1024; // + alignment slack
 
@@ -203,35 +203,6 @@ template <class Cfg, int BN, int BM> struct StagedBiasBytes<Cfg, BN, BM, 2> {
   static constexpr int value = DenseImages<Cfg, BN>::kBytes;
 };
 
-/// The epilogue's per-channel V constants of a Cfg in static shared memory:
-/// scales then means, D floats each, those the variant uses.
-template <class Cfg> struct EpilogueStage {
-  static constexpr int D = Cfg::kHeadDim;
-  static constexpr int kScaleBytes = dtIs8Bit(Cfg::kPV) ? 4 * D : 0;
-  static constexpr int kMeanBytes = Cfg::kSmoothV ? 4 * D : 0;
-  static constexpr int kBytes = kScaleBytes + kMeanBytes;
-  /// The staging area: [scales | means] (those present).
-  static __device__ __forceinline__ float *area() {
-    __shared__ alignas(16) float sV[kBytes > 0 ? kBytes / 4 : 4];
-    return sV;
-  }
-  static __device__ __forceinline__ EpilogueV staged() {
-    return {area(), area() + kScaleBytes / 4};
-  }
-  /// Producer thread: both copies, completing on `bar` (expect-tx first).
-  static __device__ __forceinline__ void stage(const AttnParams &p, int b, int h,
-                                               unsigned long long *bar) {
-    if constexpr (kBytes > 0) {
-      const agi64 vHead = ((agi64)b * p.heads_kv + h / Cfg::kGqa) * D;
-      Mbarrier::arriveExpectTx(bar, kBytes);
-      if constexpr (kScaleBytes > 0)
-        BulkCopyG2S::run(area(), p.v_scale + vHead, kScaleBytes, bar);
-      if constexpr (kMeanBytes > 0)
-        BulkCopyG2S::run(area() + kScaleBytes / 4, p.v_mean + vHead, kMeanBytes, bar);
-    }
-  }
-};
-
 /// The consumer side of the kernel: one warpgroup's 64 query rows. A struct
 /// (not lambdas) so that the per-block step can be a template (NVRTC accepts
 /// no generic lambdas in device code) and its state stays in registers.
@@ -249,13 +220,8 @@ template <class Cfg> struct Sm90Consumer {
   /// the plan's tiles; else read from global memory (bias.cuh's LowRankBias /
   /// DenseBias: slower, e.g. 16-bit PV at D = 128 leaves no room).
   static constexpr int kStagedBytes = StagedBiasBytes<Cfg, BN, BM>::value;
-  /// The epilogue's V scales (8-bit PV) and means (smooth_v), staged in
-  /// static shared memory by the producer at the start (barrier fullQ), so
-  /// the epilogue reads them without a global-memory latency.
-  static constexpr int kEpilogueBytes = EpilogueStage<Cfg>::kBytes;
   /// (+1024: the static images are 1024-byte aligned, which may pad them.)
-  static constexpr bool kStaged =
-      S::kSmemBytes + kStagedBytes + kEpilogueBytes + 1024 <= kSm90MaxSmemBytes;
+  static constexpr bool kStaged = S::kSmemBytes + kStagedBytes + 1024 <= kSm90MaxSmemBytes;
   static constexpr bool kLowRank = ScoreMods<Cfg>::kBiasRank > 0 && kStaged;
   static constexpr bool kDense = ScoreMods<Cfg>::kDenseBias && kStaged;
   /// The low-rank bias product: 16-bit SS wgmma in the input type.
@@ -331,9 +297,8 @@ template <class Cfg> struct Sm90Consumer {
   /// emulation stays bit-identical. Sets qScale (times s*log2(e)) for this
   /// thread's fragment rows and writes q_kmean for the epilogue. When the
   /// caller provides q_quant (tests), the image and scales are also written
-  /// there, as quant_q would. kVec: Q's rows allow 16-byte loads (a
-  /// compile-time choice, so the 2-byte path is not issued under predicates).
-  template <bool kVec> __device__ __forceinline__ void quantizeQ() {
+  /// there, as quant_q would.
+  __device__ __forceinline__ void quantizeQ() {
     static_assert(!Cfg::kSmoothQ, "Q smoothing is not implemented");
     static_assert(Cfg::kQGran != gran::Tensor, "per-tensor Q scales are not offered");
     constexpr int kSlices = D / 8, kRpi = 32 / kSlices, kIters = 16 / kRpi;
@@ -345,7 +310,7 @@ template <class Cfg> struct Sm90Consumer {
     const int j = lane % kSlices, hkv = h / Cfg::kGqa;
     const agi64 qHead = (agi64)b * p.heads_q + h;
     const unsigned short *base = static_cast<const unsigned short *>(p.q);
-    constexpr bool vec = kVec;
+    const bool vec = prologue::canVectorize(base, p.q_stride);
     // All rows requested first (one load latency), as 16-bit words.
     U32x4 raw[kIters];
 #pragma unroll
@@ -385,7 +350,7 @@ template <class Cfg> struct Sm90Consumer {
       float a = 0.f;
 #pragma unroll
       for (int i = 0; i < 8; ++i)
-        a = quantAmax(a, x[it][i]);
+        a = quantMax2(a, quantAbs(x[it][i]));
       amax[it] = prologue::maxOverLanes<kSlices>(a);
     }
     // Group amax of each row (quantizeTile's groups; max is order-free).
@@ -399,17 +364,17 @@ template <class Cfg> struct Sm90Consumer {
       constexpr int kHalf = 8 / kRpi;
 #pragma unroll
       for (int it = 0; it < kIters; ++it)
-        g[it] = quantAmaxMax(amax[it % kHalf], amax[it % kHalf + kHalf]);
+        g[it] = quantMax2(amax[it % kHalf], amax[it % kHalf + kHalf]);
     } else {
       static_assert(Cfg::kQGran == gran::Warp || Cfg::kQGran == gran::Block,
                     "unknown Q granularity");
       float m = 0.f;
 #pragma unroll
       for (int it = 0; it < kIters; ++it)
-        m = quantAmaxMax(m, amax[it]);
+        m = quantMax2(m, amax[it]);
 #pragma unroll
       for (int w = 16; w >= kSlices; w /= 2)
-        m = quantAmaxMax(m, __shfl_xor_sync(0xffffffffu, m, w));
+        m = quantMax2(m, __shfl_xor_sync(0xffffffffu, m, w));
       if constexpr (Cfg::kQGran == gran::Block) {
         // The 8 consumer warps meet in the (not yet written) Q image.
         float *sRed = reinterpret_cast<float *>(smem);
@@ -419,7 +384,7 @@ template <class Cfg> struct Sm90Consumer {
         m = 0.f;
 #pragma unroll
         for (int w = 0; w < 8; ++w)
-          m = quantAmaxMax(m, sRed[w]);
+          m = quantMax2(m, sRed[w]);
         asm volatile("bar.sync 5, 256;" ::: "memory");
       }
 #pragma unroll
@@ -734,10 +699,7 @@ template <class Cfg> struct Sm90Consumer {
     // before it waits for warpgroup 0's quantization.
     if (kQStagger && nFirst < nEnd && cwg == 1)
       otherTurn();
-    if (prologue::canVectorize(p.q, p.q_stride))
-      quantizeQ<true>();
-    else
-      quantizeQ<false>();
+    quantizeQ();
     if (nFirst < nEnd) {
       if (!kQStagger && cwg == 1)
         otherTurn();
@@ -778,12 +740,7 @@ template <class Cfg> struct Sm90Consumer {
         step<true, false>(n, it, nEnd);
     }
 
-    // The V scales / means the producer staged at the start (fullQ).
-    if constexpr (kEpilogueBytes > 0)
-      Mbarrier::wait(fullQ, 0u);
-    storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane,
-                             kEpilogueBytes > 0 ? EpilogueStage<Cfg>::staged()
-                                                : epilogueVGlobal<Cfg>(p, b, h));
+    storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
     if constexpr (Cfg::kLse) {
       if (lane % 4 == 0) {
   #pragma unroll
@@ -853,7 +810,6 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
       const unsigned char *vImg =
           static_cast<const unsigned char *>(p.v_quant) + kvHead * kvBlocks * (agi64)S::kVBytes;
       const float *kScale = p.k_scale + kvHead * p.seq_k_pad;
-      EpilogueStage<Cfg>::stage(p, b, h, fullQ); // the epilogue's V constants
       // The blocks the consumers visit, in their order (ring slots count visits).
       const BlockMapRow<Cfg> visit(p, b, h, mBlk);
       for (int n = visit.from(nBegin, nEnd), it = 0; n < nEnd; n = visit.from(n + 1, nEnd), ++it) {

@@ -83,7 +83,7 @@ template <int kIn> __device__ __forceinline__ void unpackSlice(float (&x)[8], co
 template <int kLanes> __device__ __forceinline__ float maxOverLanes(float v) {
 #pragma unroll
   for (int w = kLanes / 2; w >= 1; w /= 2)
-    v = quantAmaxMax(v, __shfl_xor_sync(0xffffffffu, v, w));
+    v = quantMax2(v, __shfl_xor_sync(0xffffffffu, v, w));
   return v;
 }
 
@@ -203,7 +203,7 @@ __device__ __forceinline__ void quantizeTile(const Src &src, float tensorAmax,
       float a = 0.f;
 #pragma unroll
       for (int i = 0; i < 8; ++i)
-        a = quantAmax(a, x[i]);
+        a = quantMax2(a, quantAbs(x[i]));
       a = maxOverLanes<T::kSlices>(a);
       if (T::slice() == 0)
         sAmax[T::row(pass)] = a;
@@ -219,11 +219,11 @@ __device__ __forceinline__ void quantizeTile(const Src &src, float tensorAmax,
         groupAmax = sAmax[r];
       } else if constexpr (kGran == gran::Block) {
         for (int u = 0; u < kRows; ++u)
-          groupAmax = quantAmaxMax(groupAmax, sAmax[u]);
+          groupAmax = quantMax2(groupAmax, sAmax[u]);
       } else if constexpr (kGran == gran::Warp) {
 #pragma unroll
         for (int u = 0; u < 16; ++u)
-          groupAmax = quantAmaxMax(groupAmax, sAmax[16 * (r / 16) + u]);
+          groupAmax = quantMax2(groupAmax, sAmax[16 * (r / 16) + u]);
       } else if constexpr (kGran == gran::Thread && !kIsK) {
         // Q rows {i, i + 8} of each 16-row group.
         groupAmax = quantMax2(sAmax[16 * (r / 16) + r % 8], sAmax[16 * (r / 16) + r % 8 + 8]);
@@ -301,7 +301,7 @@ __device__ __forceinline__ void qChannelAmax(const AttnParams &p, int chunk, int
           unpackSlice<Cfg::kIn>(x, raw[u]);
 #pragma unroll
           for (int i = 0; i < 8; ++i)
-            amax[i] = quantAmax(amax[i], x[i]);
+            amax[i] = quantMax2(amax[i], quantAbs(x[i]));
         }
     }
   }
@@ -483,11 +483,8 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
 //===-- QuantKV ------------------------------------------------------------===//
 
 /// Grid (Nk_pad / blockN, Hkv, B).
-namespace prologue {
-/// QuantKV's body for inputs that do (kVec) or do not allow 16-byte loads:
-/// a compile-time choice, so no load is issued on both paths with predicates
-/// (ncu: the predicated-off 2-byte path cost as many issue slots as the work).
-template <class Cfg, bool kVec> __device__ __forceinline__ void quantKv(const AttnParams &p) {
+template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &p) {
+  using namespace prologue;
   constexpr int D = Cfg::kHeadDim, BN = Cfg::kBlockN;
   constexpr bool kV8 = dtIs8Bit(Cfg::kPV), kVStats = kV8 || Cfg::kSmoothV;
   static_assert(Cfg::kPV != dt::I4, "4-bit PV is not supported");
@@ -507,7 +504,7 @@ template <class Cfg, bool kVec> __device__ __forceinline__ void quantKv(const At
   U32x4 kRaw[T::kPasses];
   {
     const unsigned short *base = static_cast<const unsigned short *>(p.k);
-    constexpr bool vec = kVec;
+    const bool vec = canVectorize(base, p.k_stride);
 #pragma unroll
     for (int pass = 0; pass < T::kPasses; ++pass) {
       const int t = blk * BN + T::row(pass);
@@ -615,7 +612,7 @@ template <class Cfg, bool kVec> __device__ __forceinline__ void quantKv(const At
   // out with 16-byte stores), or a 16-bit image written directly.
   {
     const unsigned short *base = static_cast<const unsigned short *>(p.v);
-    constexpr bool vec = kVec;
+    const bool vec = canVectorize(base, p.v_stride);
     if constexpr (kV8) {
       // A unit is 8 channels x the 4 tokens of image columns 4g..4g+3, stored
       // as one 32-bit word per channel (a byte per token scatter would hit one
@@ -702,15 +699,6 @@ template <class Cfg, bool kVec> __device__ __forceinline__ void quantKv(const At
         dst[i] = src[i];
     }
   }
-}
-} // namespace prologue
-
-template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &p) {
-  using namespace prologue;
-  if (canVectorize(p.k, p.k_stride) && canVectorize(p.v, p.v_stride))
-    quantKv<Cfg, true>(p);
-  else
-    quantKv<Cfg, false>(p);
 }
 
 //===-- QuantQ -------------------------------------------------------------===//

@@ -81,25 +81,6 @@ AG_HOST_DEVICE inline float quantFma(float a, float b, float c) {
 AG_HOST_DEVICE inline float quantMax2(float a, float b) { return a > b ? a : b; }
 AG_HOST_DEVICE inline float quantMin2(float a, float b) { return a < b ? a : b; }
 AG_HOST_DEVICE inline float quantAbs(float a) { return a < 0.f ? -a : a; }
-/// Running absolute maximum: max(a, |x|) for a >= +0, with IEEE maxNum's NaN
-/// rule (a NaN x is ignored, so a scale never becomes NaN). The operands are
-/// never zeros of opposite signs, so host and device agree bit for bit, and
-/// it is one FMNMX on the device (quantMax2(a, quantAbs(x)) took four).
-AG_HOST_DEVICE inline float quantAmax(float a, float x) {
-#if defined(__CUDA_ARCH__)
-  return fmaxf(a, fabsf(x));
-#else
-  return __builtin_fmaxf(a, __builtin_fabsf(x));
-#endif
-}
-/// The larger of two absolute maxima (quantAmax results: >= +0, never NaN).
-AG_HOST_DEVICE inline float quantAmaxMax(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return fmaxf(a, b);
-#else
-  return __builtin_fmaxf(a, b);
-#endif
-}
 
 AG_HOST_DEVICE inline unsigned floatBits(float f) {
 #if defined(__CUDA_ARCH__)
