@@ -483,8 +483,12 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
 //===-- QuantKV ------------------------------------------------------------===//
 
 /// Grid (Nk_pad / blockN, Hkv, B).
-template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &p) {
-  using namespace prologue;
+namespace prologue {
+/// QuantKV's body for inputs that do (kVec) or do not allow 16-byte loads:
+/// a compile-time choice, so no load is issued on both paths with predicates
+/// (ncu: ptxas had if-converted the 2-byte path, and every 16-byte load came
+/// with eight predicated-off 2-byte loads and the PRMTs joining them).
+template <class Cfg, bool kVec> __device__ __forceinline__ void quantKv(const AttnParams &p) {
   constexpr int D = Cfg::kHeadDim, BN = Cfg::kBlockN;
   constexpr bool kV8 = dtIs8Bit(Cfg::kPV), kVStats = kV8 || Cfg::kSmoothV;
   static_assert(Cfg::kPV != dt::I4, "4-bit PV is not supported");
@@ -504,7 +508,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
   U32x4 kRaw[T::kPasses];
   {
     const unsigned short *base = static_cast<const unsigned short *>(p.k);
-    const bool vec = canVectorize(base, p.k_stride);
+    constexpr bool vec = kVec;
 #pragma unroll
     for (int pass = 0; pass < T::kPasses; ++pass) {
       const int t = blk * BN + T::row(pass);
@@ -612,7 +616,7 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
   // out with 16-byte stores), or a 16-bit image written directly.
   {
     const unsigned short *base = static_cast<const unsigned short *>(p.v);
-    const bool vec = canVectorize(base, p.v_stride);
+    constexpr bool vec = kVec;
     if constexpr (kV8) {
       // A unit is 8 channels x the 4 tokens of image columns 4g..4g+3, stored
       // as one 32-bit word per channel (a byte per token scatter would hit one
@@ -699,6 +703,15 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
         dst[i] = src[i];
     }
   }
+}
+} // namespace prologue
+
+template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &p) {
+  using namespace prologue;
+  if (canVectorize(p.k, p.k_stride) && canVectorize(p.v, p.v_stride))
+    quantKv<Cfg, true>(p);
+  else
+    quantKv<Cfg, false>(p);
 }
 
 //===-- QuantQ -------------------------------------------------------------===//
