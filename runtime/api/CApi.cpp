@@ -87,21 +87,6 @@ int attngen_load_package(const char *dir, attngen_kernel_t *out) {
   });
 }
 
-int attngen_workspace_bytes(attngen_kernel_t kernel, const attngen_problem *problem,
-                            size_t *out) {
-  return guarded("attngen_workspace_bytes", [&]() -> int {
-    if (!kernel || !problem || !out)
-      return fail("attngen_workspace_bytes: kernel, problem and out must not be null");
-    attngen::Problem p{problem->batch, problem->heads_q, problem->heads_kv, problem->seq_q,
-                       problem->seq_k};
-    auto layout = attngen::computeWorkspace(kernel->kernel->plan(), p);
-    if (!layout)
-      return fail(layout.message());
-    *out = layout->totalBytes;
-    return succeed();
-  });
-}
-
 namespace {
 
 attngen::Problem toProblem(const attngen_problem &p) {
@@ -135,6 +120,21 @@ attngen::Tensors toTensors(const attngen_tensors &c) {
 }
 
 } // namespace
+
+int attngen_workspace_bytes(attngen_kernel_t kernel, const attngen_problem *problem,
+                            size_t *out) {
+  return guarded("attngen_workspace_bytes", [&]() -> int {
+    if (!kernel || !problem || !out)
+      return fail("attngen_workspace_bytes: kernel, problem and out must not be null");
+    const attngen::Problem p = toProblem(*problem);
+    auto layout = attngen::computeWorkspace(kernel->kernel->plan(), p);
+    if (!layout)
+      return fail(layout.message());
+    *out = layout->totalBytes;
+    return succeed();
+  });
+}
+
 
 int attngen_block_map_bytes(attngen_kernel_t kernel, const attngen_problem *problem,
                             const attngen_tensors *tensors, size_t *out) {
@@ -192,8 +192,7 @@ int attngen_kernel_cost(attngen_kernel_t kernel, const attngen_problem *problem,
   return guarded("attngen_kernel_cost", [&]() -> int {
     if (!kernel || !problem || !out)
       return fail("attngen_kernel_cost: kernel, problem and out must not be null");
-    attngen::Problem p{problem->batch, problem->heads_q, problem->heads_kv, problem->seq_q,
-                       problem->seq_k};
+    const attngen::Problem p = toProblem(*problem);
     // The model assumes the shape the launch would accept.
     if (auto layout = attngen::computeWorkspace(kernel->kernel->plan(), p); !layout)
       return fail(layout.message());

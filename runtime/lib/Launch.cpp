@@ -96,6 +96,14 @@ Status checkBiasTensor(const char *name, const void *ptr, const int64_t stride[3
 
 namespace {
 
+void setShape(AttnParams &params, const Problem &p) {
+  params.batch = p.batch;
+  params.heads_q = p.heads_q;
+  params.heads_kv = p.heads_kv;
+  params.seq_q = p.seq_q;
+  params.seq_k = p.seq_k;
+}
+
 /// Everything validateLaunch checks except the workspace.
 Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors &t) {
   const Variant &v = plan.variant;
@@ -254,11 +262,7 @@ Expected<AttnParams> buildParams(const KernelPlan &plan, const Problem &p, const
     params.v_stride[i] = t.v_stride[i];
     params.o_stride[i] = t.o_stride[i];
   }
-  params.batch = p.batch;
-  params.heads_q = p.heads_q;
-  params.heads_kv = p.heads_kv;
-  params.seq_q = p.seq_q;
-  params.seq_k = p.seq_k;
+  setShape(params, p);
   double s = plan.variant.effectiveScale();
   params.sm_scale = float(s);
   params.sm_scale_log2 = float(s * Log2E);
@@ -324,11 +328,7 @@ Expected<AttnParams> buildBlockMapParams(const KernelPlan &plan, const Problem &
                              mapBytes, g->bytes, g->batches, g->heads, g->rows, g->cols,
                              plan.tiles.blockM, plan.tiles.blockN)};
   AttnParams params{};
-  params.batch = p.batch;
-  params.heads_q = p.heads_q;
-  params.heads_kv = p.heads_kv;
-  params.seq_q = p.seq_q;
-  params.seq_k = p.seq_k;
+  setShape(params, p);
   params.bias_dense = t.bias_dense;
   for (int i = 0; i < 3; ++i)
     params.bias_dense_stride[i] = t.bias_dense_stride[i];

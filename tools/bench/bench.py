@@ -53,6 +53,28 @@ def metrics(o, ref):
     return {"cos": cos, "rel_l1": rel_l1, "max_abs": float((o - ref).abs().max()), "finite": finite}
 
 
+def print_impl_table(rows, tflops_key, tflops_header, ratio_header, ratio):
+    """The implementations of a side benchmark (bench_bias.py, bench_blockmap.py): one row
+    each with its end-to-end and kernel times, TFLOPS and ratio(row); failed ones say why."""
+    print(f"| impl | ms e2e | ms kernel | {tflops_header} | {ratio_header} |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        if "error" in row:
+            print(f"| {row['impl']} | {row['error'][:60]} | | | |")
+            continue
+        mk = f"{row['ms_kernel']:.3f}" if "ms_kernel" in row else "-"
+        print(f"| {row['impl']} | {row['ms']:.3f} | {mk} | {row[tflops_key]:.0f} | "
+              f"{ratio(row):.2f} |")
+
+
+def print_accuracy(acc):
+    """Name -> metrics() of a side benchmark's outputs, as a table."""
+    print("| output | cos | rel L1 | max abs |")
+    print("|---|---|---|---|")
+    for name, m in acc.items():
+        print(f"| {name} | {m['cos']:.5f} | {m['rel_l1']:.4f} | {m['max_abs']:.4f} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--packages", required=True, help="directory of kernel packages (attngen emit --package)")

@@ -31,7 +31,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 import attngen  # noqa: E402
-from bench import flops, metrics, time_fn  # noqa: E402
+from bench import flops, metrics, print_accuracy, print_impl_table, time_fn  # noqa: E402
 
 RANKS = (16, 32, 64)
 
@@ -178,19 +178,9 @@ def main():
     print(f"\n## biases from memory: {result['device']}, torch {result['torch']}; "
           f"Swin-V2-like bias, grid {g}x{g} (N={n}), B={b}, H={h}, D={d}; "
           f"lowrank({rank}) at energy {args.energy}")
-    print(f"| impl | ms e2e | ms kernel | TFLOPS e2e | time / lowrank{rank} |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        if "error" in row:
-            print(f"| {row['impl']} | {row['error'][:60]} | | | |")
-            continue
-        mk = f"{row['ms_kernel']:.3f}" if "ms_kernel" in row else "-"
-        print(f"| {row['impl']} | {row['ms']:.3f} | {mk} | {row['tflops']:.0f} | "
-              f"{row['ms'] / lr['ms']:.2f} |")
-    print("| output | cos | rel L1 | max abs |")
-    print("|---|---|---|---|")
-    for name, m in acc.items():
-        print(f"| {name} | {m['cos']:.5f} | {m['rel_l1']:.4f} | {m['max_abs']:.4f} |")
+    print_impl_table(rows, "tflops", "TFLOPS e2e", f"time / lowrank{rank}",
+                     lambda row: row["ms"] / lr["ms"])
+    print_accuracy(acc)
 
 
 if __name__ == "__main__":

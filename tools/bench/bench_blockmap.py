@@ -24,7 +24,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 import attngen  # noqa: E402
-from bench import flops, metrics, time_fn  # noqa: E402
+from bench import flops, metrics, print_accuracy, print_impl_table, time_fn  # noqa: E402
 
 
 def documents(n, lo, hi, seed):
@@ -144,19 +144,9 @@ def main():
     print(f"\n## dense mask + block map: {result['device']}, torch {result['torch']}; "
           f"document mask, N={n}, B={b}, H={h}, D={d}, {len(lens)} documents, "
           f"{100 * pairs / (n * n):.1f}% visible, {skipped}/{bmap.numel()} tiles skipped")
-    print("| impl | ms e2e | ms kernel | TFLOPS (visible) | x dense, no map |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        if "error" in row:
-            print(f"| {row['impl']} | {row['error'][:60]} | | | |")
-            continue
-        mk = f"{row['ms_kernel']:.3f}" if "ms_kernel" in row else "-"
-        print(f"| {row['impl']} | {row['ms']:.3f} | {mk} | {row['tflops_visible']:.0f} | "
-              f"{base / row['ms']:.2f} |")
-    print("| output | cos | rel L1 | max abs |")
-    print("|---|---|---|---|")
-    for name, m in acc.items():
-        print(f"| {name} | {m['cos']:.5f} | {m['rel_l1']:.4f} | {m['max_abs']:.4f} |")
+    print_impl_table(rows, "tflops_visible", "TFLOPS (visible)", "x dense, no map",
+                     lambda row: base / row["ms"])
+    print_accuracy(acc)
 
 
 if __name__ == "__main__":
