@@ -53,6 +53,22 @@ def metrics(o, ref):
     return {"cos": cos, "rel_l1": rel_l1, "max_abs": float((o - ref).abs().max()), "finite": finite}
 
 
+def time_sdpa(rows, name, backend, attn, reps, fl, tflops_key="tflops"):
+    """Times attn(i) (a torch SDPA call on input set i % 2) under `backend`, appends its row
+    (or the backend's refusal) to rows and returns attn(0)'s output, None if refused."""
+    try:
+        with sdpa_kernel(backend):
+            ms = time_fn(attn, reps=reps)
+            out = attn(0)
+        rows.append({"impl": name, "ms": ms, tflops_key: fl / ms / 1e9})
+        print(f"  {name}: {ms:.3f} ms", flush=True)
+        return out
+    except RuntimeError as e:
+        rows.append({"impl": name, "error": str(e)[:160]})
+        print(f"  {name}: {str(e)[:160]}", flush=True)
+        return None
+
+
 def print_impl_table(rows, tflops_key, tflops_header, ratio_header, ratio):
     """The implementations of a side benchmark (bench_bias.py, bench_blockmap.py): one row
     each with its end-to-end and kernel times, TFLOPS and ratio(row); failed ones say why."""

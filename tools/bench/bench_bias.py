@@ -26,12 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 import torch.nn.functional as F
-from torch.nn.attention import SDPBackend, sdpa_kernel
+from torch.nn.attention import SDPBackend
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 import attngen  # noqa: E402
-from bench import flops, metrics, print_accuracy, print_impl_table, time_fn  # noqa: E402
+from bench import (flops, metrics, print_accuracy, print_impl_table, time_fn,  # noqa: E402
+                   time_sdpa)
 
 RANKS = (16, 32, 64)
 
@@ -145,18 +146,11 @@ def main():
     for name, backend, with_bias in (("sdpa-cudnn+bias", SDPBackend.CUDNN_ATTENTION, True),
                                      ("sdpa-efficient+bias", SDPBackend.EFFICIENT_ATTENTION, True),
                                      ("sdpa-cudnn, no bias", SDPBackend.CUDNN_ATTENTION, False)):
-        try:
-            with sdpa_kernel(backend):
-                attn = (lambda i: F.scaled_dot_product_attention(*sets[i % 2], attn_mask=mask)) \
-                    if with_bias else (lambda i: F.scaled_dot_product_attention(*sets[i % 2]))
-                ms = time_fn(attn, reps=args.reps)
-                if with_bias:
-                    outputs[name] = attn(0)
-            rows.append({"impl": name, "ms": ms, "tflops": fl / ms / 1e9})
-            print(f"  {name}: {ms:.3f} ms", flush=True)
-        except RuntimeError as e:
-            rows.append({"impl": name, "error": str(e)[:160]})
-            print(f"  {name}: {str(e)[:160]}", flush=True)
+        attn = (lambda i: F.scaled_dot_product_attention(*sets[i % 2], attn_mask=mask)) \
+            if with_bias else (lambda i: F.scaled_dot_product_attention(*sets[i % 2]))
+        out = time_sdpa(rows, name, backend, attn, args.reps, fl)
+        if with_bias and out is not None:
+            outputs[name] = out
     result["rows"] = rows
 
     # ---- accuracy (batch 0, the first heads) ---------------------------------------------

@@ -19,12 +19,13 @@ import time
 
 import torch
 import torch.nn.functional as F
-from torch.nn.attention import SDPBackend, sdpa_kernel
+from torch.nn.attention import SDPBackend
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 import attngen  # noqa: E402
-from bench import flops, metrics, print_accuracy, print_impl_table, time_fn  # noqa: E402
+from bench import (flops, metrics, print_accuracy, print_impl_table, time_fn,  # noqa: E402
+                   time_sdpa)
 
 
 def documents(n, lo, hi, seed):
@@ -112,18 +113,12 @@ def main():
     run("dense + block map", "int8_fp8_d128_dense", bias=table, block_map=bmap)
     run("no bias (full attention)", "int8_fp8_d128")
     mask = table.expand(b, h, n, n)
+    attn = lambda i: F.scaled_dot_product_attention(*sets[i % 2], attn_mask=mask)
     for name, backend in (("sdpa-cudnn+mask", SDPBackend.CUDNN_ATTENTION),
                           ("sdpa-efficient+mask", SDPBackend.EFFICIENT_ATTENTION)):
-        try:
-            with sdpa_kernel(backend):
-                attn = lambda i: F.scaled_dot_product_attention(*sets[i % 2], attn_mask=mask)
-                ms = time_fn(attn, reps=args.reps)
-                outputs[name] = attn(0)
-            rows.append({"impl": name, "ms": ms, "tflops_visible": fl_visible / ms / 1e9})
-            print(f"  {name}: {ms:.3f} ms", flush=True)
-        except RuntimeError as e:
-            rows.append({"impl": name, "error": str(e)[:160]})
-            print(f"  {name}: {str(e)[:160]}", flush=True)
+        out = time_sdpa(rows, name, backend, attn, args.reps, fl_visible, "tflops_visible")
+        if out is not None:
+            outputs[name] = out
     result["rows"] = rows
 
     r = args.ref_heads
