@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run ON the lent GPU (tools/gpu/prepare.sh first, here): builds the MLIR-free runtime,
 # runs the GPU tests over the carried kernel packages, then the benchmark against torch
-# SDPA. Full logs and results go to $OUT; a short table is printed last.
+# SDPA. Full logs and results go to $OUT (as one results.tgz unless BUNDLE=0); a short
+# table is printed last.
 #   STAGES="build tests cli bench mods bias blockmap" (default: all)   BENCH_ARGS="--dims 128 --lens 16384"
 #   mods: tools/bench/bench_mods.py, the score modifiers and masks against their base
 #   variants and torch SDPA with the dense bias (MODS_ARGS are passed on).
@@ -95,5 +96,11 @@ if [[ $STAGES == *blockmap* ]]; then
     | tee "$OUT/blockmap.log" | { grep -v "^  " || true; }
   bm_status=$?
   ((status == 0)) && status=$bm_status
+fi
+# One archive of everything under $OUT (the device tool returns a handful of files per
+# call); BUNDLE=0 keeps the files as they are.
+if [[ ${BUNDLE:-1} == 1 ]]; then
+  tar -czf /tmp/attngen-results.tgz -C "$OUT" . && find "$OUT" -mindepth 1 -delete \
+    && mv /tmp/attngen-results.tgz "$OUT/results.tgz"
 fi
 exit $status
