@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Run HERE (the machine with MLIR) before a call on the lent GPU: builds, emits the kernel
-# packages of bench/variants.attn and examples/*.attn for sm_90a into .carry/packages and
-# compiles each with NVRTC into the disk cache .carry/cache, so that the GPU machine (no
-# MLIR there) loads them with no NVRTC call. Then call the device with
+# packages of bench/variants.attn and examples/*.attn for sm_90a into .carry/packages, and
+# those of examples/*.attn also for sm_90 (no "a": the mma.sync mainloop of sm_80/89, the
+# only way to run it on a Hopper; packages named NAME_mma), and compiles each with NVRTC into
+# the disk cache .carry/cache, so that the GPU machine (no MLIR there) loads them with no
+# NVRTC call. Then call the device with
 #   carry: [".carry"]   command: bash tools/gpu/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,4 +16,12 @@ for f in bench/variants.attn examples/*.attn; do
   build/bin/attngen emit "$f" --all --target sm_90a --package-dir .carry/packages
 done
 build/bin/attngen compile-packages .carry/packages --target sm_90a
+rm -rf .carry/mma && mkdir -p .carry/mma
+for f in examples/*.attn; do
+  # A variant that only targets sm_89 (INT4) is skipped with its reason.
+  build/bin/attngen emit "$f" --all --target sm_90 --package-dir .carry/mma || true
+done
+build/bin/attngen compile-packages .carry/mma --target sm_90
+for d in .carry/mma/*; do mv "$d" ".carry/packages/$(basename "$d")_mma"; done
+rmdir .carry/mma
 du -sh .carry
