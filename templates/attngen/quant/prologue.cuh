@@ -265,7 +265,7 @@ namespace prologue {
 /// Balancing: max |q| per channel over the chunk's tokens of every query head
 /// of kv head h, into q_partial (order-free). Same thread mapping as the K/V
 /// pass: (residue, 8-channel slice), 4 rows loaded ahead per thread.
-template <class Cfg>
+template <class Cfg, bool kVec>
 __device__ __forceinline__ void qChannelAmax(const AttnParams &p, int chunk, int h, int b,
                                              float (&sPart)[32][Cfg::kHeadDim]) {
   constexpr int D = Cfg::kHeadDim, kSlices = D / 8, kResPerPass = kThreads / kSlices;
@@ -278,7 +278,7 @@ __device__ __forceinline__ void qChannelAmax(const AttnParams &p, int chunk, int
   const int t1 = t0 + Cfg::kKvChunk < p.seq_q ? t0 + Cfg::kKvChunk : p.seq_q;
   const int first = statsFirst(t0, S), n = statsCount(t1, S) - statsCount(t0, S);
   const unsigned short *base = static_cast<const unsigned short *>(p.q);
-  const bool vec = canVectorize(base, p.q_stride);
+  constexpr bool vec = kVec;
   float amax[8];
 #pragma unroll
   for (int i = 0; i < 8; ++i)
@@ -328,8 +328,10 @@ __device__ __forceinline__ void qChannelAmax(const AttnParams &p, int chunk, int
 /// per row, 256/D residues per warp; a thread owns residues r, r + R, ... for
 /// R = residues per pass. The residue partials meet in shared memory, where
 /// thread c runs the tree of channel c.
-template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &p) {
-  using namespace prologue;
+namespace prologue {
+/// KVStats' body for inputs that do (kVec) or do not allow 16-byte loads
+/// (chosen at compile time, as QuantKV's: no predicated-off 2-byte loads).
+template <class Cfg, bool kVec> __device__ __forceinline__ void kvStats(const AttnParams &p) {
   constexpr int D = Cfg::kHeadDim, kSlices = D / 8;
   constexpr int kResPerPass = kThreads / kSlices; // residues covered by one pass
   constexpr int kPasses = 32 / kResPerPass;
@@ -354,7 +356,7 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
     const agi64 *stride = which == 0 ? p.k_stride : p.v_stride;
     float *out = (which == 0 ? p.k_partial : p.v_partial) +
                  (((agi64)b * p.heads_kv + h) * p.kv_chunks + chunk) * 3 * D;
-    const bool vec = canVectorize(base, stride);
+    constexpr bool vec = kVec;
     // Statistics tokens first + step * i, i < n.
     const int step = which == 0 ? statsStrideK(Cfg::kKGran == gran::Tensor) : 1;
     const int first = statsFirst(t0, step), n = statsCount(t1, step) - statsCount(t0, step);
@@ -431,7 +433,7 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
     }
   }
   if constexpr (Cfg::kBalance)
-    qChannelAmax<Cfg>(p, chunk, h, b, sPart);
+    qChannelAmax<Cfg, kVec>(p, chunk, h, b, sPart);
 
   // The head's last CTA reduces every chunk's partials, in chunk order (the
   // arithmetic QuantKV's CTAs each did before), into kv_head.
@@ -478,6 +480,17 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
     out[5 * D] = vmn;
     out[6 * D] = qAmax;
   }
+}
+} // namespace prologue
+
+template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &p) {
+  using namespace prologue;
+  // Q's rows are read only with balancing (qChannelAmax).
+  const bool vecQ = !Cfg::kBalance || canVectorize(p.q, p.q_stride);
+  if (vecQ && canVectorize(p.k, p.k_stride) && canVectorize(p.v, p.v_stride))
+    kvStats<Cfg, true>(p);
+  else
+    kvStats<Cfg, false>(p);
 }
 
 //===-- QuantKV ------------------------------------------------------------===//
