@@ -360,12 +360,18 @@ def load_package(path):
 PackageInfo = namedtuple("PackageInfo", "path name head_dim causal plan")
 
 
-def list_packages(root):
-    """{name: PackageInfo} of every package directory under `root`."""
+def list_packages(root, native_only=True):
+    """{name: PackageInfo} of the package directories under `root`, by variant name. With
+    native_only (the default) only the packages for the arch-specific target of their SM
+    (sm_90a on Hopper) are listed, so that a variant also emitted for the portable target
+    (tools/gpu/prepare.sh's NAME_mma packages: the mma.sync mainloop) does not replace it."""
     out = {}
     for plan_path in sorted(glob.glob(os.path.join(root, "*", "plan.json"))):
         with open(plan_path) as f:
             plan = json.load(f)
+        t = plan.get("target", {})
+        if native_only and t.get("sm", 0) >= 90 and not t.get("arch_specific", False):
+            continue
         v = plan["variant"]
         out[v["name"]] = PackageInfo(os.path.dirname(plan_path), v["name"], v["head_dim"],
                                      v["mask"] == "causal", plan)
