@@ -291,6 +291,11 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
     const float capOffset =
         var.softcap > 0 && var.smooth_k ? e.qKmean[qSlice * p.nqPad + size_t(i)] * kLog2e : 0.f;
     const float slopeL2 = p.alibiSlopes.empty() ? 0.f : p.alibiSlopes[size_t(h)] * kLog2e;
+    // Causal ALiBi drops each row's constant (ScoreMods::kAlibiColumns): the
+    // scores get slopeL2 * (j - c0), c0 = the tile's first row + diag, and the
+    // LSE the row term.
+    const bool alibiColumns = !p.alibiSlopes.empty() && right == 0 && var.softcap <= 0;
+    const int c0 = r0 + diag;
     const float *qb =
         p.biasRank > 0 ? &p.biasQ[(qSlice * Nq + size_t(i)) * size_t(p.biasRank)] : nullptr;
     float m = kNegInf, l = 0.f;
@@ -319,6 +324,12 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
           for (int d = 0; d < D; ++d)
             a += double(qr[d]) * double(kr[d]);
           acc = float(a);
+        }
+        if (alibiColumns) { // causal ALiBi as a column term (mask/score_mod.h)
+          const float sj = std::fma(acc, Qs[i] * Ks[j], slopeL2 * float(j - c0));
+          s[size_t(jj)] = sj;
+          mb = std::max(mb, sj);
+          continue;
         }
         float sj = acc * (Qs[i] * Ks[j]);
         if (var.softcap > 0) {
@@ -410,6 +421,8 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
     // A capped score already holds q . mean(K): no LSE correction then.
     out.lse[lseIdx] = (m + std::log2(l)) * kLn2 +
                       (var.softcap > 0 ? 0.f : e.qKmean[qSlice * p.nqPad + size_t(i)]);
+    if (alibiColumns)
+      out.lse[lseIdx] += alibiRowTerm(slopeL2, i, p.tiles.blockM);
   }
 }
 

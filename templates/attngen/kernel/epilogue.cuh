@@ -90,9 +90,13 @@ __device__ __forceinline__ void storeLse(const AttnParams &p, float m, float l, 
   const agi64 head = (agi64)b * p.heads_q + h;
   float lse = kNegInfF;
   // The capped scores already hold q . mean(K): no correction then.
-  if (l > 0.f)
+  if (l > 0.f) {
     lse = (m + __log2f(l / lScale)) * kLn2 +
           (ScoreMods<Cfg>::kHasSoftcap ? 0.f : p.q_kmean[head * p.seq_q_pad + row]);
+    // Causal ALiBi as a column term left out each row's constant (score_mod.h).
+    if constexpr (ScoreMods<Cfg>::kAlibiColumns)
+      lse += alibiRowTerm(p.alibi_slopes[h] * kLog2e, row, Cfg::kBlockM);
+  }
   p.lse[head * p.seq_q + row] = lse;
 }
 

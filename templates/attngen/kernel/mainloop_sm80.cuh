@@ -290,8 +290,13 @@ template <class Cfg> __device__ void attention_sm80(const AttnParams &p) {
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
           const int row = rowA + 8 * (e / 2), key = col + (e % 2);
-          float s =
-              accToFloat(sAcc[j][e]) * ((e / 2 ? qScale1 : qScale0) * (e % 2 ? ks2.y : ks2.x));
+          const float scale = (e / 2 ? qScale1 : qScale0) * (e % 2 ? ks2.y : ks2.x);
+          if constexpr (Mods::kAlibiColumns) {
+            // Causal ALiBi as a column term (score_mod.h), c0 = m0 + diag.
+            sc[j][e] = fmaf(accToFloat(sAcc[j][e]), scale, slopeL2 * (float)(key - m0 - diag));
+            continue;
+          }
+          float s = accToFloat(sAcc[j][e]) * scale;
           if constexpr (Mods::kHasSoftcap)
             s = cap.cap * tanhf((s + capOffset[e / 2]) * cap.invCap);
           if constexpr (Mods::kAlibi)

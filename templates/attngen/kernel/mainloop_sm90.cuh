@@ -521,13 +521,21 @@ template <class Cfg> struct Sm90Consumer {
       // block for int8/fp8). INT8 PV keeps the integer form: there the float
       // one spills (3-6 LDL per block with LSE and GQA).
       float base[2] = {0.f, 0.f};
-      if constexpr (!S::kPvInt)
+      if constexpr (!S::kPvInt && !ScoreMods<Cfg>::kAlibiColumns)
 #pragma unroll
         for (int r = 0; r < 2; ++r)
           base[r] = (float)(row[r] + mask.diag - n * BN - 2 * (lane % 4));
+      // Causal ALiBi as a column term (score_mod.h): key j - c0 of this thread's
+      // columns is colBase + a compile-time offset (integers: exact in float).
+      const float colBase = (float)(n * BN + 2 * (lane % 4) - (m0 + mask.diag));
 #pragma unroll
       for (int i = 0; i < BN / 2; ++i) {
         const int r = (i % 4) / 2;
+        if constexpr (ScoreMods<Cfg>::kAlibiColumns) {
+          const float col = slopeL2 * (colBase + (float)(8 * (i / 4) + (i % 2)));
+          x[i] = fmaf(x[i] - magic, qk[r], col);
+          continue;
+        }
         x[i] = (x[i] - magic) * qk[r];
         if constexpr (ScoreMods<Cfg>::kHasSoftcap) {
           // Gemma 2's cap, accurate tanhf as on mma.sync (score_mod.h).

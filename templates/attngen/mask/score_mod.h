@@ -21,8 +21,19 @@
 //   capL2 = softcap * log2(e), invCapL2 = 1 / capL2, slopeL2 = slope * log2(e).
 // The soft cap is not shift-invariant, so with K smoothing the row offset
 // q_kmean_i (s * q . mean(K)) is added back before the cap and the LSE then
-// takes no correction. The ALiBi term is exact for causal and non-causal
-// variants alike (|.| per element, no low-rank split).
+// takes no correction.
+//
+// ALiBi where every visible key is at or left of the diagonal (causal, or a
+// window with right = 0) and there is no cap: for visible j, -slope |i + diag -
+// j| = slope (j - c0) - slope (i + diag - c0) with c0 = m0 + diag (m0 the
+// first row of the query tile). The second term is constant over the row, so
+// softmax drops it: the kernels add the column term alone,
+//   s' = fma(float(acc), q_scale * k_scale, slopeL2 * float(j - c0)),
+// (one FFMA per score, the column terms shared by a thread's two rows) and
+// the LSE gets the row term back: lse += -slopeL2 * (i - m0) * ln 2. Near the
+// diagonal |j - c0| < blockM, so the scores that matter keep full precision.
+// Otherwise (symmetric ALiBi, or with a cap) the term is exact per element:
+// s' = fma(-slopeL2, |i + diag - j|, s).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNGEN_MASK_SCORE_MOD_H
@@ -90,7 +101,16 @@ template <class Cfg> struct ScoreMods {
   static constexpr bool kDenseBias = detail::DenseBiasOf<Cfg>::value;
   /// Whether scores change beyond masking (the kernel forms s before the max).
   static constexpr bool kAny = kHasSoftcap || kAlibi || kBiasRank > 0 || kDenseBias;
+  /// ALiBi as a column term (above): every visible key left of the diagonal, no cap.
+  static constexpr bool kAlibiColumns = kAlibi && kRight == 0 && !kHasSoftcap;
 };
+
+/// The LSE's share of the column form of ALiBi for row i of a query tile of
+/// blockM rows: the dropped row term -slopeL2 * (i mod blockM), in natural-log
+/// units (slopeL2 = slope * log2(e)).
+AG_HOST_DEVICE inline float alibiRowTerm(float slopeL2, int i, int blockM) {
+  return quantMul(quantMul(-slopeL2, (float)(i % blockM)), kLn2);
+}
 
 } // namespace attngen
 
