@@ -138,8 +138,8 @@ struct ModCase {
 };
 
 // Windows narrower and wider than a 64-key block, one- and two-sided, alone
-// and combined with the cap and ALiBi (causal: only the column term would
-// matter to O, but the LSE holds the whole bias).
+// and combined with the cap and ALiBi (causal ALiBi without a cap runs as a
+// column term; the LSE must still hold the whole bias).
 const ModCase kCases[] = {
     {"window (40, 0) causal", true, 40, 0, 0, BiasKind::None},
     {"window (100, 30)", false, 100, 30, 0, BiasKind::None},
@@ -149,6 +149,8 @@ const ModCase kCases[] = {
     {"alibi causal", true, -1, -1, 0, BiasKind::Alibi},
     {"alibi symmetric", false, -1, -1, 0, BiasKind::Alibi},
     {"window + softcap + alibi", true, 90, 0, 8.0, BiasKind::Alibi},
+    // Right side 0 without the causal flag: ALiBi's column form (score_mod.h) too.
+    {"window (60, 0) + alibi", false, 60, 0, 0, BiasKind::Alibi},
 };
 
 } // namespace
