@@ -60,11 +60,11 @@ Expected<std::unique_ptr<DeviceProblem>> makeDeviceProblem(const Kernel &kernel,
     if (bnhd && heads > 0)
       bits = floatsToHalfBits(swapHeadsTokens(host, s.batch, heads, seq, s.headDim, false),
                               var.input);
-    auto b = DeviceBuffer::allocate(bits.size() * 2);
+    auto b = DeviceBuffer::fromHost(bits.data(), bits.size() * 2);
     if (!b)
       return b.status();
     dev = std::move(*b);
-    return dev.upload(bits.data(), bits.size() * 2);
+    return Status::ok();
   };
   if (Status st = upload(p->inputs.q, s.headsQ, s.seqQ, p->q); !st)
     return Error{st.message()};
@@ -92,12 +92,10 @@ Expected<std::unique_ptr<DeviceProblem>> makeDeviceProblem(const Kernel &kernel,
   if (var.bias == BiasKind::Alibi) {
     p->inputs.alibiSlopes = standardAlibiSlopes(s.headsQ);
     const std::vector<float> &slopes = p->inputs.alibiSlopes;
-    auto buf = DeviceBuffer::allocate(slopes.size() * 4);
+    auto buf = DeviceBuffer::fromHost(slopes.data(), slopes.size() * 4);
     if (!buf)
       return Error{buf.message()};
     p->alibiSlopesDev = std::move(*buf);
-    if (Status st = p->alibiSlopesDev.upload(slopes.data(), slopes.size() * 4); !st)
-      return Error{st.message()};
     t.alibi_slopes = static_cast<const float *>(p->alibiSlopesDev.data());
   }
   if (var.bias == BiasKind::LowRank) {
@@ -140,12 +138,10 @@ Status setDenseBias(DeviceProblem &p, const Variant &var, std::vector<float> tab
   for (size_t r = 0; r < rows; ++r)
     std::copy_n(&table[r * nk], nk, &padded[r * pitch]);
   const std::vector<uint16_t> bits = floatsToHalfBits(padded, var.input);
-  auto buf = DeviceBuffer::allocate(bits.size() * 2);
+  auto buf = DeviceBuffer::fromHost(bits.data(), bits.size() * 2);
   if (!buf)
     return buf.status();
   p.biasDenseDev = std::move(*buf);
-  if (Status st = p.biasDenseDev.upload(bits.data(), bits.size() * 2); !st)
-    return st;
   // What the GPU sees, unpadded.
   const std::vector<float> seen = halfBitsToFloats(bits.data(), bits.size(), var.input);
   for (size_t r = 0; r < rows; ++r)
@@ -182,12 +178,10 @@ Status setKeyLengths(DeviceProblem &p, const Variant &var, const std::vector<int
   for (int n : lengths)
     if (n < 0 || n > s.seqK)
       return Error{fmt::format("key length {} outside [0, {}]", n, s.seqK)};
-  auto buf = DeviceBuffer::allocate(lengths.size() * 4);
+  auto buf = DeviceBuffer::fromHost(lengths.data(), lengths.size() * 4);
   if (!buf)
     return buf.status();
   p.keyLengthsDev = std::move(*buf);
-  if (Status st = p.keyLengthsDev.upload(lengths.data(), lengths.size() * 4); !st)
-    return st;
   p.keyLengths = lengths;
   p.tensors.seq_lens_k = static_cast<const int *>(p.keyLengthsDev.data());
   // The keys past each length become NaN on the device (the reference never

@@ -158,6 +158,15 @@ Expected<DeviceBuffer> DeviceBuffer::allocate(size_t bytes) {
   return b;
 }
 
+Expected<DeviceBuffer> DeviceBuffer::fromHost(const void *host, size_t bytes) {
+  auto b = allocate(bytes);
+  if (!b)
+    return b;
+  if (Status s = b->upload(host, bytes); !s)
+    return Error{s.message()};
+  return b;
+}
+
 DeviceBuffer &DeviceBuffer::operator=(DeviceBuffer &&o) noexcept {
   std::swap(ptr, o.ptr);
   std::swap(size, o.size);

@@ -101,13 +101,14 @@ Expected<size_t> Kernel::blockMapBytes(const Problem &problem, const Tensors &te
 
 Status Kernel::buildBlockMap(const Problem &problem, const Tensors &tensors, void *map,
                              size_t mapBytes, CUstream stream) const {
-  auto params = buildBlockMapParams(kernelPlan, problem, tensors, map, mapBytes);
+  BlockMapGeometry geometry;
+  auto params = buildBlockMapParams(kernelPlan, problem, tensors, map, mapBytes, &geometry);
   if (!params)
     return params.status();
   auto module = moduleForCurrentContext();
   if (!module)
     return module.status();
-  const GridDims g = gridForBlockMap(*blockMapGeometry(kernelPlan, problem, tensors));
+  const GridDims g = gridForBlockMap(geometry);
   const unsigned grid[3] = {g.x, g.y, g.z};
   return launchOnStream((*module)->blockMapFunction(), grid, unsigned(BlockMapThreads), 0,
                         stream, &*params, BlockMapSymbol);

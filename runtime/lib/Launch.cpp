@@ -316,10 +316,13 @@ Expected<BlockMapGeometry> blockMapGeometry(const KernelPlan &plan, const Proble
 }
 
 Expected<AttnParams> buildBlockMapParams(const KernelPlan &plan, const Problem &p,
-                                         const Tensors &t, void *map, size_t mapBytes) {
+                                         const Tensors &t, void *map, size_t mapBytes,
+                                         BlockMapGeometry *geometry) {
   auto g = blockMapGeometry(plan, p, t);
   if (!g)
     return g.error();
+  if (geometry)
+    *geometry = *g;
   if (!map)
     return Error{"the block map buffer is null"};
   if (mapBytes < g->bytes)

@@ -249,52 +249,49 @@ TEST_CASE("a launch of a low-rank variant checks its factors", "[lowrank][launch
   KernelPlan plan = test::defaultPlan();
   plan.variant.bias = BiasKind::LowRank;
   plan.variant.bias_rank = 16;
-  Problem problem{2, 8, 8, 256, 300};
-  Tensors t = test::fakeTensors(problem, 128);
-  void *ws = test::fakeWorkspace();
-  const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
-  auto refusal = [&](const Tensors &x) { return validateLaunch(plan, problem, x, ws, wsBytes); };
+  test::LaunchCase c(plan, Problem{2, 8, 8, 256, 300});
+  Tensors t = c.tensors;
 
-  Status st = refusal(t);
+  Status st = c.check(t);
   CHECK(st.message().find("lowrank(16) but the factors have rank 0") != std::string::npos);
   t.bias_rank = 16;
-  st = refusal(t);
+  st = c.check(t);
   CHECK(st.message().find("bias tensor qb is null") != std::string::npos);
   t.bias_q = reinterpret_cast<const void *>(uintptr_t(0x500000));
   t.bias_k = reinterpret_cast<const void *>(uintptr_t(0x600000));
   // Head-shared factors: zero batch and head strides are fine.
   t.bias_q_stride[2] = t.bias_k_stride[2] = 16;
-  st = refusal(t);
+  st = c.check(t);
   INFO(st.message());
   CHECK(st);
-  auto params = buildParams(plan, problem, t, ws, wsBytes);
+  auto params = c.params(t);
   REQUIRE(params);
   CHECK(params->bias_q == t.bias_q);
   CHECK(params->bias_k_stride[2] == 16);
 
   Tensors bad = t;
   bad.bias_k = reinterpret_cast<const void *>(uintptr_t(0x600002));
-  CHECK(refusal(bad).message().find("bias tensor kb at") != std::string::npos);
+  CHECK(c.check(bad).message().find("bias tensor kb at") != std::string::npos);
   bad = t;
   bad.bias_q_stride[2] = 20; // rank 16 stages kb in 16-byte pieces: multiples of 8
-  CHECK(refusal(bad).message().find("must be a multiple of 8") != std::string::npos);
+  CHECK(c.check(bad).message().find("must be a multiple of 8") != std::string::npos);
   bad = t;
   bad.bias_k = reinterpret_cast<const void *>(uintptr_t(0x600008));
-  CHECK(refusal(bad).message().find("not 16-byte aligned") != std::string::npos);
+  CHECK(c.check(bad).message().find("not 16-byte aligned") != std::string::npos);
   bad = t;
   bad.bias_k_stride[1] = -1;
-  CHECK(refusal(bad).message().find("negative") != std::string::npos);
+  CHECK(c.check(bad).message().find("negative") != std::string::npos);
   // An odd rank reads 16-bit halves: 2-byte alignment and odd strides are fine.
-  plan.variant.bias_rank = 5;
+  c.plan.variant.bias_rank = 5;
   bad = t;
   bad.bias_rank = 5;
   bad.bias_q = reinterpret_cast<const void *>(uintptr_t(0x500002));
   bad.bias_q_stride[2] = bad.bias_k_stride[2] = 5;
-  CHECK(refusal(bad));
+  CHECK(c.check(bad));
   // Without the bias the factors are not passed on.
-  plan.variant.bias = BiasKind::None;
-  plan.variant.bias_rank = 0;
-  params = buildParams(plan, problem, t, ws, wsBytes);
+  c.plan.variant.bias = BiasKind::None;
+  c.plan.variant.bias_rank = 0;
+  params = c.params(t);
   REQUIRE(params);
   CHECK(params->bias_q == nullptr);
 }
@@ -366,53 +363,48 @@ TEST_CASE("emulation: the dense bias follows the exact reference", "[densebias][
 TEST_CASE("a launch of a dense-bias variant checks its table", "[densebias][launch]") {
   KernelPlan plan = test::defaultPlan();
   plan.variant.bias = BiasKind::Dense;
-  Problem problem{1, 8, 8, 256, 300};
-  Tensors t = test::fakeTensors(problem, 128);
-  void *ws = test::fakeWorkspace();
-  const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
-  auto check = [&](const Tensors &x) { return validateLaunch(plan, problem, x, ws, wsBytes); };
-  CHECK(check(t).message().find("bias tensor bias_dense is null") != std::string::npos);
+  test::LaunchCase c(plan, Problem{1, 8, 8, 256, 300});
+  Tensors t = c.tensors;
+  CHECK(c.check(t).message().find("bias tensor bias_dense is null") != std::string::npos);
   t.bias_dense = reinterpret_cast<const void *>(uintptr_t(0x800000));
   t.bias_dense_stride[2] = 304; // broadcast over batch and heads; rows of 16-byte pieces
-  Status st = check(t);
+  Status st = c.check(t);
   INFO(st.message());
   CHECK(st);
-  auto params = buildParams(plan, problem, t, ws, wsBytes);
+  auto params = c.params(t);
   REQUIRE(params);
   CHECK(params->bias_dense == t.bias_dense);
   CHECK(params->bias_dense_stride[2] == 304);
   Tensors bad = t;
   bad.bias_dense_stride[2] = 300;
-  CHECK(check(bad).message().find("must be a multiple of 8") != std::string::npos);
+  CHECK(c.check(bad).message().find("must be a multiple of 8") != std::string::npos);
   bad = t;
   bad.bias_dense = reinterpret_cast<const void *>(uintptr_t(0x800008));
-  CHECK(check(bad).message().find("not 16-byte aligned") != std::string::npos);
+  CHECK(c.check(bad).message().find("not 16-byte aligned") != std::string::npos);
 }
 
 TEST_CASE("a dense table's block map: geometry, broadcasting and launch checks",
           "[densebias][blockmap][launch]") {
   KernelPlan plan = test::defaultPlan(); // tiles 128 x 128
-  Problem problem{2, 8, 8, 300, 1000};
-  Tensors t = test::fakeTensors(problem, 128);
-  void *ws = test::fakeWorkspace();
-  const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
+  test::LaunchCase c(plan, Problem{2, 8, 8, 300, 1000});
+  Tensors t = c.tensors;
   t.bias_dense = reinterpret_cast<const void *>(uintptr_t(0x800000));
   t.bias_block_map = reinterpret_cast<const void *>(uintptr_t(0x900000));
 
   // Without a dense bias there is no map, and a launch that passes one is refused.
-  auto none = blockMapGeometry(plan, problem, t);
+  auto none = blockMapGeometry(c.plan, c.problem, t);
   REQUIRE(!none);
   CHECK(none.message().find("has no dense bias") != std::string::npos);
-  Status refused = validateLaunch(plan, problem, t, ws, wsBytes);
+  Status refused = c.check(t);
   CHECK(refused.message().find("bias_block_map is given but variant") != std::string::npos);
 
-  plan.variant.bias = BiasKind::Dense;
+  c.plan.variant.bias = BiasKind::Dense;
   // A full [B, H, Nq, Nk] table: a map per batch and head, ceil(300 / 128) = 3
   // row blocks of ceil(1000 / 128) = 8 tiles.
   t.bias_dense_stride[0] = 8 * 300 * 1000;
   t.bias_dense_stride[1] = 300 * 1000;
   t.bias_dense_stride[2] = 1000;
-  auto full = blockMapGeometry(plan, problem, t);
+  auto full = blockMapGeometry(c.plan, c.problem, t);
   REQUIRE(full);
   CHECK(full->batches == 2);
   CHECK(full->heads == 8);
@@ -421,7 +413,7 @@ TEST_CASE("a dense table's block map: geometry, broadcasting and launch checks",
   CHECK(full->stride[1] == 24);
   CHECK(full->stride[0] == 8 * 24);
   CHECK(full->bytes == size_t(2 * 8 * 24));
-  auto params = buildParams(plan, problem, t, ws, wsBytes);
+  auto params = c.params(t);
   REQUIRE(params);
   CHECK(params->bias_map == t.bias_block_map);
   CHECK(params->bias_map_stride[0] == 8 * 24);
@@ -430,14 +422,14 @@ TEST_CASE("a dense table's block map: geometry, broadcasting and launch checks",
 
   // A table broadcast over the batch: one map per head, batch stride 0.
   t.bias_dense_stride[0] = 0;
-  auto perHead = blockMapGeometry(plan, problem, t);
+  auto perHead = blockMapGeometry(c.plan, c.problem, t);
   REQUIRE(perHead);
   CHECK(perHead->batches == 1);
   CHECK(perHead->stride[0] == 0);
   CHECK(perHead->bytes == size_t(8 * 24));
   // Broadcast over both: one map.
   t.bias_dense_stride[1] = 0;
-  auto one = blockMapGeometry(plan, problem, t);
+  auto one = blockMapGeometry(c.plan, c.problem, t);
   REQUIRE(one);
   CHECK(one->bytes == 24);
   CHECK(one->stride[0] == 0);
@@ -445,11 +437,11 @@ TEST_CASE("a dense table's block map: geometry, broadcasting and launch checks",
 
   // The builder's buffer: null or short is refused with the size it needs.
   std::vector<unsigned char> host(24);
-  CHECK(buildBlockMapParams(plan, problem, t, nullptr, 24).message().find("null") !=
+  CHECK(buildBlockMapParams(c.plan, c.problem, t, nullptr, 24).message().find("null") !=
         std::string::npos);
-  auto shortBuf = buildBlockMapParams(plan, problem, t, host.data(), 23);
+  auto shortBuf = buildBlockMapParams(c.plan, c.problem, t, host.data(), 23);
   CHECK(shortBuf.message().find("has 23 bytes but this table needs 24") != std::string::npos);
-  auto built = buildBlockMapParams(plan, problem, t, host.data(), 24);
+  auto built = buildBlockMapParams(c.plan, c.problem, t, host.data(), 24);
   REQUIRE(built);
   CHECK(built->bias_map_cols == 8);
   CHECK(gridForBlockMap(*one).x == 8);
@@ -457,7 +449,7 @@ TEST_CASE("a dense table's block map: geometry, broadcasting and launch checks",
   CHECK(gridForBlockMap(*full).z == 16);
   // The table itself is checked as at launch.
   t.bias_dense = nullptr;
-  CHECK(blockMapGeometry(plan, problem, t).message().find("bias_dense is null") !=
+  CHECK(blockMapGeometry(c.plan, c.problem, t).message().find("bias_dense is null") !=
         std::string::npos);
 }
 
@@ -546,16 +538,14 @@ TEST_CASE("a sequence's key prefix equals masking its later keys", "[keylens][re
 
 TEST_CASE("a launch checks the key lengths' alignment", "[keylens][launch]") {
   KernelPlan plan = test::defaultPlan();
-  Problem problem{2, 8, 8, 256, 300};
-  Tensors t = test::fakeTensors(problem, 128);
-  void *ws = test::fakeWorkspace();
-  const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
+  test::LaunchCase c(plan, Problem{2, 8, 8, 256, 300});
+  Tensors t = c.tensors;
   t.seq_lens_k = reinterpret_cast<const int *>(uintptr_t(0x900002));
-  CHECK(validateLaunch(plan, problem, t, ws, wsBytes).message().find(
+  CHECK(c.check(t).message().find(
             "seq_lens_k is not 4-byte aligned") != std::string::npos);
   t.seq_lens_k = reinterpret_cast<const int *>(uintptr_t(0x900000));
-  CHECK(validateLaunch(plan, problem, t, ws, wsBytes));
-  auto params = buildParams(plan, problem, t, ws, wsBytes);
+  CHECK(c.check(t));
+  auto params = c.params(t);
   REQUIRE(params);
   CHECK(params->seq_lens_k == t.seq_lens_k);
 }

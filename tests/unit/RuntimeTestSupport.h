@@ -4,7 +4,9 @@
 #define ATTNGEN_TESTS_RUNTIMETESTSUPPORT_H
 
 #include "attngen/Spec/Plan.h"
+#include "attngen/runtime/Launch.h"
 #include "attngen/runtime/Problem.h"
+#include "attngen/runtime/Workspace.h"
 
 #include <cstdlib>
 #include <string>
@@ -44,6 +46,24 @@ inline Tensors fakeTensors(const Problem &p, int headDim) {
 
 /// A fake workspace address (aligned) to go with fakeTensors.
 inline void *fakeWorkspace() { return reinterpret_cast<void *>(uintptr_t(0x1000000)); }
+
+/// A launch-validation case: a plan built by hand, a problem, its fake tensors
+/// and a fake workspace of the plan's size. `plan` may change afterwards (the
+/// workspace does not depend on the bias).
+struct LaunchCase {
+  KernelPlan plan;
+  Problem problem;
+  Tensors tensors;
+  void *ws = fakeWorkspace();
+  size_t wsBytes = 0;
+  LaunchCase(KernelPlan p, Problem pr)
+      : plan(std::move(p)), problem(pr), tensors(fakeTensors(pr, plan.variant.head_dim)),
+        wsBytes(computeWorkspace(plan, problem)->totalBytes) {}
+  Status check(const Tensors &t) const { return validateLaunch(plan, problem, t, ws, wsBytes); }
+  Expected<AttnParams> params(const Tensors &t) const {
+    return buildParams(plan, problem, t, ws, wsBytes);
+  }
+};
 
 /// A fresh empty directory under $TMPDIR (or /tmp).
 inline std::string makeTempDir(const char *tag) {

@@ -370,26 +370,24 @@ TEST_CASE("wrong ALiBi slope counts are refused", "[scoremod][reference]") {
 TEST_CASE("a launch of an ALiBi variant needs the slopes", "[scoremod][launch]") {
   KernelPlan plan = test::defaultPlan();
   plan.variant.bias = BiasKind::Alibi;
-  Problem problem{1, 8, 8, 256, 256};
-  Tensors t = test::fakeTensors(problem, 128);
-  void *ws = test::fakeWorkspace();
-  const size_t wsBytes = computeWorkspace(plan, problem)->totalBytes;
-  Status s = validateLaunch(plan, problem, t, ws, wsBytes);
+  test::LaunchCase c(plan, Problem{1, 8, 8, 256, 256});
+  Tensors t = c.tensors;
+  Status s = c.check(t);
   CHECK_FALSE(s);
   CHECK(s.message().find("bias = alibi but alibi_slopes is null") != std::string::npos);
   t.alibi_slopes = reinterpret_cast<const float *>(uintptr_t(0x500002));
-  s = validateLaunch(plan, problem, t, ws, wsBytes);
+  s = c.check(t);
   CHECK(s.message().find("alibi_slopes is not 4-byte aligned") != std::string::npos);
   t.alibi_slopes = reinterpret_cast<const float *>(uintptr_t(0x500000));
-  s = validateLaunch(plan, problem, t, ws, wsBytes);
+  s = c.check(t);
   INFO(s.message());
   CHECK(s);
-  auto params = buildParams(plan, problem, t, ws, wsBytes);
+  auto params = c.params(t);
   REQUIRE(params);
   CHECK(params->alibi_slopes == t.alibi_slopes);
   // Without the bias the slopes are not passed on.
-  plan.variant.bias = BiasKind::None;
-  params = buildParams(plan, problem, t, ws, wsBytes);
+  c.plan.variant.bias = BiasKind::None;
+  params = c.params(t);
   REQUIRE(params);
   CHECK(params->alibi_slopes == nullptr);
 }

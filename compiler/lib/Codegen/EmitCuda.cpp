@@ -146,10 +146,12 @@ std::string emitCuda(const KernelPlan &plan) {
   // A dense bias's block map builder (mask/block_map.cuh): not a step of the
   // launch; the runtime runs it once per table (Kernel::buildBlockMap).
   if (v.bias == BiasKind::Dense)
-    out += fmt::format("\nextern \"C\" __global__ void __launch_bounds__({}) {}(const "
+    out += fmt::format("\nstatic_assert(attngen::kBlockMapThreads == {}, \"the runtime launches "
+                       "the block map with {} threads\");\n"
+                       "extern \"C\" __global__ void __launch_bounds__({}) {}(const "
                        "__grid_constant__ attngen::AttnParams p) {{\n  "
                        "attngen::buildBlockMap<Cfg>(p);\n}}\n",
-                       BlockMapThreads, BlockMapSymbol);
+                       BlockMapThreads, BlockMapThreads, BlockMapThreads, BlockMapSymbol);
   return out;
 }
 

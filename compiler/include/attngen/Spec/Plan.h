@@ -81,7 +81,7 @@ struct KernelPlan {
 /// mask/block_map.cuh) is in the module beside the plan's kernels, launched by
 /// the runtime on request (Kernel::buildBlockMap), never by a launch.
 inline constexpr const char *BlockMapSymbol = "attngen_block_map";
-inline constexpr int BlockMapThreads = 256; ///< = templates' kBlockMapThreads
+inline constexpr int BlockMapThreads = 256; ///< = templates' kBlockMapThreads (the emitted source static_asserts it)
 
 std::string_view toString(Mainloop m);
 std::string_view toString(KernelRole r);

@@ -70,6 +70,8 @@ class DeviceBuffer {
 public:
   /// `bytes` bytes, zero-filled.
   static Expected<DeviceBuffer> allocate(size_t bytes);
+  /// A copy of `bytes` bytes of host memory.
+  static Expected<DeviceBuffer> fromHost(const void *host, size_t bytes);
   DeviceBuffer() = default;
   DeviceBuffer(DeviceBuffer &&o) noexcept : ptr(o.ptr), size(o.size) { o.ptr = 0; }
   DeviceBuffer &operator=(DeviceBuffer &&o) noexcept;

@@ -58,9 +58,11 @@ struct BlockMapGeometry {
 Expected<BlockMapGeometry> blockMapGeometry(const KernelPlan &plan, const Problem &problem,
                                             const Tensors &tensors);
 
-/// The parameters of the block map builder (its grid: gridForBlockMap).
+/// The parameters of the block map builder (its grid: gridForBlockMap of the
+/// geometry, also returned through `geometry` when given).
 Expected<AttnParams> buildBlockMapParams(const KernelPlan &plan, const Problem &problem,
-                                         const Tensors &tensors, void *map, size_t mapBytes);
+                                         const Tensors &tensors, void *map, size_t mapBytes,
+                                         BlockMapGeometry *geometry = nullptr);
 GridDims gridForBlockMap(const BlockMapGeometry &g);
 
 } // namespace attngen
