@@ -16,6 +16,7 @@
 #include "attngen/runtime/Launch.h"
 #include "attngen/runtime/Workspace.h"
 
+#include "AttentionOracle.h"
 #include "RuntimeTestSupport.h"
 
 #include <algorithm>
@@ -45,47 +46,18 @@ void oneError(const std::string &body, int line, int column, const std::string &
 /// reference's biases.
 AttnOutput denseBias(const AttnInputs &in, double scale) {
   const AttnShape &s = in.shape;
-  const int D = s.headDim, R = in.biasRank;
-  AttnOutput out;
-  out.o.assign(s.qElems(), 0.f);
-  out.lse.assign(s.lseElems(), 0.f);
-  for (int b = 0; b < s.batch; ++b)
-    for (int h = 0; h < s.headsQ; ++h) {
-      const int hk = h / s.gqa();
-      for (int i = 0; i < s.seqQ; ++i) {
-        std::vector<double> z(size_t(s.seqK));
-        double m = -INFINITY;
-        for (int j = 0; j < s.seqK; ++j) {
-          double dot = 0, bias = 0;
-          for (int d = 0; d < D; ++d)
-            dot += double(in.q[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, D) + d]) *
-                   in.k[AttnShape::rowOffset(b, hk, j, s.headsKv, s.seqK, D) + d];
-          for (int r = 0; r < R; ++r)
-            bias += double(in.biasQ[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, R) + r]) *
-                    in.biasK[AttnShape::rowOffset(b, h, j, s.headsQ, s.seqK, R) + r];
-          if (!in.biasDense.empty())
-            bias += in.biasDense[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, s.seqK) + j];
-          z[size_t(j)] = scale * dot + bias;
-          m = std::max(m, z[size_t(j)]);
-        }
-        const size_t li = (size_t(b) * s.headsQ + h) * s.seqQ + i;
-        if (m == -INFINITY) { // every key masked: O = 0, LSE = -inf
-          out.lse[li] = -INFINITY;
-          continue;
-        }
-        double l = 0;
-        for (double &x : z)
-          l += x = std::exp(x - m);
-        for (int d = 0; d < D; ++d) {
-          double acc = 0;
-          for (int j = 0; j < s.seqK; ++j)
-            acc += z[size_t(j)] * in.v[AttnShape::rowOffset(b, hk, j, s.headsKv, s.seqK, D) + d];
-          out.o[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, D) + d] = float(acc / l);
-        }
-        out.lse[li] = float(m + std::log(l));
-      }
-    }
-  return out;
+  const int R = in.biasRank;
+  return test::biasedAttention(
+      in, scale, [](double x) { return x; },
+      [&](int b, int h, int i, int j) {
+        double bias = 0;
+        for (int r = 0; r < R; ++r)
+          bias += double(in.biasQ[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, R) + r]) *
+                  in.biasK[AttnShape::rowOffset(b, h, j, s.headsQ, s.seqK, R) + r];
+        if (!in.biasDense.empty())
+          bias += in.biasDense[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, s.seqK) + j];
+        return bias;
+      });
 }
 
 /// The emulation of `v` on `in` is close to the exact reference, finite, and

@@ -14,6 +14,7 @@
 #include "attngen/runtime/Launch.h"
 #include "attngen/runtime/Workspace.h"
 
+#include "AttentionOracle.h"
 #include "RuntimeTestSupport.h"
 
 #include <algorithm>
@@ -55,59 +56,16 @@ Diagnostic oneError(const std::string &body, int line, int column, const std::st
 /// score is cap(scale q.k) + B. The oracle of exactAttention's modifiers.
 AttnOutput denseBiasAttention(const AttnInputs &in, double scale, bool causal, int left,
                               int right, double softcap, const std::vector<double> &slopes) {
-  const AttnShape &s = in.shape;
-  const int D = s.headDim, diag = s.seqK - s.seqQ;
-  AttnOutput out;
-  out.o.assign(s.qElems(), 0.f);
-  out.lse.assign(s.lseElems(), 0.f);
-  for (int h = 0; h < s.headsQ; ++h) {
-    const int hk = h / s.gqa();
-    std::vector<double> bias(size_t(s.seqQ) * s.seqK);
-    for (int i = 0; i < s.seqQ; ++i)
-      for (int j = 0; j < s.seqK; ++j) {
-        bool vis = true;
-        if (causal && j > i + diag)
-          vis = false;
-        if (right >= 0 && j > i + diag + right)
-          vis = false;
-        if (left >= 0 && j < i + diag - left)
-          vis = false;
+  const int diag = in.shape.seqK - in.shape.seqQ;
+  return test::biasedAttention(
+      in, scale,
+      [&](double x) { return softcap > 0 ? softcap * std::tanh(x / softcap) : x; },
+      [&](int, int h, int i, int j) {
+        const bool vis = !(causal && j > i + diag) && !(right >= 0 && j > i + diag + right) &&
+                         !(left >= 0 && j < i + diag - left);
         const double slope = slopes.empty() ? 0.0 : slopes[size_t(h)];
-        bias[size_t(i) * s.seqK + j] =
-            vis ? -slope * std::fabs(double(i + diag - j)) : -INFINITY;
-      }
-    for (int i = 0; i < s.seqQ; ++i) {
-      std::vector<double> z(size_t(s.seqK));
-      double m = -INFINITY;
-      for (int j = 0; j < s.seqK; ++j) {
-        double dot = 0;
-        for (int d = 0; d < D; ++d)
-          dot += double(in.q[AttnShape::rowOffset(0, h, i, s.headsQ, s.seqQ, D) + d]) *
-                 in.k[AttnShape::rowOffset(0, hk, j, s.headsKv, s.seqK, D) + d];
-        double sc = scale * dot;
-        if (softcap > 0)
-          sc = softcap * std::tanh(sc / softcap);
-        z[size_t(j)] = sc + bias[size_t(i) * s.seqK + j];
-        m = std::max(m, z[size_t(j)]);
-      }
-      const size_t li = size_t(h) * s.seqQ + i;
-      if (m == -INFINITY) {
-        out.lse[li] = -INFINITY;
-        continue;
-      }
-      double l = 0;
-      for (double &x : z)
-        l += x = std::exp(x - m);
-      for (int d = 0; d < D; ++d) {
-        double acc = 0;
-        for (int j = 0; j < s.seqK; ++j)
-          acc += z[size_t(j)] * in.v[AttnShape::rowOffset(0, hk, j, s.headsKv, s.seqK, D) + d];
-        out.o[AttnShape::rowOffset(0, h, i, s.headsQ, s.seqQ, D) + d] = float(acc / l);
-      }
-      out.lse[li] = float(m + std::log(l));
-    }
-  }
-  return out;
+        return vis ? -slope * std::fabs(double(i + diag - j)) : -INFINITY;
+      });
 }
 
 Variant modVariant(DType qk, DType pv, bool causal, int left, int right, double softcap,
