@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -187,6 +188,29 @@ Expected<std::string> Runtime::compileOrFetch(const std::string &key, const std:
   return compile();
 }
 
+/// $ATTNGEN_NVRTC_DEFINES: whitespace-separated NAME or NAME=VALUE, handed to
+/// NVRTC as -D options (and so hashed into the cache key). A developer's knob:
+/// it builds the template macros' alternatives (AG_SM90_*) from one binary for
+/// side-by-side timing (tools/gpu/ab.sh); docs/BENCHMARK.md.
+static Expected<std::vector<std::string>> environmentDefines() {
+  std::vector<std::string> out;
+  const char *env = std::getenv("ATTNGEN_NVRTC_DEFINES");
+  if (!env)
+    return out;
+  std::istringstream in(env);
+  for (std::string tok; in >> tok;) {
+    const size_t eq = tok.find('=');
+    const std::string name = tok.substr(0, eq);
+    bool ok = !name.empty() && !std::isdigit((unsigned char)name[0]);
+    for (char c : name)
+      ok = ok && (std::isalnum((unsigned char)c) || c == '_');
+    if (!ok)
+      return Error{fmt::format("ATTNGEN_NVRTC_DEFINES: '{}' is not NAME or NAME=VALUE", tok)};
+    out.push_back("-D" + tok);
+  }
+  return out;
+}
+
 Expected<std::shared_ptr<Kernel>> Runtime::load(const KernelPlan &plan,
                                                 const std::string &cudaSource) {
   if (plan.kernels.empty())
@@ -197,6 +221,10 @@ Expected<std::shared_ptr<Kernel>> Runtime::load(const KernelPlan &plan,
     std::lock_guard<std::mutex> lock(mutex);
     opts.lineInfo = lineInfo;
   }
+  auto defines = environmentDefines();
+  if (!defines)
+    return defines.error();
+  opts.extra = std::move(*defines);
   auto inputs = cacheKeyInputs(cudaSource, opts);
   if (!inputs)
     return inputs.error();

@@ -5,8 +5,13 @@
 # JIT-compiles the packages with its own templates (its own cache directory).
 #   AB_TREES=".snap-old .snap" AB_PACKAGES=".snap/.carry/packages/int8_fp8_d128 ..."
 #   AB_SHAPES="1,32,16384;2,32,8192" AB_ROUNDS=3 bash .snap/tools/gpu/ab.sh
-# Prints one line per (package, tree, round), then each tree's median time per package and
-# shape with its ratio to the first tree's.
+# Or one tree and several template-macro settings (ATTNGEN_NVRTC_DEFINES), the baseline first,
+# arms separated by '|' (an empty arm: the template defaults):
+#   AB_TREES=".snap" AB_DEFINES="AG_SM90_PV_CHUNK=0|AG_SM90_PV_CHUNK=1" ... bash .snap/tools/gpu/ab.sh
+# Kernels are looked up in AB_CACHE (default <tree>/.ab-cache: precompile them there to spare
+# the GPU the NVRTC time).
+# Prints one line per (package, arm, round), then each arm's median time per package and
+# shape with its ratio to the first arm's.
 set -uo pipefail
 OUT=${OUT:-/tmp/attngen-out}; mkdir -p "$OUT"
 export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
@@ -21,13 +26,25 @@ for t in "${TREES[@]}"; do
   [[ -x $t/build-gpu/bin/attngen ]] || { echo "build of $t failed"; tail -20 "$OUT"/ab-build-*.log; exit 1; }
 done
 rounds=${AB_ROUNDS:-3}
+# Arms: (tree, defines, label).
+ARM_TREE=() ARM_DEF=() ARM_LABEL=()
+if [[ -n ${AB_DEFINES:-} ]]; then
+  IFS='|' read -r -a defs <<<"$AB_DEFINES"
+  for d in "${defs[@]}"; do
+    ARM_TREE+=("${TREES[0]}") ARM_DEF+=("$d") ARM_LABEL+=("${d:-default}")
+  done
+else
+  for t in "${TREES[@]}"; do ARM_TREE+=("$t") ARM_DEF+=("") ARM_LABEL+=("$(basename "$t")"); done
+fi
 for pkg in ${AB_PACKAGES:?AB_PACKAGES: package directories}; do
   for ((r = 1; r <= rounds; ++r)); do
-    for t in "${TREES[@]}"; do
-      ms=$(ATTNGEN_CACHE_DIR="$PWD/$t/.ab-cache" "$t/build-gpu/bin/attngen" bench --package "$pkg" \
+    for a in "${!ARM_TREE[@]}"; do
+      t=${ARM_TREE[$a]}
+      ms=$(ATTNGEN_NVRTC_DEFINES="${ARM_DEF[$a]}" ATTNGEN_CACHE_DIR="${AB_CACHE:-$PWD/$t/.ab-cache}" \
+             "$t/build-gpu/bin/attngen" bench --package "$pkg" \
              --shapes "${AB_SHAPES:-1,32,16384}" --reps "${AB_REPS:-20}" 2>&1 | tee -a "$OUT/ab.log" \
              | awk -F'|' '/^\| [0-9]/ {printf "%s ", $4}')
-      echo "$(basename "$pkg") $(basename "$t") round $r: ms $ms" | tee -a "$OUT/ab-lines.txt"
+      echo "$(basename "$pkg") ${ARM_LABEL[$a]// /+} round $r: ms $ms" | tee -a "$OUT/ab-lines.txt"
     done
   done
 done
