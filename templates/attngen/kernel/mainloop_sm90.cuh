@@ -94,23 +94,6 @@ template <class Cfg> struct Sm90Shape {
   /// where that measured faster (tile_size.h); AG_SM90_PINGPONG=0/1 forces it.
   static constexpr bool kPingpong =
       AG_SM90_PINGPONG < 0 ? sm90Pingpong(Cfg::kQK, Cfg::kPV) : AG_SM90_PINGPONG != 0;
-#ifndef AG_SM90_PV_CHUNK
-#define AG_SM90_PV_CHUNK -1
-#endif
-  /// 8-bit PV issued in chunks of this many k-steps, each under the next
-  /// chunk's exponentials (tile_size.h); 0: after all of them. Never with
-  /// pingpong, whose turn is taken once per block. AG_SM90_PV_CHUNK=K forces it.
-  static constexpr int kPvChunk =
-      !kPv8 || kPingpong ? 0
-                         : (AG_SM90_PV_CHUNK < 0 ? sm90PvChunkSteps(Cfg::kQK, Cfg::kPV)
-                                                 : AG_SM90_PV_CHUNK);
-  static constexpr bool kPvChunks = kPvChunk > 0 && kPvChunk < kPvSteps;
-  static_assert(kPvChunk == 0 || kPvSteps % kPvChunk == 0, "PV chunks divide the k-steps");
-#ifndef AG_SM90_QK_EARLY
-#define AG_SM90_QK_EARLY 0
-#endif
-  /// With PV chunks: S(n+1) issued before the last chunk's exponentials.
-  static constexpr bool kQkEarly = AG_SM90_QK_EARLY != 0;
   static_assert(Cfg::kWarps == 12, "wgmma mainloop: 1 producer + 2 consumer warpgroups");
   static_assert(BM == 128, "wgmma mainloop: blockM is two warpgroups of 64 rows");
   static_assert(BN == 64 || BN == 128, "QK wgmma N must be 64 or 128");
@@ -624,78 +607,35 @@ template <class Cfg> struct Sm90Consumer {
       }
     }
     float lBlock[2] = {0.f, 0.f};
-    // p = exp2((x - magic) * qk + bias) for scores [i0, i1) of the fragment.
-    // x - magic is float(acc) exactly (masked: -inf stays -inf).
-    auto exponentials = [&](int i0, int i1) {
 #pragma unroll
-      for (int i = i0; i < i1; ++i) {
-        const int r = (i % 4) / 2;
-        x[i] = exp2Approx(fmaf(x[i] - magic, qk[r], bias[r]));
-        lBlock[r] += x[i];
-      }
-    };
-    // P as the A fragments of the PV wgmma: k-step kk of 8-bit P packs scores
-    // [16 kk, 16 kk + 16).
-    constexpr int kSteps = S::kPvSteps;
-    unsigned pa[kSteps][4];
-    auto packP8Step = [&](int kk) {
-      const float m8 = S::kPvInt ? 127.f : 1.f;
-#pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        const int j = 4 * kk + 2 * half;
-#pragma unroll
-        for (int r = 0; r < 2; ++r)
-          pa[kk][2 * half + r] =
-              packP8<Cfg::kPV>(x[4 * j + 2 * r] * m8, x[4 * j + 2 * r + 1] * m8,
-                               x[4 * (j + 1) + 2 * r] * m8, x[4 * (j + 1) + 2 * r + 1] * m8);
-      }
-    };
-    PvT ob[S::kPv8 ? D / 2 : 1];
-    (void)ob; // unused by 16-bit PV
-    if constexpr (S::kPvChunks) {
-      // Each chunk's PV wgmmas are issued (their own commit group) as soon as
-      // its keys' exponentials are packed, so the tensor cores work under the
-      // rest of this warpgroup's exponentials.
-      Mbarrier::wait(fullV + s, phase);
-      constexpr int C = S::kPvChunk;
-#pragma unroll
-      for (int k0 = 0; k0 < kSteps; k0 += C) {
-        if constexpr (kHasNext && S::kQkEarly) {
-          // S(n+1) = Q K^T before the last chunk's exponentials (its scores
-          // move out of the accumulator first: C * 16 registers).
-          if (k0 + C == kSteps) {
-            issueQk(it + 1);
-            wgmmaCommit();
-          }
-        }
-        exponentials(16 * k0, 16 * (k0 + C));
-#pragma unroll
-        for (int kk = k0; kk < k0 + C; ++kk)
-          packP8Step(kk);
-        wgmmaFence();
-#pragma unroll
-        for (int kk = k0; kk < k0 + C; ++kk) {
-          if (kk == 0)
-            PvMmaOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, D, 0, 0));
-          else
-            PvMmaOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, D, 0, kk), 1);
-        }
-        if (k0 + C < kSteps)
-          wgmmaCommit();
-      }
-    } else {
-      exponentials(0, BN / 2);
+    for (int i = 0; i < BN / 2; ++i) {
+      const int r = (i % 4) / 2;
+      // x - magic is float(acc) exactly (masked: -inf stays -inf).
+      const float xs = x[i] - magic;
+      x[i] = exp2Approx(fmaf(xs, qk[r], bias[r]));
+      lBlock[r] += x[i];
     }
 #pragma unroll
     for (int r = 0; r < 2; ++r)
       lRow[r] = lRow[r] * alpha[r] + quadSum(lBlock[r]) * blockScale[r];
 
-    if constexpr (S::kPvChunks) {
-      // issued above
-    } else if constexpr (S::kPv8) {
+    // P as the A fragments of the PV wgmma.
+    constexpr int kSteps = S::kPvSteps;
+    unsigned pa[kSteps][4];
+    if constexpr (S::kPv8) {
+      const float m8 = S::kPvInt ? 127.f : 1.f;
 #pragma unroll
-      for (int kk = 0; kk < kSteps; ++kk)
-        packP8Step(kk);
+      for (int kk = 0; kk < kSteps; ++kk) {
+#pragma unroll
+        for (int half = 0; half < 2; ++half) {
+          const int j = 4 * kk + 2 * half;
+#pragma unroll
+          for (int r = 0; r < 2; ++r)
+            pa[kk][2 * half + r] =
+                packP8<Cfg::kPV>(x[4 * j + 2 * r] * m8, x[4 * j + 2 * r + 1] * m8,
+                                 x[4 * (j + 1) + 2 * r] * m8, x[4 * (j + 1) + 2 * r + 1] * m8);
+        }
+      }
     } else {
 #pragma unroll
       for (int kk = 0; kk < kSteps; ++kk) {
@@ -712,14 +652,12 @@ template <class Cfg> struct Sm90Consumer {
     }
 
     // O += P V (fresh accumulator for 8-bit P), then S(n+1) = Q K^T.
-    if constexpr (!S::kPvChunks) {
-      Mbarrier::wait(fullV + s, phase);
-      myTurn();
-      wgmmaFence();
-    }
-    if constexpr (S::kPvChunks) {
-      // issued above
-    } else if constexpr (S::kPv8) {
+    Mbarrier::wait(fullV + s, phase);
+    PvT ob[S::kPv8 ? D / 2 : 1];
+    (void)ob; // unused by 16-bit PV
+    myTurn();
+    wgmmaFence();
+    if constexpr (S::kPv8) {
       PvMmaOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, D, 0, 0));
 #pragma unroll
       for (int kk = 1; kk < kSteps; ++kk)
@@ -733,7 +671,7 @@ template <class Cfg> struct Sm90Consumer {
         PvMmaOp::run(o, pa[kk], desc, 1);
       }
     }
-    if constexpr (kHasNext && !(S::kPvChunks && S::kQkEarly))
+    if constexpr (kHasNext)
       issueQk(it + 1);
     wgmmaCommit();
     otherTurn();

@@ -68,14 +68,6 @@ AG_HOST_DEVICE constexpr bool sm90Pingpong(int qk, int pv) {
   return !(pv == dt::E4M3 || (qk == dt::I8 && pv16));
 }
 
-/// The wgmma mainloop's 8-bit PV: k-steps (32 keys each) per chunk issued
-/// under the next chunk's exponentials, 0 for all after the softmax
-/// (bench/NOTES.md C-1).
-AG_HOST_DEVICE constexpr int sm90PvChunkSteps(int qk, int pv) {
-  (void)qk;
-  return pv == dt::E4M3 ? 1 : 0;
-}
-
 /// Dynamic shared memory of the attention kernel.
 /// mma.sync: the Q tile, `stages` K and V tiles (tile images, 1024-byte
 /// aligned panels), and 1 KB for alignment slack and mbarriers.
