@@ -94,16 +94,6 @@ template <class Cfg> struct Sm90Shape {
   /// where that measured faster (tile_size.h); AG_SM90_PINGPONG=0/1 forces it.
   static constexpr bool kPingpong =
       AG_SM90_PINGPONG < 0 ? sm90Pingpong(Cfg::kQK, Cfg::kPV) : AG_SM90_PINGPONG != 0;
-#ifndef AG_SM90_QK_FIRST
-#define AG_SM90_QK_FIRST -1
-#endif
-  /// FP8 PV without score modifiers: S(n+1) = Q K^T issued before O += P(n) V(n),
-  /// and only S(n+1) waited for, so PV(n) retires under block n+1's row maxima
-  /// (tile_size.h sm90QkFirst). AG_SM90_QK_FIRST=0/1 forces it where allowed.
-  static constexpr bool kQkFirstAllowed = kPvFp8 && !kPingpong && !ScoreMods<Cfg>::kAny;
-  static constexpr bool kQkFirst =
-      kQkFirstAllowed &&
-      (AG_SM90_QK_FIRST < 0 ? sm90QkFirst(Cfg::kQK, Cfg::kPV) : AG_SM90_QK_FIRST != 0);
   static_assert(Cfg::kWarps == 12, "wgmma mainloop: 1 producer + 2 consumer warpgroups");
   static_assert(BM == 128, "wgmma mainloop: blockM is two warpgroups of 64 rows");
   static_assert(BN == 64 || BN == 128, "QK wgmma N must be 64 or 128");
@@ -257,10 +247,6 @@ template <class Cfg> struct Sm90Consumer {
   float o[D / 2];
   float mRow[2], lRow[2];
   QkT acc[BN / 2];
-  /// QK-first: the previous block's P V, in flight across steps, and the
-  /// rescale factor it is promoted with.
-  PvT obPrev[S::kQkFirst ? D / 2 : 1];
-  float alphaPrev[2];
 
   __device__ __forceinline__ Sm90Consumer(const AttnParams &params, unsigned char *smemBase,
                                           int nEndBlocks)
@@ -292,12 +278,6 @@ template <class Cfg> struct Sm90Consumer {
 #pragma unroll
     for (int i = 0; i < BN / 2; ++i)
       acc[i] = 0;
-    if constexpr (S::kQkFirst) {
-#pragma unroll
-      for (int i = 0; i < D / 2; ++i)
-        obPrev[i] = 0.f;
-      alphaPrev[0] = alphaPrev[1] = 1.f;
-    }
     sQ = smemAddr(smem);
   }
 
@@ -626,17 +606,6 @@ template <class Cfg> struct Sm90Consumer {
         blockScale[r] = 1.f;
       }
     }
-    if constexpr (S::kQkFirst) {
-      // PV(previous) ran under the row maxima above: promote it (before the
-      // first block obPrev is 0 and alphaPrev 1) and free its stage.
-      wgmmaWait<0>();
-      fenceRegs(obPrev);
-      if (it > 0 && lane == 0)
-        Mbarrier::arrive(empty + (it - 1) % kStages);
-#pragma unroll
-      for (int i = 0; i < D / 2; ++i)
-        o[i] = fmaf(o[i], alphaPrev[(i % 4) / 2], obPrev[i]);
-    }
     float lBlock[2] = {0.f, 0.f};
 #pragma unroll
     for (int i = 0; i < BN / 2; ++i) {
@@ -682,35 +651,6 @@ template <class Cfg> struct Sm90Consumer {
       fenceRegs(o);
     }
 
-    if constexpr (S::kQkFirst) {
-      // S(n+1) = Q K^T, then O += P V into obPrev; wait for S(n+1) only.
-      Mbarrier::wait(fullV + s, phase);
-      if constexpr (kHasNext) {
-        issueQk(it + 1);
-        wgmmaCommit();
-      }
-      wgmmaFence();
-      PvMmaOp::init(obPrev, pa[0], kMajorDesc<S::kVRowBytes>(sV, D, 0, 0));
-#pragma unroll
-      for (int kk = 1; kk < kSteps; ++kk)
-        PvMmaOp::run(obPrev, pa[kk], kMajorDesc<S::kVRowBytes>(sV, D, 0, kk), 1);
-      wgmmaCommit();
-      if constexpr (kHasNext) {
-        wgmmaWait<1>();
-        fenceRegs(acc);
-        alphaPrev[0] = alpha[0];
-        alphaPrev[1] = alpha[1];
-      } else {
-        wgmmaWait<0>();
-        fenceRegs(obPrev);
-        if (lane == 0)
-          Mbarrier::arrive(empty + s);
-#pragma unroll
-        for (int i = 0; i < D / 2; ++i)
-          o[i] = fmaf(o[i], alpha[(i % 4) / 2], obPrev[i]);
-      }
-      return;
-    }
     // O += P V (fresh accumulator for 8-bit P), then S(n+1) = Q K^T.
     Mbarrier::wait(fullV + s, phase);
     PvT ob[S::kPv8 ? D / 2 : 1];

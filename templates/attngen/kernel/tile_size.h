@@ -68,15 +68,6 @@ AG_HOST_DEVICE constexpr bool sm90Pingpong(int qk, int pv) {
   return !(pv == dt::E4M3 || (qk == dt::I8 && pv16));
 }
 
-/// Whether the wgmma mainloop issues S(n+1) before P(n) V(n) and lets PV(n)
-/// retire under block n+1's row maxima (FP8 PV, no score modifiers;
-/// bench/NOTES.md C-2).
-AG_HOST_DEVICE constexpr bool sm90QkFirst(int qk, int pv) {
-  (void)qk;
-  (void)pv;
-  return false;
-}
-
 /// Dynamic shared memory of the attention kernel.
 /// mma.sync: the Q tile, `stages` K and V tiles (tile images, 1024-byte
 /// aligned panels), and 1 KB for alignment slack and mbarriers.
