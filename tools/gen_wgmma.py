@@ -142,7 +142,8 @@ body += gen("WgmmaSS_BF16", "F32 += bf16 x bf16, m64nNk16, A and B K-major in sh
 body += gen("WgmmaRS_S8", "S32 += s8 x s8, m64nNk32, A from registers, B K-major.",
             "wgmma.mma_async.sync.aligned.m64n{n}k32.s32.s8.s8", [64, 128, 256], "r", 4, "")
 body += gen("WgmmaRS_E4M3", "F32 += e4m3 x e4m3, m64nNk32, A from registers, B K-major.",
-            "wgmma.mma_async.sync.aligned.m64n{n}k32.f32.e4m3.e4m3", [64, 128, 256], "f", 4, ", 1, 1")
+            "wgmma.mma_async.sync.aligned.m64n{n}k32.f32.e4m3.e4m3", [64, 72, 128, 136, 256], "f", 4,
+            ", 1, 1")
 body += gen("WgmmaRS_F16", "F32 += f16 x f16, m64nNk16, A from registers, B MN-major.",
             "wgmma.mma_async.sync.aligned.m64n{n}k16.f32.f16.f16", [64, 128, 256], "f", 4, ", 1, 1, 1")
 body += gen("WgmmaRS_BF16", "F32 += bf16 x bf16, m64nNk16, A from registers, B MN-major.",

@@ -118,6 +118,7 @@ struct Problem {
   float smScale, smScaleLog2;
   int threads;
   int exp2JitterUlps;
+  bool quantizedRowSum;
   std::vector<float> q, k, v; // inputs rounded to the input type
   std::vector<float> alibiSlopes; // [Hq] with bias = alibi, else empty
   int biasRank;                   // R of bias = lowrank, else 0
@@ -363,8 +364,17 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
         continue; // nothing visible yet: the row's state stays empty
       const float alpha = ex2(m - mNew, jit);
       float rowSum = 0.f;
-      for (int jj = 0; jj < BN; ++jj)
-        rowSum += ex2(s[size_t(jj)] - mNew, jit); // masked: exp2(-inf) = 0
+      if (fp8Pv && p.quantizedRowSum) {
+        // sum_j e4m3(448 p_j) on the tensor cores (exact integers times 2^-k
+        // here in double; the tensor core's order is not reproduced), / 448.
+        double q = 0;
+        for (int jj = 0; jj < BN; ++jj)
+          q += double(decodeE4m3(encodeE4m3(kFp8Max * ex2(s[size_t(jj)] - mNew, jit))));
+        rowSum = float(q / kFp8Max);
+      } else {
+        for (int jj = 0; jj < BN; ++jj)
+          rowSum += ex2(s[size_t(jj)] - mNew, jit); // masked: exp2(-inf) = 0
+      }
       l = l * alpha + rowSum;
       if (int8Pv) {
         // P8 = rint(127 exp2(s - m_b)) against the block's own max.
@@ -462,6 +472,7 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
             float(var.effectiveScale() * M_LOG2E),
             opts.threads,
             opts.exp2JitterUlps,
+            opts.quantizedRowSum,
             in.q,
             in.k,
             in.v,
@@ -674,7 +685,9 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
 
 std::optional<Emulation> emulate(const KernelPlan &plan, const AttnInputs &in,
                                  std::string &error, const EmulationOptions &opts) {
-  return emulate(plan.variant, plan.tiles, plan.kvChunk, in, error, opts);
+  EmulationOptions o = opts;
+  o.quantizedRowSum = plan.mainloop == Mainloop::Wgmma && plan.variant.pv == DType::E4M3;
+  return emulate(plan.variant, plan.tiles, plan.kvChunk, in, error, o);
 }
 
 } // namespace attngen::ref

@@ -282,6 +282,34 @@ TEST_CASE("16-bit emulation follows the exact reference closely", "[reference]")
   }
 }
 
+TEST_CASE("FP8 P V: the quantized row sum rescales each row only", "[reference]") {
+  // The wgmma mainloop divides by sum_j e4m3(448 p_j) / 448 (the tensor-core
+  // row sum), the mma.sync one by sum_j p_j: the numerators are the same, so
+  // row i of O differs by l_p / l_q and its LSE by ln(l_q / l_p).
+  AttnShape s{1, 2, 1, 130, 300, 64};
+  Variant v = makeVariant(DType::I8, DType::E4M3, 64, 2);
+  v.mask = MaskKind::Causal;
+  AttnInputs in = rounded(randomNormal(s, 9), DType::BF16);
+  std::string err;
+  EmulationOptions quantized;
+  quantized.quantizedRowSum = true;
+  auto ep = emulate(v, Tiles{64, 64, 4, 2}, 128, in, err);
+  auto eq = emulate(v, Tiles{64, 64, 4, 2}, 128, in, err, quantized);
+  INFO(err);
+  REQUIRE(ep);
+  REQUIRE(eq);
+  int differ = 0;
+  for (size_t row = 0; row < ep->out.lse.size(); ++row) {
+    const float *op = &ep->out.o[row * 64], *oq = &eq->out.o[row * 64];
+    const double ratio = double(op[0]) / double(oq[0]); // l_q / l_p
+    for (int d = 1; d < 64; ++d)
+      CHECK(std::fabs(double(op[d]) - ratio * double(oq[d])) <= 1e-5 * std::fabs(op[d]) + 1e-7);
+    CHECK(std::fabs(double(eq->out.lse[row] - ep->out.lse[row]) - std::log(ratio)) <= 2e-5);
+    differ += ep->out.lse[row] != eq->out.lse[row];
+  }
+  CHECK(differ > 100); // the two sums really differ (e4m3 rounds most p)
+}
+
 TEST_CASE("causal Nq > Nk: masked rows are O = 0, LSE = -inf in the emulation",
           "[reference]") {
   AttnShape s{1, 2, 1, 150, 100, 64};

@@ -34,7 +34,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
-    cos = {"P rounded": [], "V rounded": [], "P and V rounded": []}
+    cos = {"P rounded": [], "V rounded": [], "P and V rounded": [],
+           "P and V rounded, l = sum of rounded P (the wgmma mainloop)": []}
     for _ in range(args.heads):
         q, k, v = (rng.standard_normal((args.n, args.d)) for _ in range(3))
         s = q @ k.T / np.sqrt(args.d)
@@ -47,6 +48,9 @@ def main():
         cos["P rounded"].append(cosine(pq @ v / l, exact))
         cos["V rounded"].append(cosine(p @ vq / l, exact))
         cos["P and V rounded"].append(cosine(pq @ vq / l, exact))
+        lq = pq.sum(axis=1, keepdims=True)
+        cos["P and V rounded, l = sum of rounded P (the wgmma mainloop)"].append(
+            cosine(pq @ vq / lq, exact))
     print(f"FP8 P V floor, random normal, N={args.n}, D={args.d}, {args.heads} heads "
           f"(mean cosine against exact attention):")
     for name, c in cos.items():

@@ -17,6 +17,8 @@
 //    fragment (perm32 makes it a pure repack for 8-bit PV), O += P V (wgmma
 //    RS) in a fresh accumulator per block for FP8 / INT8 (two-level),
 //    directly into O for 16-bit PV. PV(n) and QK(n+1) are issued together.
+//    FP8 PV is N = D + 8 wide: 8 rows of e4m3 1.0 after V's channels in each
+//    slot make its last columns the row sums of P (no FADD per score).
 // For INT8 PV and 16-bit QK the two consumer warpgroups take turns issuing
 // (pingpong named barriers), so one's softmax overlaps the other's
 // tensor-core work; for the others issuing freely measured faster
@@ -75,11 +77,20 @@ template <class Cfg> struct Sm90Shape {
 
   static constexpr int kQBytes = BM * kQkRowBytes;
   static constexpr int kKBytes = BN * kQkRowBytes;
+  /// One block's V image in global memory (and the bytes its copy moves).
   static constexpr int kVBytes = kVRows * kVRowBytes;
+  /// FP8 P V sums the rows too (tile_size.h sm90RowSumRows): the slot holds
+  /// 8 rows of e4m3 1.0 after the image, the PV wgmma is N = D + 8 wide.
+  static constexpr int kRowSumRows = sm90RowSumRows(Cfg::kPV);
+  static constexpr bool kRowSumMma = kRowSumRows > 0;
+  static constexpr int kPvN = D + kRowSumRows;
+  static constexpr int kVSlotRows = kVRows + kRowSumRows;
+  static constexpr int kVSlotBytes = sm90VSlotBytes(D, Cfg::kPV, BN);
+  static_assert(kVSlotBytes >= kVSlotRows * kVRowBytes && kVSlotBytes % 1024 == 0, "V slot");
   static constexpr int kScaleBytes = BN * 4;
   static constexpr int kOffK = kQBytes;
   static constexpr int kOffV = kOffK + kStages * kKBytes;
-  static constexpr int kOffScale = kOffV + kStages * kVBytes;
+  static constexpr int kOffScale = kOffV + kStages * kVSlotBytes;
   static constexpr int kOffBar = kOffScale + kStages * kScaleBytes;
   // fullQ (unused since Q is quantized in place; kept: tile_size.h's layout),
   // fullK, fullV, empty.
@@ -211,8 +222,8 @@ template <class Cfg> struct Sm90Consumer {
   static constexpr int D = S::D, BM = S::BM, BN = S::BN, kStages = S::kStages;
   using QkT = typename QkOp<Cfg::kQK, BN>::T;
   using QkMmaOp = typename QkOp<Cfg::kQK, BN>::Op;
-  using PvT = typename PvOp<Cfg::kPV, D>::T;
-  using PvMmaOp = typename PvOp<Cfg::kPV, D>::Op;
+  using PvT = typename PvOp<Cfg::kPV, S::kPvN>::T;
+  using PvMmaOp = typename PvOp<Cfg::kPV, S::kPvN>::Op;
   /// int8 QK: x = float bits of (acc + 1.5 * 2^23), i.e. float(acc) + kMagic,
   /// exact for |acc| < 2^22; the softmax subtracts kMagic before scaling.
   static constexpr float kMagic = S::kQkInt ? 12582912.f : 0.f;
@@ -466,7 +477,7 @@ template <class Cfg> struct Sm90Consumer {
   __device__ __forceinline__ void step(int n, int it, int nNext) {
     const int s = it % kStages;
     const unsigned phase = (unsigned)(it / kStages) & 1u;
-    const unsigned sV = smemAddr(smem + S::kOffV + s * S::kVBytes);
+    const unsigned sV = smemAddr(smem + S::kOffV + s * S::kVSlotBytes);
 
     float x[BN / 2];
     const float *ks = sKScale + s * BN;
@@ -613,11 +624,14 @@ template <class Cfg> struct Sm90Consumer {
       // x - magic is float(acc) exactly (masked: -inf stays -inf).
       const float xs = x[i] - magic;
       x[i] = exp2Approx(fmaf(xs, qk[r], bias[r]));
-      lBlock[r] += x[i];
+      if constexpr (!S::kRowSumMma)
+        lBlock[r] += x[i];
     }
+    if constexpr (!S::kRowSumMma) {
 #pragma unroll
-    for (int r = 0; r < 2; ++r)
-      lRow[r] = lRow[r] * alpha[r] + quadSum(lBlock[r]) * blockScale[r];
+      for (int r = 0; r < 2; ++r)
+        lRow[r] = lRow[r] * alpha[r] + quadSum(lBlock[r]) * blockScale[r];
+    }
 
     // P as the A fragments of the PV wgmma.
     constexpr int kSteps = S::kPvSteps;
@@ -653,15 +667,16 @@ template <class Cfg> struct Sm90Consumer {
 
     // O += P V (fresh accumulator for 8-bit P), then S(n+1) = Q K^T.
     Mbarrier::wait(fullV + s, phase);
-    PvT ob[S::kPv8 ? D / 2 : 1];
+    PvT ob[S::kPv8 ? S::kPvN / 2 : 1];
     (void)ob; // unused by 16-bit PV
     myTurn();
     wgmmaFence();
     if constexpr (S::kPv8) {
-      PvMmaOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, D, 0, 0));
+      constexpr int R = S::kVSlotRows;
+      PvMmaOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, R, 0, 0));
 #pragma unroll
       for (int kk = 1; kk < kSteps; ++kk)
-        PvMmaOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, D, 0, kk), 1);
+        PvMmaOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, R, 0, kk), 1);
     } else {
 #pragma unroll
       for (int kk = 0; kk < kSteps; ++kk) {
@@ -697,6 +712,13 @@ template <class Cfg> struct Sm90Consumer {
         } else {
           o[i] = fmaf(o[i], alpha[r], ob[i]);
         }
+      }
+      if constexpr (S::kRowSumMma) {
+        // Columns D..D+7 of P V are the row sums of P8 (the rows of 1.0):
+        // registers D/2 and D/2 + 2 hold this thread's rows l/4 and l/4 + 8.
+#pragma unroll
+        for (int r = 0; r < 2; ++r)
+          lRow[r] = fmaf(lRow[r], alpha[r], ob[D / 2 + 2 * r]);
       }
     }
   }
@@ -762,10 +784,6 @@ template <class Cfg> struct Sm90Consumer {
 template <class Cfg> __device__ __forceinline__ void attention(const AttnParams &p) {
   using S = Sm90Shape<Cfg>;
   constexpr int D = S::D, BM = S::BM, BN = S::BN, kStages = S::kStages;
-  using QkT = typename QkOp<Cfg::kQK, BN>::T;
-  using QkMmaOp = typename QkOp<Cfg::kQK, BN>::Op;
-  using PvT = typename PvOp<Cfg::kPV, D>::T;
-  using PvMmaOp = typename PvOp<Cfg::kPV, D>::Op;
 
   extern __shared__ unsigned char smemRaw[];
   // Everything below is recomputed on each side of the warpgroup split, so
@@ -784,6 +802,20 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
       Mbarrier::init(barrier(1 + 2 * kStages + s), S::kConsumerWarps);
     }
     fenceBarrierInit();
+  }
+  if constexpr (S::kRowSumMma) {
+    // The row-sum rows of every V slot: e4m3 1.0 (0x38), written once (the
+    // producer's copies fill only the image before them), then handed to the
+    // async proxy that the PV wgmma reads through.
+    constexpr int kChunks = S::kRowSumRows * S::kVRowBytes / 16;
+    static_assert(kStages * kChunks <= 384, "one 16-byte store per thread");
+    if ((int)threadIdx.x < kStages * kChunks) {
+      const int s = threadIdx.x / kChunks, c = threadIdx.x % kChunks;
+      reinterpret_cast<uint4 *>(smemBase() + S::kOffV + s * S::kVSlotBytes +
+                                S::kVRows * S::kVRowBytes)[c] =
+          make_uint4(0x38383838u, 0x38383838u, 0x38383838u, 0x38383838u);
+    }
+    fenceProxyAsyncShared();
   }
   __syncthreads();
   const int warpGroup = threadIdx.x / 128;
@@ -830,7 +862,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
         BulkCopyG2S::run(smem + S::kOffScale + s * S::kScaleBytes, kScale + n * BN,
                          S::kScaleBytes, fullK + s);
         Mbarrier::arriveExpectTx(fullV + s, S::kVBytes);
-        BulkCopyG2S::run(smem + S::kOffV + s * S::kVBytes, vImg + n * (agi64)S::kVBytes,
+        BulkCopyG2S::run(smem + S::kOffV + s * S::kVSlotBytes, vImg + n * (agi64)S::kVBytes,
                          S::kVBytes, fullV + s);
       }
     }

@@ -68,19 +68,39 @@ AG_HOST_DEVICE constexpr bool sm90Pingpong(int qk, int pv) {
   return !(pv == dt::E4M3 || (qk == dt::I8 && pv16));
 }
 
+#ifndef AG_SM90_ROWSUM_MMA
+#define AG_SM90_ROWSUM_MMA 1
+#endif
+/// The wgmma mainloop's FP8 P V also forms the softmax row sums: each V slot
+/// carries 8 more K-major rows of e4m3 1.0 after its D channels, so the PV
+/// wgmma (N = D + 8) returns sum_j P8[i][j] in its last 8 columns, which
+/// replaces one FADD per score (bench/NOTES.md R-1). The row sum is then that
+/// of the quantized P the numerator used (runtime/reference/Emulate.cpp,
+/// EmulateOptions::quantizedRowSum). AG_SM90_ROWSUM_MMA=0 turns it off.
+AG_HOST_DEVICE constexpr int sm90RowSumRows(int pv) {
+  return pv == dt::E4M3 && AG_SM90_ROWSUM_MMA ? 8 : 0;
+}
+
+/// Bytes of one V slot of the wgmma mainloop: the block's image and the
+/// row-sum rows, rounded up to the 1024 bytes of the swizzle pattern.
+AG_HOST_DEVICE constexpr int sm90VSlotBytes(int headDim, int pv, int blockN) {
+  return (blockN * (headDim + sm90RowSumRows(pv)) * dtBits(pv) / 8 + 1023) / 1024 * 1024;
+}
+
 /// Dynamic shared memory of the attention kernel.
 /// mma.sync: the Q tile, `stages` K and V tiles (tile images, 1024-byte
 /// aligned panels), and 1 KB for alignment slack and mbarriers.
 /// wgmma (kernel/mainloop_sm90.cuh, Sm90Shape): the Q image, `stages` K and V
-/// images plus the block's K scales (blockN floats, moved with K), one full
-/// mbarrier for Q, full K / full V / empty per stage (8 bytes each), and 1 KB
-/// to align the base to the 1024 bytes the 128B swizzle needs.
+/// images (FP8 V with the row-sum rows of sm90RowSumRows) plus the block's K
+/// scales (blockN floats, moved with K), one full mbarrier for Q, full K /
+/// full V / empty per stage (8 bytes each), and 1 KB to align the base to the
+/// 1024 bytes the 128B swizzle needs.
 AG_HOST_DEVICE constexpr int attentionSmemBytes(int mainloop, int headDim, int qk, int pv,
                                                 int blockM, int blockN, int stages) {
   return mainloop == 1
              ? blockM * headDim * dtBits(qk) / 8 +
                    stages * (blockN * headDim * dtBits(qk) / 8 +
-                             blockN * headDim * dtBits(pv) / 8 + blockN * 4) +
+                             sm90VSlotBytes(headDim, pv, blockN) + blockN * 4) +
                    8 * (1 + 3 * stages) + 1024
              : blockM * headDim * dtBits(qk) / 8 +
                    stages * (blockN * headDim * dtBits(qk) / 8 +

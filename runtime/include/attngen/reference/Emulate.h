@@ -63,6 +63,11 @@ struct EmulationOptions {
   /// this many ulp (a hash of its argument picks how many). 0 = std::exp2.
   /// A run with jitter stands in for a correct kernel when testing bounds.
   int exp2JitterUlps = 0;
+  /// FP8 P V: the softmax row sum is that of the quantized P, sum_j e4m3(448 p_j)
+  /// / 448, as the wgmma mainloop forms it on the tensor cores
+  /// (templates/attngen/kernel/tile_size.h sm90RowSumRows); else the sum of the
+  /// unrounded p (mma.sync). emulate(plan, ...) sets it from the plan.
+  bool quantizedRowSum = false;
 };
 
 /// Emulates `variant` with the plan's tiles and KVStats chunk. The shape must
