@@ -29,7 +29,7 @@ rounds=${AB_ROUNDS:-3}
 # Arms: (tree, defines, label).
 ARM_TREE=() ARM_DEF=() ARM_LABEL=()
 if [[ -n ${AB_DEFINES:-} ]]; then
-  IFS='|' read -r -a defs <<<"$AB_DEFINES"
+  IFS='|' read -r -a defs <<<"$AB_DEFINES|" # (read drops one trailing empty field)
   for d in "${defs[@]}"; do
     ARM_TREE+=("${TREES[0]}") ARM_DEF+=("$d") ARM_LABEL+=("${d:-default}")
   done
