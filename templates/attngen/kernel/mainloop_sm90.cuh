@@ -293,11 +293,14 @@ template <class Cfg> struct Sm90Consumer {
   }
 
 #ifndef AG_SM90_Q_STAGGER
-#define AG_SM90_Q_STAGGER 0
+#define AG_SM90_Q_STAGGER -1
 #endif
   /// Warpgroup 1 quantizes its Q rows after warpgroup 0 (not with a block-wide
-  /// Q group: that reduction needs both warpgroups at once).
-  static constexpr bool kQStagger = AG_SM90_Q_STAGGER && Cfg::kQGran != gran::Block;
+  /// Q group: that reduction needs both warpgroups at once), where that
+  /// measured faster (tile_size.h sm90QStagger); AG_SM90_Q_STAGGER=0/1 forces it.
+  static constexpr bool kQStagger =
+      (AG_SM90_Q_STAGGER < 0 ? sm90QStagger(D) : AG_SM90_Q_STAGGER != 0) &&
+      Cfg::kQGran != gran::Block;
 
   /// Q quantization inside the kernel (wgmma plans have no QuantQ prologue).
   /// Consumer warp w owns tile rows 16w..16w+15, the rows of its own wgmma

@@ -87,6 +87,13 @@ AG_HOST_DEVICE constexpr int sm90VSlotBytes(int headDim, int pv, int blockN) {
   return (blockN * (headDim + sm90RowSumRows(pv)) * dtBits(pv) / 8 + 1023) / 1024 * 1024;
 }
 
+/// Whether the wgmma mainloop's second consumer warpgroup quantizes its Q rows
+/// after the first one's (a phase shift between the two). Measured on an H100
+/// (bench/NOTES.md S-1; fp8_fp8, e2e, one binary, alternated): D = 64 is faster
+/// with it (16k -3.1%, 4k -2.6%, 1k 0%), D = 128 within noise (-0.5%, -0.3%,
+/// +0.9%); session 3 measured int8/fp8 D = 128 slower with it (+3% at 16k).
+AG_HOST_DEVICE constexpr bool sm90QStagger(int headDim) { return headDim == 64; }
+
 /// Dynamic shared memory of the attention kernel.
 /// mma.sync: the Q tile, `stages` K and V tiles (tile images, 1024-byte
 /// aligned panels), and 1 KB for alignment slack and mbarriers.
