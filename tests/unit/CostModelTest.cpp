@@ -51,3 +51,25 @@ TEST_CASE("Q bytes go to the kernel that quantizes Q", "[cost]") {
   CHECK(a.bytesAttention - b.bytesAttention == Approx(qIn - qImage));
   CHECK(a.bytesCompulsory == b.bytesCompulsory);
 }
+
+TEST_CASE("the end-to-end floor adds the prologue passes to the kernel's", "[cost]") {
+  // Issue 3's N = 1k shape (B = 16, H = 32, D = 128): K and V cross HBM four
+  // times before the kernel starts (KVStats reads them, QuantKV reads them and
+  // writes their images), which no tiling of the attention kernel can hide.
+  KernelPlan plan = test::defaultPlan();
+  DeviceCeilings dev;
+  ProblemShape s{16, 32, 32, 1024, 1024};
+  CostReport r = analyzeCost(plan, s, dev);
+  CHECK(r.tPrologue == Approx(r.bytesPrologue / (dev.hbmTBps * 1e12)));
+  CHECK(r.tEndToEnd == Approx(r.tPrologue + r.tFloor));
+  CHECK(r.tEndToEnd > r.tFloor);
+  // Without KVStats the prologue moves K and V once fewer.
+  KernelPlan noStats = plan;
+  noStats.kernels.erase(std::remove_if(noStats.kernels.begin(), noStats.kernels.end(),
+                                       [](const KernelDesc &k) {
+                                         return k.role == KernelRole::KVStats;
+                                       }),
+                        noStats.kernels.end());
+  const double kvIn = 16.0 * 32 * 1024 * plan.variant.head_dim * 2;
+  CHECK(r.bytesPrologue - analyzeCost(noStats, s, dev).bytesPrologue == Approx(2 * kvIn));
+}

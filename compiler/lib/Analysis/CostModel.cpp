@@ -85,6 +85,8 @@ CostReport analyzeCost(const KernelPlan &plan, const ProblemShape &s, const Devi
   r.tHbm = std::max(r.bytesCompulsory, r.ioLowerBound) / (dev.hbmTBps * 1e12);
   r.tFloor = std::max({r.tMatmul, r.tExp, r.tHbm});
   r.bound = r.tFloor == r.tMatmul ? "matmul" : r.tFloor == r.tExp ? "exp" : "memory";
+  r.tPrologue = r.bytesPrologue / (dev.hbmTBps * 1e12);
+  r.tEndToEnd = r.tPrologue + r.tFloor;
   return r;
 }
 
@@ -99,6 +101,9 @@ std::string formatCost(const CostReport &r) {
   o += fmt::format("  floors              matmul {:.3f} ms, exp {:.3f} ms, memory {:.3f} ms "
                    "-> {}-bound, {:.3f} ms\n",
                    r.tMatmul * 1e3, r.tExp * 1e3, r.tHbm * 1e3, r.bound, r.tFloor * 1e3);
+  o += fmt::format("  end to end floor    prologue passes {:.3f} ms (HBM) + attention {:.3f} ms "
+                   "= {:.3f} ms\n",
+                   r.tPrologue * 1e3, r.tFloor * 1e3, r.tEndToEnd * 1e3);
   return o;
 }
 

@@ -45,6 +45,11 @@ struct CostReport {
   double tMatmul = 0, tExp = 0, tHbm = 0; ///< floors in seconds
   double tFloor = 0;                      ///< the largest of the three
   std::string bound;                      ///< "matmul", "exp" or "memory"
+  /// The quantization prologues run as their own passes before the attention
+  /// kernel (KVStats, QuantKV: K's mean and V's channel scales need every
+  /// token first), so end to end cannot beat their HBM time plus the kernel's
+  /// floor: tPrologue = bytesPrologue / bandwidth, tEndToEnd = tPrologue + tFloor.
+  double tPrologue = 0, tEndToEnd = 0;
 };
 
 CostReport analyzeCost(const KernelPlan &plan, const ProblemShape &shape,
