@@ -272,14 +272,7 @@ template <class Cfg> struct Sm90Consumer {
     b = blockIdx.z, h = blockIdx.y, m0 = queryBlock<Cfg>() * BM, nEnd = nEndBlocks;
     nBegin = mask.blockBegin(m0);
     slopeL2 = ScoreMods<Cfg>::kAlibi ? p.alibi_slopes[h] * kLog2e : 0.f;
-#ifndef AG_SM90_UNIFORM_CWG
-#define AG_SM90_UNIFORM_CWG 1
-#endif
-    // Read from lane 0, so the compiler knows it is warp-uniform: the Q
-    // descriptors derived from it then live in uniform registers instead of
-    // being rebuilt and moved (R2UR) for every wgmma of every block.
-    cwg = AG_SM90_UNIFORM_CWG ? __shfl_sync(0xffffffffu, (int)threadIdx.x / 128, 0) - 1
-                              : (int)threadIdx.x / 128 - 1;
+    cwg = threadIdx.x / 128 - 1;
     lane = threadIdx.x % 32;
     const int warp = (threadIdx.x % 128) / 32;
     const int rowInTile = cwg * 64 + warp * 16 + lane / 4;
