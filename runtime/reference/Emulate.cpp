@@ -686,7 +686,9 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
 std::optional<Emulation> emulate(const KernelPlan &plan, const AttnInputs &in,
                                  std::string &error, const EmulationOptions &opts) {
   EmulationOptions o = opts;
-  o.quantizedRowSum = plan.mainloop == Mainloop::Wgmma && plan.variant.pv == DType::E4M3;
+  // As the wgmma mainloop's kRowSumMma: FP8 PV without a soft cap.
+  o.quantizedRowSum = plan.mainloop == Mainloop::Wgmma && plan.variant.pv == DType::E4M3 &&
+                      plan.variant.softcap <= 0;
   return emulate(plan.variant, plan.tiles, plan.kvChunk, in, error, o);
 }
 

@@ -65,8 +65,9 @@ struct EmulationOptions {
   int exp2JitterUlps = 0;
   /// FP8 P V: the softmax row sum is that of the quantized P, sum_j e4m3(448 p_j)
   /// / 448, as the wgmma mainloop forms it on the tensor cores
-  /// (templates/attngen/kernel/tile_size.h sm90RowSumRows); else the sum of the
-  /// unrounded p (mma.sync). emulate(plan, ...) sets it from the plan.
+  /// (templates/attngen/kernel/tile_size.h sm90RowSumRows; not with a soft
+  /// cap); else the sum of the unrounded p (mma.sync). emulate(plan, ...) sets
+  /// it from the plan.
   bool quantizedRowSum = false;
 };
 
