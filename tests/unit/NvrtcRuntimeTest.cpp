@@ -11,6 +11,7 @@
 #include "attngen/runtime/Nvrtc.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -277,3 +278,46 @@ TEST_CASE("get() compiles again when line info is switched on", "[nvrtc][jit]") 
   test::removeTempDir(dir);
 }
 #endif
+
+TEST_CASE("ATTNGEN_NVRTC_DEFINES reaches NVRTC and the cache key; a malformed one is refused",
+          "[nvrtc][jit]") {
+  const char *saved = std::getenv("ATTNGEN_NVRTC_DEFINES");
+  const std::string savedValue = saved ? saved : "";
+  Runtime &rt = Runtime::instance();
+  rt.setDiskCacheDirectory(std::nullopt);
+  rt.clearMemoryCache();
+  KernelPlan plan = test::defaultPlan();
+  plan.kernels = {{KernelRole::Attention, "attngen_attention", 128, 0}};
+  const std::string source = R"(#include "attngen/kernel/params.h"
+#ifndef AG_TEST_FACTOR
+#define AG_TEST_FACTOR 1.0f
+#endif
+extern "C" __global__ void attngen_attention(const __grid_constant__ attngen::AttnParams p) {
+  if (threadIdx.x == 0)
+    static_cast<float *>(p.o)[blockIdx.x] = p.sm_scale * AG_TEST_FACTOR;
+}
+)";
+  ::unsetenv("ATTNGEN_NVRTC_DEFINES");
+  auto plain = rt.load(plan, source);
+  REQUIRE(plain);
+  ::setenv("ATTNGEN_NVRTC_DEFINES", " AG_TEST_FACTOR=3.0f  AG_UNUSED ", 1);
+  RuntimeStats s0 = rt.stats();
+  auto defined = rt.load(plan, source);
+  INFO((defined ? std::string() : defined.message()));
+  REQUIRE(defined);
+  CHECK((*defined)->cacheKey() != (*plain)->cacheKey());
+  CHECK((*defined)->cubin() != (*plain)->cubin()); // the macro changed the code
+  CHECK(rt.stats().nvrtcCompiles == s0.nvrtcCompiles + 1);
+  for (const char *bad : {"3X=1", "A-B", "=1", "A=1 B.c"}) {
+    ::setenv("ATTNGEN_NVRTC_DEFINES", bad, 1);
+    auto k = rt.load(plan, source);
+    INFO(bad);
+    REQUIRE(!k);
+    CHECK(contains(k.message(), "ATTNGEN_NVRTC_DEFINES"));
+  }
+  if (saved)
+    ::setenv("ATTNGEN_NVRTC_DEFINES", savedValue.c_str(), 1);
+  else
+    ::unsetenv("ATTNGEN_NVRTC_DEFINES");
+  rt.clearMemoryCache();
+}
