@@ -2,6 +2,7 @@
 #include "attngen/reference/Emulate.h"
 
 #include "Parallel.h"
+#include "attngen/kernel/tile_size.h"
 #include "attngen/mask/score_mod.h"
 #include "attngen/quant/quant_math.h"
 #include "attngen/reference/Exact.h"
@@ -686,9 +687,10 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
 std::optional<Emulation> emulate(const KernelPlan &plan, const AttnInputs &in,
                                  std::string &error, const EmulationOptions &opts) {
   EmulationOptions o = opts;
-  // As the wgmma mainloop's kRowSumMma: FP8 PV without a soft cap.
-  o.quantizedRowSum = plan.mainloop == Mainloop::Wgmma && plan.variant.pv == DType::E4M3 &&
-                      plan.variant.softcap <= 0;
+  // The wgmma mainloop's rule (its kRowSumMma).
+  o.quantizedRowSum =
+      plan.mainloop == Mainloop::Wgmma &&
+      sm90RowSumMma(plan.variant.pv == DType::E4M3 ? dt::E4M3 : -1, plan.variant.softcap > 0);
   return emulate(plan.variant, plan.tiles, plan.kvChunk, in, error, o);
 }
 

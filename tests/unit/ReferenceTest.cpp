@@ -1,6 +1,8 @@
 // The CPU oracle: exact attention, variant emulation, metrics, inputs, bounds.
 #include "catch.h"
 
+#include "AttentionOracle.h"
+
 #include "attngen/reference/Convert.h"
 #include "attngen/reference/Emulate.h"
 #include "attngen/reference/Exact.h"
@@ -23,49 +25,15 @@ using namespace attngen::ref;
 
 namespace {
 
-/// The textbook loop, FP64, one row at a time: the oracle of the oracle.
+/// The textbook loop, FP64, one row at a time: the oracle of the oracle
+/// (AttentionOracle.h with the causal mask as a -inf bias).
 AttnOutput naiveAttention(const AttnInputs &in, double scale, bool causal) {
   const AttnShape &s = in.shape;
-  const int D = s.headDim;
-  AttnOutput out;
-  out.o.assign(s.qElems(), 0.f);
-  out.lse.assign(s.lseElems(), 0.f);
-  for (int b = 0; b < s.batch; ++b)
-    for (int h = 0; h < s.headsQ; ++h)
-      for (int i = 0; i < s.seqQ; ++i) {
-        const int hk = h / (s.headsQ / s.headsKv);
-        std::vector<double> p(size_t(s.seqK), 0.0);
-        double m = -INFINITY;
-        for (int j = 0; j < s.seqK; ++j) {
-          if (causal && j > i + s.seqK - s.seqQ)
-            continue;
-          double dot = 0;
-          for (int d = 0; d < D; ++d)
-            dot += double(in.q[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, D) + d]) *
-                   in.k[AttnShape::rowOffset(b, hk, j, s.headsKv, s.seqK, D) + d];
-          p[size_t(j)] = scale * dot;
-          m = std::max(m, p[size_t(j)]);
-        }
-        const size_t li = (size_t(b) * s.headsQ + h) * s.seqQ + i;
-        if (m == -INFINITY) {
-          out.lse[li] = -INFINITY;
-          continue;
-        }
-        double l = 0;
-        for (int j = 0; j < s.seqK; ++j) {
-          const bool vis = !(causal && j > i + s.seqK - s.seqQ);
-          p[size_t(j)] = vis ? std::exp(p[size_t(j)] - m) : 0;
-          l += p[size_t(j)];
-        }
-        for (int d = 0; d < D; ++d) {
-          double acc = 0;
-          for (int j = 0; j < s.seqK; ++j)
-            acc += p[size_t(j)] * in.v[AttnShape::rowOffset(b, hk, j, s.headsKv, s.seqK, D) + d];
-          out.o[AttnShape::rowOffset(b, h, i, s.headsQ, s.seqQ, D) + d] = float(acc / l);
-        }
-        out.lse[li] = float(m + std::log(l));
-      }
-  return out;
+  return test::biasedAttention(
+      in, scale, [](double x) { return x; },
+      [&](int, int, int i, int j) {
+        return causal && j > i + s.seqK - s.seqQ ? -INFINITY : 0.0;
+      });
 }
 
 AttnOutput exact(const AttnInputs &in, const Variant &v) {

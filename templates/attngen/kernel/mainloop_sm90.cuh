@@ -82,9 +82,7 @@ template <class Cfg> struct Sm90Shape {
   /// FP8 P V sums the rows too (tile_size.h sm90RowSumRows): the slot holds
   /// 8 rows of e4m3 1.0 after the image, the PV wgmma is N = D + 8 wide.
   static constexpr int kRowSumRows = sm90RowSumRows(Cfg::kPV);
-  /// Not with a soft cap: its tanhf leaves no room for the 4 more accumulator
-  /// registers (ptxas spills one; tests/nvrtc checks). Its slots keep the rows.
-  static constexpr bool kRowSumMma = kRowSumRows > 0 && !ScoreMods<Cfg>::kHasSoftcap;
+  static constexpr bool kRowSumMma = sm90RowSumMma(Cfg::kPV, ScoreMods<Cfg>::kHasSoftcap);
   static constexpr int kPvN = D + (kRowSumMma ? kRowSumRows : 0);
   static constexpr int kVSlotRows = kVRows + kRowSumRows;
   static constexpr int kVSlotBytes = sm90VSlotBytes(D, Cfg::kPV, BN);

@@ -80,6 +80,12 @@ AG_HOST_DEVICE constexpr bool sm90Pingpong(int qk, int pv) {
 AG_HOST_DEVICE constexpr int sm90RowSumRows(int pv) {
   return pv == dt::E4M3 && AG_SM90_ROWSUM_MMA ? 8 : 0;
 }
+/// Whether the PV wgmma forms the row sums (kernel and emulation both ask):
+/// not with a soft cap, whose tanhf leaves no room for the 4 more accumulator
+/// registers (ptxas spills one; tests/nvrtc checks). Its slots keep the rows.
+AG_HOST_DEVICE constexpr bool sm90RowSumMma(int pv, bool softcap) {
+  return sm90RowSumRows(pv) > 0 && !softcap;
+}
 
 /// Bytes of one V slot of the wgmma mainloop: the block's image and the
 /// row-sum rows, rounded up to the 1024 bytes of the swizzle pattern.
