@@ -39,6 +39,7 @@
 #include "attngen/arch/wgmma_sm90.cuh"
 #include "attngen/kernel/config.h"
 #include "attngen/kernel/epilogue.cuh"
+#include "attngen/kernel/exp2_poly.h"
 #include "attngen/kernel/params.h"
 #include "attngen/kernel/softmax.cuh"
 #include "attngen/kernel/tile_size.h"
@@ -84,6 +85,10 @@ template <class Cfg> struct Sm90Shape {
   static constexpr int kRowSumRows = sm90RowSumRows(Cfg::kPV);
   static constexpr bool kRowSumMma = sm90RowSumMma(Cfg::kPV, ScoreMods<Cfg>::kHasSoftcap);
   static constexpr int kPvN = D + (kRowSumMma ? kRowSumRows : 0);
+  /// P's exponentials of the first kPolyGroups 8-column groups of a block
+  /// run on the FMA pipe (exp2_poly.h; tile_size.h sm90PolyExpGroups).
+  static constexpr int kPolyGroups = sm90PolyExpGroups(D, Cfg::kPV, ScoreMods<Cfg>::kHasSoftcap);
+  static_assert(kPolyGroups >= 0 && kPolyGroups <= BN / 8, "poly exp groups");
   static constexpr int kVSlotRows = kVRows + kRowSumRows;
   static constexpr int kVSlotBytes = sm90VSlotBytes(D, Cfg::kPV, BN);
   static_assert(kVSlotBytes >= kVSlotRows * kVRowBytes && kVSlotBytes % 1024 == 0, "V slot");
@@ -626,7 +631,9 @@ template <class Cfg> struct Sm90Consumer {
       const int r = (i % 4) / 2;
       // x - magic is float(acc) exactly (masked: -inf stays -inf).
       const float xs = x[i] - magic;
-      x[i] = exp2Approx(fmaf(xs, qk[r], bias[r]));
+      const float e = fmaf(xs, qk[r], bias[r]);
+      // Fragment value i is column 8 (i / 4) + 2 (lane % 4) + i % 2 of the block.
+      x[i] = i / 4 < S::kPolyGroups ? exp2Poly(e) : exp2Approx(e);
       if constexpr (!S::kRowSumMma)
         lBlock[r] += x[i];
     }

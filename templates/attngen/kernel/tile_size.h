@@ -87,6 +87,29 @@ AG_HOST_DEVICE constexpr bool sm90RowSumMma(int pv, bool softcap) {
   return sm90RowSumRows(pv) > 0 && !softcap;
 }
 
+#ifndef AG_SM90_POLY_EXP
+#define AG_SM90_POLY_EXP -1
+#endif
+/// Groups of 8 key columns (of blockN / 8 per block) whose softmax
+/// exponentials the wgmma mainloop computes with exp2Poly (exp2_poly.h, on
+/// the FMA pipe: 8 instructions) instead of MUFU.EX2 (16 per clock per SM).
+/// The in-phase consumer warpgroups make the softmax MUFU-bound: per block,
+/// 128 x 128 exponentials take 1024 clocks of MUFU against ~820 issue slots
+/// of the loop's other instructions at D = 128 (~710 at D = 64), so moving a
+/// fraction f to the FMA pipe balances at f ~ 0.10 (D = 128) and ~ 0.16
+/// (D = 64) (bench/NOTES.md X-1 has the measurement). Only for 8-bit P,
+/// whose rounding is far coarser than the cubic's 1e-4 (16-bit P keeps
+/// MUFU), and not with a soft cap (its tanhf already fills the FMA pipe).
+/// The emulation asks too (EmulationOptions::polyExpColumns).
+/// AG_SM90_POLY_EXP=g forces g groups.
+AG_HOST_DEVICE constexpr int sm90PolyExpGroups(int headDim, int pv, bool softcap) {
+  if (!dtIs8Bit(pv) || softcap)
+    return 0;
+  if (AG_SM90_POLY_EXP >= 0)
+    return AG_SM90_POLY_EXP;
+  return headDim == 64 ? 3 : 2;
+}
+
 /// Bytes of one V slot of the wgmma mainloop: the block's image and the
 /// row-sum rows, rounded up to the 1024 bytes of the swizzle pattern.
 AG_HOST_DEVICE constexpr int sm90VSlotBytes(int headDim, int pv, int blockN) {
