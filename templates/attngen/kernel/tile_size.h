@@ -87,27 +87,32 @@ AG_HOST_DEVICE constexpr bool sm90RowSumMma(int pv, bool softcap) {
   return sm90RowSumRows(pv) > 0 && !softcap;
 }
 
+/// Whether a consumer warpgroup issues PV(n) and QK(n+1) k-step by k-step in
+/// turn rather than one GEMM after the other. Each is a chain of wgmmas on one
+/// accumulator; a timeline of one CTA (bench/NOTES.md T-1: clock64 stamps per
+/// block) showed a warpgroup waiting ~1200 clocks for its 8 wgmmas whether or
+/// not the other warpgroup's GEMMs were in flight, about half the tensor
+/// cores' rate: the chains' latency, not their throughput.
+AG_HOST_DEVICE constexpr bool sm90InterleaveGemms() { return true; }
+
 #ifndef AG_SM90_POLY_EXP
 #define AG_SM90_POLY_EXP -1
 #endif
 /// Groups of 8 key columns (of blockN / 8 per block) whose softmax
 /// exponentials the wgmma mainloop computes with exp2Poly (exp2_poly.h, on
-/// the FMA pipe: 8 instructions) instead of MUFU.EX2 (16 per clock per SM).
-/// The in-phase consumer warpgroups make the softmax MUFU-bound: per block,
-/// 128 x 128 exponentials take 1024 clocks of MUFU against ~820 issue slots
-/// of the loop's other instructions at D = 128 (~710 at D = 64), so moving a
-/// fraction f to the FMA pipe balances at f ~ 0.10 (D = 128) and ~ 0.16
-/// (D = 64) (bench/NOTES.md X-1 has the measurement). Only for 8-bit P,
-/// whose rounding is far coarser than the cubic's 1e-4 (16-bit P keeps
-/// MUFU), and not with a soft cap (its tanhf already fills the FMA pipe).
-/// The emulation asks too (EmulationOptions::polyExpColumns).
+/// the FMA pipe: 8 instructions) instead of MUFU.EX2. Off: measured slower
+/// on an H100 (bench/NOTES.md X-1; fp8_fp8, e2e, AB_DEFINES arms, g = 1..4
+/// against 0): D = 128 N=16k +1.7 / +2.3 / +0.3 / +5.6%, D = 64 +0.5 / +5.3 /
+/// +4.6 / +3.8% (N=1k -1..-2% at D = 64). MUFU is not what bounds the softmax
+/// (T-1: its phases are latency-bound chains). Only for 8-bit P, whose
+/// rounding is far coarser than the cubic's 1e-4, and not with a soft cap;
+/// the emulation asks too (EmulationOptions::polyExpColumns).
 /// AG_SM90_POLY_EXP=g forces g groups.
 AG_HOST_DEVICE constexpr int sm90PolyExpGroups(int headDim, int pv, bool softcap) {
+  (void)headDim;
   if (!dtIs8Bit(pv) || softcap)
     return 0;
-  if (AG_SM90_POLY_EXP >= 0)
-    return AG_SM90_POLY_EXP;
-  return headDim == 64 ? 3 : 2;
+  return AG_SM90_POLY_EXP >= 0 ? AG_SM90_POLY_EXP : 0;
 }
 
 /// Bytes of one V slot of the wgmma mainloop: the block's image and the
