@@ -467,8 +467,9 @@ template <class Cfg> struct Sm90Consumer {
   /// slots count visits) and returns its shared-memory address.
   __device__ __forceinline__ unsigned waitK(int it) {
     const int s = it % kStages;
+    const unsigned sK = smemAddr(smem + S::kOffK + s * S::kKBytes);
     Mbarrier::wait(fullK + s, (unsigned)(it / kStages) & 1u);
-    return smemAddr(smem + S::kOffK + s * S::kKBytes);
+    return sK;
   }
   /// k-step kk of S = Q K^T into acc.
   __device__ __forceinline__ void qkStep(unsigned sK, int kk) {

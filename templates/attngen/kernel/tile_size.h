@@ -88,12 +88,13 @@ AG_HOST_DEVICE constexpr bool sm90RowSumMma(int pv, bool softcap) {
 }
 
 /// Whether a consumer warpgroup issues PV(n) and QK(n+1) k-step by k-step in
-/// turn rather than one GEMM after the other. Each is a chain of wgmmas on one
-/// accumulator; a timeline of one CTA (bench/NOTES.md T-1: clock64 stamps per
-/// block) showed a warpgroup waiting ~1200 clocks for its 8 wgmmas whether or
-/// not the other warpgroup's GEMMs were in flight, about half the tensor
-/// cores' rate: the chains' latency, not their throughput.
-AG_HOST_DEVICE constexpr bool sm90InterleaveGemms() { return true; }
+/// turn rather than one GEMM after the other (two independent accumulator
+/// chains in flight). Off: a timeline of one CTA (bench/NOTES.md T-1) shows a
+/// warpgroup's 8 wgmmas taking ~1100-1200 clocks even with the tensor cores to
+/// itself, and interleaving did not shorten that (I-1, H100, e2e at N=16k:
+/// fp8_fp8_d128 -2.5% within noise, fp8_fp8_d64 +4.0%, int8_fp8_d128_causal
+/// +1.9%; N=1k within 1%). AG_SM90_INTERLEAVE=1 turns it on.
+AG_HOST_DEVICE constexpr bool sm90InterleaveGemms() { return false; }
 
 #ifndef AG_SM90_POLY_EXP
 #define AG_SM90_POLY_EXP -1
