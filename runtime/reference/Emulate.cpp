@@ -2,6 +2,7 @@
 #include "attngen/reference/Emulate.h"
 
 #include "Parallel.h"
+#include "attngen/kernel/exp2_poly.h"
 #include "attngen/kernel/tile_size.h"
 #include "attngen/mask/score_mod.h"
 #include "attngen/quant/quant_math.h"
@@ -120,6 +121,7 @@ struct Problem {
   int threads;
   int exp2JitterUlps;
   bool quantizedRowSum;
+  int polyExpColumns;
   std::vector<float> q, k, v; // inputs rounded to the input type
   std::vector<float> alibiSlopes; // [Hq] with bias = alibi, else empty
   int biasRank;                   // R of bias = lowrank, else 0
@@ -257,6 +259,13 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
   const bool fp8Pv = var.pv == DType::E4M3, int8Pv = var.pv == DType::I8;
   const bool intQk = var.qk == DType::I8 || var.qk == DType::I4;
   const int jit = p.exp2JitterUlps;
+  // P of key column jj of a block as the kernel forms it: exp2 on MUFU (ex2),
+  // or for the first polyExpColumns the FMA-pipe polynomial; fp8P is 448 p
+  // (log2(448) is inside the kernel's exponent argument).
+  const auto poly = [&](int jj) { return jj < p.polyExpColumns; };
+  const auto fp8P = [&](int jj, float x) {
+    return poly(jj) ? exp2Poly(x + kLog2Fp8Max) : kFp8Max * ex2(x, jit);
+  };
   const float *vScale = isQuant(var.pv) ? &e.v.scale[kSlice * D] : nullptr;
   const float *vMean = &e.vMean[kSlice * D];
 
@@ -370,11 +379,17 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
         // here in double; the tensor core's order is not reproduced), / 448.
         double q = 0;
         for (int jj = 0; jj < BN; ++jj)
-          q += double(decodeE4m3(encodeE4m3(kFp8Max * ex2(s[size_t(jj)] - mNew, jit))));
+          q += double(decodeE4m3(encodeE4m3(fp8P(jj, s[size_t(jj)] - mNew))));
         rowSum = float(q / kFp8Max);
       } else {
-        for (int jj = 0; jj < BN; ++jj)
-          rowSum += ex2(s[size_t(jj)] - mNew, jit); // masked: exp2(-inf) = 0
+        for (int jj = 0; jj < BN; ++jj) {
+          const float sj = s[size_t(jj)];
+          if (!poly(jj))
+            rowSum += ex2(sj - mNew, jit); // masked: exp2(-inf) = 0
+          else if (sj != kNegInf) // INT8 P: relative to the block's max, then scaled
+            rowSum += int8Pv ? exp2Poly(sj - mb) * ex2(mb - mNew, jit)
+                             : fp8P(jj, sj - mNew) / kFp8Max;
+        }
       }
       l = l * alpha + rowSum;
       if (int8Pv) {
@@ -383,7 +398,8 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
         for (int jj = 0; jj < BN; ++jj) {
           if (s[size_t(jj)] == kNegInf)
             continue;
-          const int32_t p8 = int32_t(roundEven(kInt8Max * ex2(s[size_t(jj)] - mb, jit)));
+          const float x = s[size_t(jj)] - mb;
+          const int32_t p8 = int32_t(roundEven(kInt8Max * (poly(jj) ? exp2Poly(x) : ex2(x, jit))));
           const int16_t *vr = &vInt[size_t(j0 + jj) * D];
           for (int d = 0; d < D; ++d)
             accI[size_t(d)] += p8 * int32_t(vr[d]);
@@ -398,9 +414,9 @@ void attendBlock(const Problem &p, const Emulation &e, int b, int h, int rowBloc
         for (int jj = 0; jj < BN; ++jj) {
           if (s[size_t(jj)] == kNegInf)
             continue;
-          const float pj = ex2(s[size_t(jj)] - mNew, jit);
-          const double pq = fp8Pv ? double(decodeE4m3(encodeE4m3(kFp8Max * pj)))
-                                  : double(roundHalf(pj, var.pv));
+          const float x = s[size_t(jj)] - mNew;
+          const double pq = fp8Pv ? double(decodeE4m3(encodeE4m3(fp8P(jj, x))))
+                                  : double(roundHalf(ex2(x, jit), var.pv));
           if (pq == 0)
             continue;
           const float *vr = Vv + size_t(j0 + jj) * D;
@@ -451,6 +467,10 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
                                  const EmulationOptions &opts) {
   const AttnShape &s = in.shape;
   std::string err = checkVariant(var, tiles, kvChunk, s);
+  if (err.empty() && opts.polyExpColumns != 0 &&
+      (!isQuant(var.pv) || opts.polyExpColumns < 0 || opts.polyExpColumns > tiles.blockN))
+    err = fmt::format("exp2 polynomial columns {}: only with 8-bit P, 0..blockN ({})",
+                      opts.polyExpColumns, tiles.blockN);
   if (err.empty() && (in.q.size() != s.qElems() || in.k.size() != s.kvElems() ||
                       in.v.size() != s.kvElems()))
     err = fmt::format("tensor sizes q={} k={} v={} do not match the shape (q={} kv={})",
@@ -474,6 +494,7 @@ std::optional<Emulation> emulate(const Variant &var, const Tiles &tiles, int kvC
             opts.threads,
             opts.exp2JitterUlps,
             opts.quantizedRowSum,
+            opts.polyExpColumns,
             in.q,
             in.k,
             in.v,
@@ -691,6 +712,11 @@ std::optional<Emulation> emulate(const KernelPlan &plan, const AttnInputs &in,
   o.quantizedRowSum =
       plan.mainloop == Mainloop::Wgmma &&
       sm90RowSumMma(plan.variant.pv == DType::E4M3 ? dt::E4M3 : -1, plan.variant.softcap > 0);
+  // The wgmma mainloop's exp2 polynomial columns (its kPolyGroups).
+  o.polyExpColumns = plan.mainloop == Mainloop::Wgmma
+                         ? 8 * sm90PolyExpGroups(plan.variant.head_dim, dtCode(plan.variant.pv),
+                                                 plan.variant.softcap > 0)
+                         : 0;
   return emulate(plan.variant, plan.tiles, plan.kvChunk, in, error, o);
 }
 

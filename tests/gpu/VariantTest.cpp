@@ -106,6 +106,22 @@ void checkShape(const NamedKernel &nk, ref::AttnShape shape, InputKind kind, uin
   CHECK(r->kernelVsExact.nonFinite == 0);
 }
 
+/// The kernel of `nk` compiled again (from its package, or through the JIT),
+/// under the current ATTNGEN_NVRTC_DEFINES.
+Expected<std::shared_ptr<Kernel>> reload(const NamedKernel &nk) {
+  Runtime &rt = Runtime::instance();
+  if (const char *pk = std::getenv("ATTNGEN_PACKAGES"))
+    return rt.loadPackage((fs::path(pk) / nk.name).string());
+#ifdef ATTNGEN_HAS_COMPILER
+  auto target = rt.detectTarget();
+  if (!target)
+    return target.error();
+  return rt.get(nk.kernel->plan().variant, *target);
+#else
+  return Error{"no packages and no compiler"};
+#endif
+}
+
 } // namespace
 
 TEST_CASE("kernels are available", "[gpu]") { REQUIRE(!kernels().empty()); }
@@ -443,4 +459,60 @@ TEST_CASE("a dense mask's block map: built on the GPU, skips all -inf tiles, sam
     CHECK(r.message().find("no dense bias") != std::string::npos);
     break;
   }
+}
+
+TEST_CASE("exp2 polynomial columns: the kernel follows the emulation that models them",
+          "[gpu][poly]") {
+  // AG_SM90_POLY_EXP (off by default, tile_size.h sm90PolyExpGroups) moves the
+  // first 8 g columns of each block from MUFU.EX2 to exp2Poly. Each 8-bit-P
+  // wgmma kernel is rebuilt with g = 3 (ATTNGEN_NVRTC_DEFINES reaches NVRTC and
+  // the cache key) and run; the emulation with polyExpColumns = 24 must be
+  // closer to it than the MUFU emulation is, and within the usual bounds.
+  const char *old = std::getenv("ATTNGEN_NVRTC_DEFINES");
+  const std::string saved = old ? old : "";
+  setenv("ATTNGEN_NVRTC_DEFINES", "AG_SM90_POLY_EXP=3", 1);
+  int tested = 0;
+  for (const NamedKernel &nk : kernels()) {
+    const KernelPlan &plan = nk.kernel->plan();
+    const Variant &v = plan.variant;
+    if (plan.mainloop != Mainloop::Wgmma || !(v.pv == DType::E4M3 || v.pv == DType::I8) ||
+        v.softcap > 0 || v.bias != BiasKind::None || tested >= 4)
+      continue;
+    auto k = reload(nk);
+    INFO(nk.name << ": " << (k ? "" : k.message()));
+    REQUIRE(k.isOk());
+    ref::AttnShape shape{1, 2 * v.gqa, 2, 700, 1000, v.head_dim};
+    auto prob = makeDeviceProblem(**k, shape, InputKind::Random, 31);
+    REQUIRE(prob.isOk());
+    DeviceProblem &p = **prob;
+    REQUIRE(fillBytes(p.o, 0xFF).isOk());
+    REQUIRE((*k)->launch(p.problem, p.tensors, p.workspace.data(), p.workspace.bytes(), nullptr)
+                .isOk());
+    REQUIRE(synchronizeContext().isOk());
+    auto out = readOutput(p, v);
+    REQUIRE(out.isOk());
+    std::string err;
+    auto mufu = ref::emulate(plan, p.inputs, err); // the plan's rule: g = 0
+    ref::EmulationOptions po;
+    po.quantizedRowSum = v.pv == DType::E4M3;
+    po.polyExpColumns = 24;
+    auto poly = ref::emulate(v, plan.tiles, plan.kvChunk, p.inputs, err, po);
+    INFO(err);
+    REQUIRE(mufu);
+    REQUIRE(poly);
+    const ref::ErrorMetrics vsPoly = ref::compare(*out, poly->out.o),
+                            vsMufu = ref::compare(*out, mufu->out.o);
+    std::cout << nk.name << " poly g=3: vs poly emulation " << vsPoly.str()
+              << " | vs MUFU emulation " << vsMufu.str() << "\n";
+    CHECK(vsPoly.nonFinite == 0);
+    CHECK(vsPoly.relL1 < vsMufu.relL1);
+    CHECK(vsPoly.cosine > 0.9999);
+    ++tested;
+  }
+  if (saved.empty())
+    unsetenv("ATTNGEN_NVRTC_DEFINES");
+  else
+    setenv("ATTNGEN_NVRTC_DEFINES", saved.c_str(), 1);
+  if (tested == 0)
+    WARN("no 8-bit-P wgmma kernel in this set: nothing checked");
 }

@@ -3,9 +3,11 @@
 // 16-bit conversions, the all-zero-group rule and the group/permutation maps.
 #include "catch.h"
 
+#include "attngen/kernel/exp2_poly.h"
 #include "attngen/quant/permute.h"
 #include "attngen/quant/quant_math.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -216,4 +218,32 @@ TEST_CASE("balance factor: 2^round(log2(k / q) / 2), ties up, clamped", "[quant]
       CHECK(half - n < 0.5 + 1e-6);
     }
   }
+}
+
+TEST_CASE("exp2Poly: relative error under 1.02e-4, exact powers of two, clamped below",
+          "[quant]") {
+  // Every float step of width 2^-12 over the range the softmax feeds it:
+  // [-30, 9] covers FP8 P (up to log2 448) and INT8 P (<= 0) with margin.
+  double worst = 0;
+  for (int i = -30 * 4096; i <= 9 * 4096; ++i) {
+    const float x = float(i) / 4096.f;
+    const double rel = std::fabs(double(exp2Poly(x)) / std::exp2(double(x)) - 1.0);
+    worst = std::max(worst, rel);
+  }
+  INFO("worst relative error " << worst);
+  CHECK(worst < 1.02e-4);
+  CHECK(worst > 5e-5); // a cubic, not exp2 itself: the bound is not vacuous
+  // Integers hit the cubic at f = 0, where it is exactly 1.
+  for (int j = -100; j <= 20; ++j)
+    CHECK(exp2Poly(float(j)) == std::ldexp(1.f, j));
+  // Below the clamp, -inf (a masked score) and NaN: 2^-120, a positive normal
+  // float that every 8-bit P rounds to 0.
+  const float floor = std::ldexp(1.f, -120);
+  for (float x : {-120.f, -500.f, -std::numeric_limits<float>::infinity(),
+                  std::numeric_limits<float>::quiet_NaN()})
+    CHECK(exp2Poly(x) == floor);
+  CHECK(decodeE4m3(encodeE4m3(floor)) == 0.f);
+  CHECK(roundEven(127.f * floor) == 0.f);
+  // The top of FP8 P: 448 saturates to 448, not to a NaN code.
+  CHECK(decodeE4m3(encodeE4m3(exp2Poly(kLog2Fp8Max))) == 448.f);
 }

@@ -278,6 +278,47 @@ TEST_CASE("FP8 P V: the quantized row sum rescales each row only", "[reference]"
   CHECK(differ > 100); // the two sums really differ (e4m3 rounds most p)
 }
 
+TEST_CASE("exp2 polynomial columns move 8-bit P by the cubic's error only", "[reference]") {
+  // EmulationOptions::polyExpColumns (the wgmma mainloop's sm90PolyExpGroups):
+  // the first columns of each block take exp2Poly. Against the MUFU model the
+  // output moves (some P8 round the other way) but stays as close to exact
+  // attention, for FP8 and INT8 P, causal (masked columns inside the poly ones).
+  AttnShape s{1, 2, 1, 130, 300, 64};
+  AttnInputs in = rounded(randomNormal(s, 17), DType::BF16);
+  for (DType pv : {DType::E4M3, DType::I8}) {
+    Variant v = makeVariant(DType::I8, pv, 64, 2);
+    v.mask = MaskKind::Causal;
+    const AttnOutput x = exact(in, v);
+    std::string err;
+    EmulationOptions poly;
+    poly.quantizedRowSum = pv == DType::E4M3;
+    EmulationOptions mufu = poly;
+    poly.polyExpColumns = 24;
+    auto em = emulate(v, Tiles{64, 64, 4, 2}, 128, in, err, mufu);
+    auto ep = emulate(v, Tiles{64, 64, 4, 2}, 128, in, err, poly);
+    INFO(toString(pv) << " " << err);
+    REQUIRE(em);
+    REQUIRE(ep);
+    const ErrorMetrics d = compare(ep->out.o, em->out.o);
+    const ErrorMetrics am = compare(em->out.o, x.o), ap = compare(ep->out.o, x.o);
+    INFO("poly vs mufu " << d.str() << " | mufu " << am.str() << " | poly " << ap.str());
+    CHECK(d.maxAbs > 0.f);      // the option reaches the arithmetic
+    CHECK(d.relL1 < 2e-3);      // ... and moves O by far less than 8-bit P's rounding
+    CHECK(ap.nonFinite == 0);
+    CHECK(ap.cosine > am.cosine - 2e-5);
+  }
+  // Only 8-bit P takes it, and within one block.
+  Variant v16 = makeVariant(DType::I8, DType::F16, 64, 2);
+  std::string err;
+  EmulationOptions bad;
+  bad.polyExpColumns = 8;
+  CHECK_FALSE(emulate(v16, Tiles{64, 64, 4, 2}, 128, in, err, bad));
+  CHECK(err.find("8-bit P") != std::string::npos);
+  bad.polyExpColumns = 65;
+  CHECK_FALSE(emulate(makeVariant(DType::I8, DType::E4M3, 64, 2), Tiles{64, 64, 4, 2}, 128, in,
+                      err, bad));
+}
+
 TEST_CASE("causal Nq > Nk: masked rows are O = 0, LSE = -inf in the emulation",
           "[reference]") {
   AttnShape s{1, 2, 1, 150, 100, 64};

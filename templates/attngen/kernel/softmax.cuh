@@ -14,8 +14,6 @@ namespace attngen {
 // A bit cast: NVRTC knows no __builtin_huge_valf.
 constexpr float kNegInfF = __builtin_bit_cast(float, 0xff800000u);
 constexpr float kFltMin = 1.17549435e-38f;
-/// log2(448): folds the FP8 P scale into the exponent (p * 448 = exp2(x + this)).
-constexpr float kLog2Fp8Max = 8.807354922057604f;
 
 __device__ __forceinline__ float exp2Approx(float x) {
   float y;

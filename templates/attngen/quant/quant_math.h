@@ -33,6 +33,8 @@ namespace attngen {
 constexpr float kInt8Max = 127.f;
 constexpr float kInt4Max = 7.f;
 constexpr float kFp8Max = 448.f; ///< e4m3fn largest finite value
+/// log2(448): folds the FP8 P scale into the exponent (p * 448 = exp2(x + this)).
+constexpr float kLog2Fp8Max = 8.807354922057604f;
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr float kLn2 = 0.6931471805599453f;
 

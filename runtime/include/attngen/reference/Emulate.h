@@ -69,6 +69,11 @@ struct EmulationOptions {
   /// cap); else the sum of the unrounded p (mma.sync). emulate(plan, ...) sets
   /// it from the plan.
   bool quantizedRowSum = false;
+  /// 8-bit P: the first this-many key columns of every block take their P
+  /// from exp2Poly (templates/attngen/kernel/exp2_poly.h, FP8 with log2(448)
+  /// in the argument) instead of exp2, as the wgmma mainloop does for its
+  /// sm90PolyExpGroups; 0 = none. emulate(plan, ...) sets it from the plan.
+  int polyExpColumns = 0;
 };
 
 /// Emulates `variant` with the plan's tiles and KVStats chunk. The shape must
