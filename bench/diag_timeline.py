@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Timeline of one CTA of the wgmma mainloop (diagnostic, never product code).
+
+  python3 bench/diag_timeline.py apply SNAPDIR   # adds AG_SM90_DIAG_TL to SNAPDIR's templates
+  python3 bench/diag_timeline.py table FILE      # per-block phase durations from its TL lines
+
+`apply` edits a snapshot's mainloop_sm90.cuh: with AG_SM90_DIAG_TL=1 (ATTNGEN_NVRTC_DEFINES),
+lane 0 of each consumer warpgroup of CTA (60, 5) stamps clock64 at four points of each of
+its first 48 key blocks (top of the step, after the row max, after the exponentials, after
+the wgmma wait) and prints them ("TL cwg it t0 t1 t2 t3") when the CTA ends. Run a package
+with `attngen bench --shapes 1,32,16384` and keep the last 96 TL lines. bench/NOTES.md T-1
+reads them. Without the macro the templates compile to the product kernel.
+"""
+import statistics
+import sys
+
+
+def apply(snap):
+    p = snap + '/templates/attngen/kernel/mainloop_sm90.cuh'
+    s = open(p).read()
+    edits = [
+        ("template <class Cfg> struct Sm90Consumer {", '''#ifndef AG_SM90_DIAG_TL
+#define AG_SM90_DIAG_TL 0
+#endif
+__device__ unsigned long long agDiagT[2][48][4];
+__device__ __forceinline__ void agStamp(int cwg, int it, int k) {
+  if (AG_SM90_DIAG_TL && (threadIdx.x % 128) == 0 && blockIdx.x == 60 && blockIdx.y == 5 &&
+      it < 48) {
+    unsigned long long t;
+    asm volatile("mov.u64 %0, %%clock64;" : "=l"(t)::"memory");
+    agDiagT[cwg][it][k] = t;
+  }
+}
+template <class Cfg> struct Sm90Consumer {''', False),
+        ('''    const int s = it % kStages;
+    const unsigned phase = (unsigned)(it / kStages) & 1u;''', '''    agStamp(cwg, it, 0);
+''', True),
+        ('''    float lBlock[2] = {0.f, 0.f};''', '''    agStamp(cwg, it, 1);
+''', True),
+        ('''    Mbarrier::wait(fullV + s, phase);''', '''    agStamp(cwg, it, 2);
+''', True),
+        ('''    storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);''',
+         '''    if (AG_SM90_DIAG_TL && (threadIdx.x % 128) == 0 && blockIdx.x == 60 && blockIdx.y == 5)
+      for (int i = 0; i < 48; ++i)
+        printf("TL %d %d %llu %llu %llu %llu\\n", cwg, i, agDiagT[cwg][i][0], agDiagT[cwg][i][1],
+               agDiagT[cwg][i][2], agDiagT[cwg][i][3]);
+''', True),
+    ]
+    for old, new, before in edits:
+        if old not in s:
+            sys.exit('diag_timeline: the mainloop changed; no match for:\n' + old)
+        s = s.replace(old, new + old if before else new, 1)
+    old = '''    // Both GEMMs retire together: the other warpgroup's softmax runs meanwhile.
+    wgmmaWait<0>();'''
+    if old not in s:
+        sys.exit('diag_timeline: no match for the wgmma wait')
+    s = s.replace(old, old + '\n    agStamp(cwg, it, 3);', 1)
+    open(p, 'w').write(s)
+
+
+def table(path):
+    rows = {}
+    for line in open(path):
+        f = line.split()
+        if len(f) == 7 and f[0] == 'TL':
+            rows[(int(f[1]), int(f[2]))] = [int(v) for v in f[3:]]
+    per = []
+    for it in range(8, 40):
+        a, b = rows[(0, it)], rows[(1, it)]
+        an, bn = rows[(0, it + 1)], rows[(1, it + 1)]
+        da = [a[1] - a[0], a[2] - a[1], a[3] - a[2], an[0] - a[3]]
+        db = [b[1] - b[0], b[2] - b[1], b[3] - b[2], bn[0] - b[3]]
+        per.append((an[0] - a[0], da, db, b[0] - a[0]))
+    med = statistics.median
+    print('period (clocks per block)', med(p[0] for p in per))
+    for w in (0, 1):
+        print('warpgroup %d: max %d, exponentials %d, GEMM wait %d, promotion %d' %
+              ((w,) + tuple(med(p[1 + w][k] for p in per) for k in range(4))))
+    print('warpgroup 1 start - warpgroup 0 start', med(p[3] for p in per))
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 3 or sys.argv[1] not in ('apply', 'table'):
+        sys.exit(__doc__)
+    (apply if sys.argv[1] == 'apply' else table)(sys.argv[2])
