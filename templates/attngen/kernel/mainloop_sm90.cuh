@@ -87,15 +87,6 @@ template <class Cfg> struct Sm90Shape {
   static constexpr int kPvN = D + (kRowSumMma ? kRowSumRows : 0);
   /// P's exponentials of the first kPolyGroups 8-column groups of a block
   /// run on the FMA pipe (exp2_poly.h; tile_size.h sm90PolyExpGroups).
-#ifndef AG_SM90_DEFER_PV
-#define AG_SM90_DEFER_PV -1
-#endif
-  /// PV(n) stays in flight under block n+1's softmax and is retired after
-  /// S(n+2) is issued (tile_size.h sm90DeferPv); FP8 P with its tensor-core
-  /// row sums, no score modifier. AG_SM90_DEFER_PV=0/1 forces it.
-  static constexpr bool kDeferPv =
-      kPvFp8 && kRowSumMma && !ScoreMods<Cfg>::kAny &&
-      (AG_SM90_DEFER_PV < 0 ? sm90DeferPv(D) : AG_SM90_DEFER_PV != 0);
 #ifndef AG_SM90_INTERLEAVE
 #define AG_SM90_INTERLEAVE -1
 #endif
@@ -279,11 +270,6 @@ template <class Cfg> struct Sm90Consumer {
   float o[D / 2];
   float mRow[2], lRow[2];
   QkT acc[BN / 2];
-  /// Deferred PV (S::kDeferPv): the P fragments, accumulator and rescale
-  /// factors of the block whose PV is in flight.
-  unsigned paPend[S::kPvSteps][4];
-  PvT obPend[S::kDeferPv ? S::kPvN / 2 : 1];
-  float alphaPend[2];
 
   __device__ __forceinline__ Sm90Consumer(const AttnParams &params, unsigned char *smemBase,
                                           int nEndBlocks)
@@ -510,95 +496,10 @@ template <class Cfg> struct Sm90Consumer {
       asm volatile("bar.arrive %0, 256;" ::"r"(2 - cwg) : "memory");
   }
 
-  /// 8-bit P (x: the block's exponentials) as the A fragments of the PV wgmma.
-  __device__ __forceinline__ void packP(const float (&x)[BN / 2], unsigned (&pa)[S::kPvSteps][4]) {
-    const float m8 = S::kPvInt ? 127.f : 1.f;
-#pragma unroll
-    for (int kk = 0; kk < S::kPvSteps; ++kk) {
-#pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        const int j = 4 * kk + 2 * half;
-#pragma unroll
-        for (int r = 0; r < 2; ++r)
-          pa[kk][2 * half + r] =
-              packP8<Cfg::kPV>(x[4 * j + 2 * r] * m8, x[4 * j + 2 * r + 1] * m8,
-                               x[4 * (j + 1) + 2 * r] * m8, x[4 * (j + 1) + 2 * r + 1] * m8);
-      }
-    }
-  }
-
-  /// Deferred PV: folds the retired PV (block it - 1's P V and, in its last
-  /// 8 columns, row sums) into O and l with that block's factors, and frees
-  /// its K/V slot.
-  __device__ __forceinline__ void promotePending(int it) {
-    fenceRegs(obPend);
-#pragma unroll
-    for (int i = 0; i < D / 2; ++i)
-      o[i] = fmaf(o[i], alphaPend[(i % 4) / 2], obPend[i]);
-#pragma unroll
-    for (int r = 0; r < 2; ++r)
-      lRow[r] = fmaf(lRow[r], alphaPend[r], obPend[D / 2 + 2 * r]);
-    if (it > 0 && lane == 0)
-      Mbarrier::arrive(empty + (it - 1) % kStages);
-  }
-
-  /// Deferred PV, at the top of block it's step: issue PV(it - 1) (P packed
-  /// by the previous step; before the first block, P = 0 over block 0's V).
-  /// It runs under this block's softmax.
-  __device__ __forceinline__ void issuePending(int it) {
-    const int iv = it > 0 ? it - 1 : 0;
-    const int s = iv % kStages;
-    const unsigned sV = smemAddr(smem + S::kOffV + s * S::kVSlotBytes);
-    Mbarrier::wait(fullV + s, (unsigned)(iv / kStages) & 1u);
-    wgmmaFence();
-    constexpr int R = S::kVSlotRows;
-    PvMmaOp::init(obPend, paPend[0], kMajorDesc<S::kVRowBytes>(sV, R, 0, 0));
-#pragma unroll
-    for (int kk = 1; kk < S::kPvSteps; ++kk)
-      PvMmaOp::run(obPend, paPend[kk], kMajorDesc<S::kVRowBytes>(sV, R, 0, kk), 1);
-    wgmmaCommit();
-  }
-
-  /// The tail of step() with S::kDeferPv, block `it`, x its exponentials:
-  /// issue S(it + 1) = Q K^T, wait for all but it (PV(it - 1) retires: it is
-  /// promoted under S(it + 1)), pack P(it) for the next step's PV, then wait
-  /// for S(it + 1). Nothing is in flight across steps, and each wait follows
-  /// an issue, so ptxas neither serializes (C7514) nor hoists the wait above
-  /// the exponentials (C-3). The last block issues and retires its own PV.
-  template <bool kHasNext>
-  __device__ __forceinline__ void deferredTail(const float (&x)[BN / 2], const float (&alpha)[2],
-                                               int it) {
-    if constexpr (kHasNext) {
-      const unsigned sK = waitK(it + 1);
-      wgmmaFence();
-#pragma unroll
-      for (int kk = 0; kk < S::kQkSteps; ++kk)
-        qkStep(sK, kk);
-      wgmmaCommit();
-      wgmmaWait<1>();
-    } else {
-      wgmmaWait<0>();
-    }
-    promotePending(it);
-    packP(x, paPend);
-    alphaPend[0] = alpha[0];
-    alphaPend[1] = alpha[1];
-    if constexpr (kHasNext) {
-      wgmmaWait<0>();
-      fenceRegs(acc);
-    } else {
-      issuePending(it + 1);
-      wgmmaWait<0>();
-      promotePending(it + 1);
-    }
-  }
-
   /// One key block, the it-th visited: softmax of S(n), then O += P V and
   /// S(nNext) issued (nNext: the next visited block).
   template <bool kMasked, bool kHasNext>
   __device__ __forceinline__ void step(int n, int it, int nNext) {
-    if constexpr (S::kDeferPv)
-      issuePending(it);
     const int s = it % kStages;
     const unsigned phase = (unsigned)(it / kStages) & 1u;
     const unsigned sV = smemAddr(smem + S::kOffV + s * S::kVSlotBytes);
@@ -759,16 +660,23 @@ template <class Cfg> struct Sm90Consumer {
         lRow[r] = lRow[r] * alpha[r] + quadSum(lBlock[r]) * blockScale[r];
     }
 
-    if constexpr (S::kDeferPv) {
-      deferredTail<kHasNext>(x, alpha, it);
-      return;
-    }
-
     // P as the A fragments of the PV wgmma.
     constexpr int kSteps = S::kPvSteps;
     unsigned pa[kSteps][4];
     if constexpr (S::kPv8) {
-      packP(x, pa);
+      const float m8 = S::kPvInt ? 127.f : 1.f;
+#pragma unroll
+      for (int kk = 0; kk < kSteps; ++kk) {
+#pragma unroll
+        for (int half = 0; half < 2; ++half) {
+          const int j = 4 * kk + 2 * half;
+#pragma unroll
+          for (int r = 0; r < 2; ++r)
+            pa[kk][2 * half + r] =
+                packP8<Cfg::kPV>(x[4 * j + 2 * r] * m8, x[4 * j + 2 * r + 1] * m8,
+                                 x[4 * (j + 1) + 2 * r] * m8, x[4 * (j + 1) + 2 * r + 1] * m8);
+        }
+      }
     } else {
 #pragma unroll
       for (int kk = 0; kk < kSteps; ++kk) {
@@ -878,12 +786,6 @@ template <class Cfg> struct Sm90Consumer {
                                     threadIdx.x % 128);
       wgmmaWait<0>();
       fenceRegs(acc);
-    }
-    if constexpr (S::kDeferPv) { // the first step's PV(-1): P = 0, factor 1
-#pragma unroll
-      for (int kk = 0; kk < S::kPvSteps; ++kk)
-        paPend[kk][0] = paPend[kk][1] = paPend[kk][2] = paPend[kk][3] = 0u;
-      alphaPend[0] = alphaPend[1] = 1.f;
     }
     // Blocks before the first masked one run without any mask code; the last
     // block issues no next QK (static, so no wgmma sits under a branch).

@@ -96,15 +96,6 @@ AG_HOST_DEVICE constexpr bool sm90RowSumMma(int pv, bool softcap) {
 /// +1.9%; N=1k within 1%). AG_SM90_INTERLEAVE=1 turns it on.
 AG_HOST_DEVICE constexpr bool sm90InterleaveGemms() { return false; }
 
-/// Whether the wgmma mainloop keeps block n's PV in flight under block n+1's
-/// softmax, retiring it after S(n+2) is issued, instead of waiting for PV(n)
-/// and S(n+1) together before the softmax. A warpgroup's wgmmas take ~120-150
-/// clocks each in sequence (bench/NOTES.md T-1), so PV's 4 leave the chain.
-/// Block n's P and PV accumulator stay live across the softmax: at D = 64
-/// that fits (S 64 + O 32 + PV 36 + P 16 registers); at D = 128 it would not
-/// (PV 68 and O 64).
-AG_HOST_DEVICE constexpr bool sm90DeferPv(int headDim) { return headDim == 64; }
-
 #ifndef AG_SM90_POLY_EXP
 #define AG_SM90_POLY_EXP -1
 #endif
