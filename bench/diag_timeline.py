@@ -3,6 +3,7 @@
 
   python3 bench/diag_timeline.py apply SNAPDIR   # adds AG_SM90_DIAG_TL to SNAPDIR's templates
   python3 bench/diag_timeline.py table FILE      # per-block phase durations from its TL lines
+  python3 bench/diag_timeline.py cta FILE        # once-per-CTA phases from its TLC lines
 
 `apply` edits a snapshot's mainloop_sm90.cuh: with AG_SM90_DIAG_TL=1 (ATTNGEN_NVRTC_DEFINES),
 lane 0 of each consumer warpgroup of CTA (60, 5) stamps clock64 at four points of each of
@@ -55,7 +56,79 @@ template <class Cfg> struct Sm90Consumer {''', False),
     if old not in s:
         sys.exit('diag_timeline: no match for the wgmma wait')
     s = s.replace(old, old + '\n    agStamp(cwg, it, 3);', 1)
+    # Once-per-CTA stamps (lines "TLC cwg entry start q first loopend end") of the CTA in
+    # the middle of the grid, head 5: kernel entry, run(), after Q's quantization,
+    # after the first S, after the last block, after the epilogue's stores.
+    cta = ('AG_SM90_DIAG_TL && blockIdx.x == gridDim.x / 2 && blockIdx.y == 5 && '
+           'blockIdx.z == gridDim.z / 2')
+    s = s.replace('template <class Cfg> struct Sm90Consumer {', '''__device__ unsigned long long agDiagC[2][6];
+template <class Cfg> struct Sm90Consumer {''', 1)
+    s = s.replace('''  __device__ __forceinline__ void run() {
+''', '''  __device__ __forceinline__ void agCta(int k) {
+    if (%s && (threadIdx.x %% 128) == 0) {
+      unsigned long long t;
+      asm volatile("mov.u64 %%0, %%%%clock64;" : "=l"(t)::"memory");
+      agDiagC[cwg][k] = t;
+    }
+  }
+  __device__ __forceinline__ void run() {
+    agCta(1);
+''' % cta, 1)
+    for old, new in [('''    quantizeQ();
+    if (nFirst < nEnd) {''', '''    quantizeQ();
+    agCta(2);
+    if (nFirst < nEnd) {'''),
+                     ('''      wgmmaWait<0>();
+      fenceRegs(acc);
+    }
+    // Blocks before''', '''      wgmmaWait<0>();
+      fenceRegs(acc);
+    }
+    agCta(3);
+    // Blocks before'''),
+                     ('''    storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
+    if constexpr (Cfg::kLse) {''', '''    agCta(4);
+    storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
+    if constexpr (Cfg::kLse) {''')]:
+        if old not in s:
+            sys.exit('diag_timeline: no match for:\n' + old)
+        s = s.replace(old, new, 1)
+    # end of run(): the closing of run() is the line before "};\n\ntemplate <class Cfg> __device__ __forceinline__ void attention"
+    old = '''    }
+  }
+};
+
+template <class Cfg> __device__ __forceinline__ void attention(const AttnParams &p) {'''
+    if old not in s:
+        sys.exit('diag_timeline: no match for the end of run()')
+    s = s.replace(old, '''    }
+    agCta(5);
+    if (%s && (threadIdx.x %% 128) == 0)
+      printf("TLC %%d %%llu %%llu %%llu %%llu %%llu %%llu\\n", cwg, agDiagC[cwg][0],
+             agDiagC[cwg][1], agDiagC[cwg][2], agDiagC[cwg][3], agDiagC[cwg][4], agDiagC[cwg][5]);
+  }
+};
+
+template <class Cfg> __device__ __forceinline__ void attention(const AttnParams &p) {''' % cta, 1)
+    old = '''  extern __shared__ unsigned char smemRaw[];
+'''
+    s = s.replace(old, old + '''  if (%s && threadIdx.x %% 128 == 0 && threadIdx.x > 0) {
+    unsigned long long t;
+    asm volatile("mov.u64 %%0, %%%%clock64;" : "=l"(t)::"memory");
+    agDiagC[threadIdx.x / 128 - 1][0] = t;
+  }
+''' % cta, 1)
     open(p, 'w').write(s)
+
+
+def cta(path):
+    for line in open(path):
+        f = line.split()
+        if len(f) == 8 and f[0] == 'TLC':
+            t = [int(v) for v in f[2:]]
+            print('warpgroup %s: entry->run %d, Q quantization %d, first S %d, blocks %d, '
+                  'epilogue %d clocks' % (f[1], t[1] - t[0], t[2] - t[1], t[3] - t[2],
+                                          t[4] - t[3], t[5] - t[4]))
 
 
 def table(path):
@@ -80,6 +153,6 @@ def table(path):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 3 or sys.argv[1] not in ('apply', 'table'):
+    if len(sys.argv) != 3 or sys.argv[1] not in ('apply', 'table', 'cta'):
         sys.exit(__doc__)
-    (apply if sys.argv[1] == 'apply' else table)(sys.argv[2])
+    {'apply': apply, 'table': table, 'cta': cta}[sys.argv[1]](sys.argv[2])
