@@ -87,6 +87,14 @@ template <class Cfg> struct Sm90Shape {
   static constexpr int kPvN = D + (kRowSumMma ? kRowSumRows : 0);
   /// P's exponentials of the first kPolyGroups 8-column groups of a block
   /// run on the FMA pipe (exp2_poly.h; tile_size.h sm90PolyExpGroups).
+#ifndef AG_SM90_STAGE_VSCALES
+#define AG_SM90_STAGE_VSCALES 1
+#endif
+  /// The epilogue reads V's channel scales / means from shared memory, staged
+  /// under Q's quantization, instead of from L2 after the last block (E-4).
+  static constexpr int kVScaleBytes = 2 * 2 * D * 4; // 2 warpgroups x (scale, mean) x D
+  static constexpr bool kStageVScales = AG_SM90_STAGE_VSCALES != 0 && (kPv8 || Cfg::kSmoothV) &&
+                                        kSmemBytes + kVScaleBytes <= kSm90MaxSmemBytes;
 #ifndef AG_SM90_INTERLEAVE
 #define AG_SM90_INTERLEAVE -1
 #endif
@@ -108,14 +116,6 @@ template <class Cfg> struct Sm90Shape {
   // fullK, fullV, empty.
   static constexpr int kBarriers = 1 + 3 * kStages;
   static constexpr int kSmemBytes = kOffBar + 8 * kBarriers + 1024; // + alignment slack
-#ifndef AG_SM90_STAGE_VSCALES
-#define AG_SM90_STAGE_VSCALES 1
-#endif
-  /// The epilogue reads V's channel scales / means from shared memory, staged
-  /// under Q's quantization, instead of from L2 after the last block (E-4).
-  static constexpr int kVScaleBytes = 2 * 2 * D * 4; // 2 warpgroups x (scale, mean) x D
-  static constexpr bool kStageVScales = AG_SM90_STAGE_VSCALES != 0 && (kPv8 || Cfg::kSmoothV) &&
-                                        kSmemBytes + kVScaleBytes <= kSm90MaxSmemBytes;
 
   static constexpr int kConsumerWarps = 8;
 #ifndef AG_SM90_PINGPONG
