@@ -20,15 +20,10 @@ namespace attngen {
 
 /// Writes the two fragment rows `row[0..1]` (query indices in the head) of
 /// one thread; rows >= Nq are skipped. `l` is the row sum in the units of o.
-/// sVScale / sVMean: the head's V channel scales and means already in shared
-/// memory (the wgmma mainloop stages them under Q's quantization), or null:
-/// read from global memory here.
 template <class Cfg, int kRegs>
 __device__ __forceinline__ void storeOutputFragment(const AttnParams &p, const float (&o)[kRegs],
                                                     const float (&l)[2], const int (&row)[2],
-                                                    int b, int h, int lane,
-                                                    const float *sVScale = nullptr,
-                                                    const float *sVMean = nullptr) {
+                                                    int b, int h, int lane) {
   constexpr int D = Cfg::kHeadDim;
   static_assert(kRegs == D / 2, "O fragment of m64nD expected");
   constexpr bool kV8 = dtIs8Bit(Cfg::kPV);
@@ -43,17 +38,10 @@ __device__ __forceinline__ void storeOutputFragment(const AttnParams &p, const f
 #pragma unroll
   for (int j = 0; j < D / 8; ++j) {
     const int c = 8 * j + 2 * (lane % 4);
-    if (sVScale != nullptr) {
-      vs[2 * j] = kV8 ? sVScale[c] : 1.f;
-      vs[2 * j + 1] = kV8 ? sVScale[c + 1] : 1.f;
-      vm[2 * j] = Cfg::kSmoothV ? sVMean[c] : 0.f;
-      vm[2 * j + 1] = Cfg::kSmoothV ? sVMean[c + 1] : 0.f;
-    } else {
-      vs[2 * j] = kV8 ? __ldg(p.v_scale + vHead + c) : 1.f;
-      vs[2 * j + 1] = kV8 ? __ldg(p.v_scale + vHead + c + 1) : 1.f;
-      vm[2 * j] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c) : 0.f;
-      vm[2 * j + 1] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c + 1) : 0.f;
-    }
+    vs[2 * j] = kV8 ? __ldg(p.v_scale + vHead + c) : 1.f;
+    vs[2 * j + 1] = kV8 ? __ldg(p.v_scale + vHead + c + 1) : 1.f;
+    vm[2 * j] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c) : 0.f;
+    vm[2 * j + 1] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c + 1) : 0.f;
   }
   const int seqQ = p.seq_q;
   const agi64 headOff = (agi64)b * p.o_stride[0] + (agi64)h * p.o_stride[1];

@@ -87,14 +87,6 @@ template <class Cfg> struct Sm90Shape {
   static constexpr int kPvN = D + (kRowSumMma ? kRowSumRows : 0);
   /// P's exponentials of the first kPolyGroups 8-column groups of a block
   /// run on the FMA pipe (exp2_poly.h; tile_size.h sm90PolyExpGroups).
-#ifndef AG_SM90_STAGE_VSCALES
-#define AG_SM90_STAGE_VSCALES 1
-#endif
-  /// The epilogue reads V's channel scales / means from shared memory, staged
-  /// under Q's quantization, instead of from L2 after the last block (E-4).
-  static constexpr int kVScaleBytes = 2 * 2 * D * 4; // 2 warpgroups x (scale, mean) x D
-  static constexpr bool kStageVScales = AG_SM90_STAGE_VSCALES != 0 && (kPv8 || Cfg::kSmoothV) &&
-                                        kSmemBytes + kVScaleBytes <= kSm90MaxSmemBytes;
 #ifndef AG_SM90_INTERLEAVE
 #define AG_SM90_INTERLEAVE -1
 #endif
@@ -252,9 +244,7 @@ template <class Cfg> struct Sm90Consumer {
   /// DenseBias: slower, e.g. 16-bit PV at D = 128 leaves no room).
   static constexpr int kStagedBytes = StagedBiasBytes<Cfg, BN, BM>::value;
   /// (+1024: the static images are 1024-byte aligned, which may pad them.)
-  static constexpr bool kStaged = S::kSmemBytes + kStagedBytes + 1024 +
-                                       (S::kStageVScales ? S::kVScaleBytes : 0) <=
-                                   kSm90MaxSmemBytes;
+  static constexpr bool kStaged = S::kSmemBytes + kStagedBytes + 1024 <= kSm90MaxSmemBytes;
   static constexpr bool kLowRank = ScoreMods<Cfg>::kBiasRank > 0 && kStaged;
   static constexpr bool kDense = ScoreMods<Cfg>::kDenseBias && kStaged;
   /// The low-rank bias product: 16-bit SS wgmma in the input type.
@@ -334,13 +324,6 @@ template <class Cfg> struct Sm90Consumer {
   /// thread's fragment rows and writes q_kmean for the epilogue. When the
   /// caller provides q_quant (tests), the image and scales are also written
   /// there, as quant_q would.
-  /// This warpgroup's copy of the head's V channel scales [D] and means [D]
-  /// (static shared memory beside the plan's dynamic layout).
-  __device__ __forceinline__ float *vScales() {
-    __shared__ float sV[2][2 * D]; // S::kVScaleBytes
-    return sV[cwg];
-  }
-
   __device__ __forceinline__ void quantizeQ() {
     static_assert(!Cfg::kSmoothQ, "Q smoothing is not implemented");
     static_assert(Cfg::kQGran != gran::Tensor, "per-tensor Q scales are not offered");
@@ -354,21 +337,6 @@ template <class Cfg> struct Sm90Consumer {
     const agi64 qHead = (agi64)b * p.heads_q + h;
     const unsigned short *base = static_cast<const unsigned short *>(p.q);
     const bool vec = prologue::canVectorize(base, p.q_stride);
-    // The epilogue's V channel scale and mean of this thread's channel,
-    // requested with Q's rows (their latency hides under Q's), stored to
-    // shared memory below (E-4).
-    constexpr bool kVStage = S::kStageVScales;
-    const int vc = threadIdx.x % 128;
-    float vStage[2] = {1.f, 0.f};
-    if constexpr (kVStage) {
-      const agi64 vAt = ((agi64)b * p.heads_kv + hkv) * D + vc;
-      if (vc < D) {
-        if constexpr (S::kPv8)
-          vStage[0] = __ldg(p.v_scale + vAt);
-        if constexpr (Cfg::kSmoothV)
-          vStage[1] = __ldg(p.v_mean + vAt);
-      }
-    }
     // All rows requested first (one load latency), as 16-bit words.
     U32x4 raw[kIters];
 #pragma unroll
@@ -482,12 +450,6 @@ template <class Cfg> struct Sm90Consumer {
           capOffset[0] = c;
         if (it == (lane / 4 + 8) / kRpi)
           capOffset[1] = c;
-      }
-    }
-    if constexpr (kVStage) {
-      if (vc < D) {
-        vScales()[vc] = vStage[0];
-        vScales()[D + vc] = vStage[1];
       }
     }
     // Generic-proxy stores, then the async proxy (wgmma) of the warpgroup reads.
@@ -847,11 +809,7 @@ template <class Cfg> struct Sm90Consumer {
         step<true, false>(n, it, nEnd);
     }
 
-    // The epilogue: O, then the LSE.
-    if constexpr (S::kStageVScales)
-      storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane, vScales(), vScales() + D);
-    else
-      storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
+    storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
     if constexpr (Cfg::kLse) {
       if (lane % 4 == 0) {
   #pragma unroll
