@@ -40,7 +40,7 @@ template <class Cfg> struct Sm90Consumer {''', False),
 ''', True),
         ('''    Mbarrier::wait(fullV + s, phase);''', '''    agStamp(cwg, it, 2);
 ''', True),
-        ('''    storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);''',
+        ('''    // The epilogue: O, then the LSE.''',
          '''    if (AG_SM90_DIAG_TL && (threadIdx.x % 128) == 0 && blockIdx.x == 60 && blockIdx.y == 5)
       for (int i = 0; i < 48; ++i)
         printf("TL %d %d %llu %llu %llu %llu\\n", cwg, i, agDiagT[cwg][i][0], agDiagT[cwg][i][1],
@@ -86,10 +86,10 @@ template <class Cfg> struct Sm90Consumer {''', 1)
     }
     agCta(3);
     // Blocks before'''),
-                     ('''    storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
-    if constexpr (Cfg::kLse) {''', '''    agCta(4);
-    storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
-    if constexpr (Cfg::kLse) {''')]:
+                     ('''    // The epilogue: O, then the LSE.
+''', '''    // The epilogue: O, then the LSE.
+    agCta(4);
+''')]:
         if old not in s:
             sys.exit('diag_timeline: no match for:\n' + old)
         s = s.replace(old, new, 1)

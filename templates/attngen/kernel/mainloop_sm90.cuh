@@ -809,6 +809,7 @@ template <class Cfg> struct Sm90Consumer {
         step<true, false>(n, it, nEnd);
     }
 
+    // The epilogue: O, then the LSE.
     storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
     if constexpr (Cfg::kLse) {
       if (lane % 4 == 0) {
