@@ -82,6 +82,62 @@ __device__ __forceinline__ void storeOutputFragment(const AttnParams &p, const f
 /// exp of the scaled scores); -inf for a row without visible keys. `lScale`
 /// is the factor by which the kernel's l exceeds sum_j p_j (448 for FP8 P
 /// folded into l, else 1).
+/// Bytes of one row of a warpgroup's O stage (storeOutputStaged): D 16-bit
+/// values plus 16 bytes, so the 8 rows one fragment store touches fall in
+/// different banks.
+template <int D> constexpr int kOStagePitch = 2 * D + 16;
+
+/// storeOutputFragment's values for 16-bit O, written through shared memory:
+/// the warpgroup (128 threads, `tid`) stages its 64 rows from `row0` in
+/// `stage` (64 * kOStagePitch<D> bytes), meets at named barrier `bar`, and
+/// stores whole rows as 16-byte chunks, instead of 4-byte stores that each
+/// fill half of 8 sectors 256 bytes apart (bench/NOTES.md E-5). The caller
+/// checks that O's base and strides allow 16-byte stores (canVectorize).
+template <class Cfg, int kRegs>
+__device__ __forceinline__ void storeOutputStaged(const AttnParams &p, const float (&o)[kRegs],
+                                                  const float (&l)[2], const int (&row)[2],
+                                                  int b, int h, int lane, unsigned char *stage,
+                                                  int row0, int tid, int bar) {
+  constexpr int D = Cfg::kHeadDim, kPitch = kOStagePitch<D>;
+  static_assert(kRegs == D / 2, "O fragment of m64nD expected");
+  static_assert(Cfg::kOut != dt::F32, "16-bit O only");
+  constexpr bool kV8 = dtIs8Bit(Cfg::kPV);
+  const int hkv = h / Cfg::kGqa;
+  const agi64 vHead = ((agi64)b * p.heads_kv + hkv) * D;
+  float vs[D / 4], vm[D / 4];
+#pragma unroll
+  for (int j = 0; j < D / 8; ++j) {
+    const int c = 8 * j + 2 * (lane % 4);
+    vs[2 * j] = kV8 ? __ldg(p.v_scale + vHead + c) : 1.f;
+    vs[2 * j + 1] = kV8 ? __ldg(p.v_scale + vHead + c + 1) : 1.f;
+    vm[2 * j] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c) : 0.f;
+    vm[2 * j + 1] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c + 1) : 0.f;
+  }
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const bool any = l[r] > 0.f;
+    const float inv = any ? 1.f / l[r] : 0.f;
+    unsigned char *dst = stage + (row[r] - row0) * kPitch + 4 * (lane % 4);
+#pragma unroll
+    for (int j = 0; j < D / 8; ++j) {
+      const float x0 = any ? o[4 * j + 2 * r] * inv * vs[2 * j] + vm[2 * j] : 0.f;
+      const float x1 = any ? o[4 * j + 2 * r + 1] * inv * vs[2 * j + 1] + vm[2 * j + 1] : 0.f;
+      *reinterpret_cast<unsigned *>(dst + 16 * j) = packHalf2<Cfg::kOut>(x0, x1);
+    }
+  }
+  asm volatile("bar.sync %0, 128;" ::"r"(bar) : "memory");
+  constexpr int kChunks = 2 * D / 16; // 16-byte chunks per row
+  const agi64 headOff = (agi64)b * p.o_stride[0] + (agi64)h * p.o_stride[1];
+  unsigned short *const out = static_cast<unsigned short *>(p.o);
+#pragma unroll
+  for (int k = 0; k < 64 * kChunks / 128; ++k) {
+    const int idx = tid + 128 * k, r = idx / kChunks, c = idx % kChunks;
+    if (row0 + r < p.seq_q)
+      *reinterpret_cast<uint4 *>(out + headOff + (agi64)(row0 + r) * p.o_stride[2] + 8 * c) =
+          *reinterpret_cast<const uint4 *>(stage + r * kPitch + 16 * c);
+  }
+}
+
 template <class Cfg>
 __device__ __forceinline__ void storeLse(const AttnParams &p, float m, float l, float lScale,
                                          int row, int b, int h) {

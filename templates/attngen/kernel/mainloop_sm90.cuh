@@ -245,6 +245,17 @@ template <class Cfg> struct Sm90Consumer {
   static constexpr int kStagedBytes = StagedBiasBytes<Cfg, BN, BM>::value;
   /// (+1024: the static images are 1024-byte aligned, which may pad them.)
   static constexpr bool kStaged = S::kSmemBytes + kStagedBytes + 1024 <= kSm90MaxSmemBytes;
+#ifndef AG_SM90_STAGE_O
+#define AG_SM90_STAGE_O 1
+#endif
+  /// 16-bit O leaves through a shared-memory stage per warpgroup (epilogue.cuh
+  /// storeOutputStaged; static shared memory beside the plan's layout and a
+  /// staged bias, which has the first claim) where it fits (bench/NOTES.md
+  /// E-5). AG_SM90_STAGE_O=0 turns it off.
+  static constexpr int kOStageBytes = 2 * 64 * kOStagePitch<D>;
+  static constexpr bool kStageO =
+      AG_SM90_STAGE_O != 0 && Cfg::kOut != dt::F32 &&
+      S::kSmemBytes + (kStaged ? kStagedBytes + 1024 : 0) + kOStageBytes <= kSm90MaxSmemBytes;
   static constexpr bool kLowRank = ScoreMods<Cfg>::kBiasRank > 0 && kStaged;
   static constexpr bool kDense = ScoreMods<Cfg>::kDenseBias && kStaged;
   /// The low-rank bias product: 16-bit SS wgmma in the input type.
@@ -810,7 +821,17 @@ template <class Cfg> struct Sm90Consumer {
     }
 
     // The epilogue: O, then the LSE.
-    storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
+    bool staged = false;
+    if constexpr (kStageO) {
+      __shared__ alignas(16) unsigned char sO[2][64 * kOStagePitch<D>]; // kOStageBytes
+      if (prologue::canVectorize(p.o, p.o_stride)) {
+        storeOutputStaged<Cfg>(p, o, lRow, row, b, h, lane, sO[cwg], m0 + 64 * cwg,
+                               threadIdx.x % 128, 3 + cwg);
+        staged = true;
+      }
+    }
+    if (!staged)
+      storeOutputFragment<Cfg>(p, o, lRow, row, b, h, lane);
     if constexpr (Cfg::kLse) {
       if (lane % 4 == 0) {
   #pragma unroll
