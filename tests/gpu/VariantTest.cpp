@@ -464,20 +464,33 @@ TEST_CASE("a dense mask's block map: built on the GPU, skips all -inf tiles, sam
 TEST_CASE("exp2 polynomial columns: the kernel follows the emulation that models them",
           "[gpu][poly]") {
   // AG_SM90_POLY_EXP (off by default, tile_size.h sm90PolyExpGroups) moves the
-  // first 8 g columns of each block from MUFU.EX2 to exp2Poly. Each 8-bit-P
-  // wgmma kernel is rebuilt with g = 3 (ATTNGEN_NVRTC_DEFINES reaches NVRTC and
-  // the cache key) and run; the emulation with polyExpColumns = 24 must be
-  // closer to it than the MUFU emulation is, and within the usual bounds.
+  // first 8 g columns of each block from MUFU.EX2 to exp2Poly. 8-bit-P wgmma
+  // kernels (INT8 QK first) are rebuilt with g = 3 (ATTNGEN_NVRTC_DEFINES
+  // reaches NVRTC and the cache key) and run. With INT8 QK the emulation's
+  // scores are exact, so the emulation with polyExpColumns = 24 must be closer
+  // to the kernel than the MUFU one; with FP8 QK the accumulation order of the
+  // scores dominates both differences (measured: a coin flip), so there only
+  // the agreement itself is checked.
   const char *old = std::getenv("ATTNGEN_NVRTC_DEFINES");
   const std::string saved = old ? old : "";
   setenv("ATTNGEN_NVRTC_DEFINES", "AG_SM90_POLY_EXP=3", 1);
-  int tested = 0;
+  std::vector<const NamedKernel *> chosen;
   for (const NamedKernel &nk : kernels()) {
     const KernelPlan &plan = nk.kernel->plan();
     const Variant &v = plan.variant;
-    if (plan.mainloop != Mainloop::Wgmma || !(v.pv == DType::E4M3 || v.pv == DType::I8) ||
-        v.softcap > 0 || v.bias != BiasKind::None || tested >= 4)
-      continue;
+    if (plan.mainloop == Mainloop::Wgmma && (v.pv == DType::E4M3 || v.pv == DType::I8) &&
+        v.softcap <= 0 && v.bias == BiasKind::None)
+      chosen.push_back(&nk);
+  }
+  std::stable_partition(chosen.begin(), chosen.end(), [](const NamedKernel *nk) {
+    return nk->kernel->plan().variant.qk == DType::I8;
+  });
+  chosen.resize(std::min<size_t>(chosen.size(), 4));
+  int tested = 0;
+  for (const NamedKernel *nkp : chosen) {
+    const NamedKernel &nk = *nkp;
+    const KernelPlan &plan = nk.kernel->plan();
+    const Variant &v = plan.variant;
     auto k = reload(nk);
     INFO(nk.name << ": " << (k ? "" : k.message()));
     REQUIRE(k.isOk());
@@ -505,7 +518,8 @@ TEST_CASE("exp2 polynomial columns: the kernel follows the emulation that models
     std::cout << nk.name << " poly g=3: vs poly emulation " << vsPoly.str()
               << " | vs MUFU emulation " << vsMufu.str() << "\n";
     CHECK(vsPoly.nonFinite == 0);
-    CHECK(vsPoly.relL1 < vsMufu.relL1);
+    if (v.qk == DType::I8)
+      CHECK(vsPoly.relL1 < vsMufu.relL1);
     CHECK(vsPoly.cosine > 0.9999);
     ++tested;
   }
