@@ -18,6 +18,31 @@
 
 namespace attngen {
 
+/// The V channel scales and means of a thread's O fragment columns
+/// (8 j + 2 (lane % 4) + {0, 1}: entries 2 j and 2 j + 1).
+template <class Cfg> struct OutChannels {
+  static constexpr int D = Cfg::kHeadDim;
+  float vs[D / 4], vm[D / 4];
+
+  // Every load before the first store: the compiler may not move a load past
+  // a store to p.o (they could alias), and interleaved, each channel pair's
+  // scale cost a full memory latency (ncu, int8/fp8 D = 128: the epilogue was
+  // a third of the kernel's time at N = 1k). The parameters are read into
+  // registers once for the same reason.
+  __device__ __forceinline__ OutChannels(const AttnParams &p, int b, int h, int lane) {
+    constexpr bool kV8 = dtIs8Bit(Cfg::kPV);
+    const agi64 vHead = ((agi64)b * p.heads_kv + h / Cfg::kGqa) * D;
+#pragma unroll
+    for (int j = 0; j < D / 8; ++j) {
+      const int c = 8 * j + 2 * (lane % 4);
+      vs[2 * j] = kV8 ? __ldg(p.v_scale + vHead + c) : 1.f;
+      vs[2 * j + 1] = kV8 ? __ldg(p.v_scale + vHead + c + 1) : 1.f;
+      vm[2 * j] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c) : 0.f;
+      vm[2 * j + 1] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c + 1) : 0.f;
+    }
+  }
+};
+
 /// Writes the two fragment rows `row[0..1]` (query indices in the head) of
 /// one thread; rows >= Nq are skipped. `l` is the row sum in the units of o.
 template <class Cfg, int kRegs>
@@ -26,23 +51,7 @@ __device__ __forceinline__ void storeOutputFragment(const AttnParams &p, const f
                                                     int b, int h, int lane) {
   constexpr int D = Cfg::kHeadDim;
   static_assert(kRegs == D / 2, "O fragment of m64nD expected");
-  constexpr bool kV8 = dtIs8Bit(Cfg::kPV);
-  const int hkv = h / Cfg::kGqa;
-  const agi64 vHead = ((agi64)b * p.heads_kv + hkv) * D;
-  // Every load before the first store: the compiler may not move a load past
-  // a store to p.o (they could alias), and interleaved, each channel pair's
-  // scale cost a full memory latency (ncu, int8/fp8 D = 128: the epilogue was
-  // a third of the kernel's time at N = 1k). The parameters are read into
-  // registers once for the same reason.
-  float vs[D / 4], vm[D / 4];
-#pragma unroll
-  for (int j = 0; j < D / 8; ++j) {
-    const int c = 8 * j + 2 * (lane % 4);
-    vs[2 * j] = kV8 ? __ldg(p.v_scale + vHead + c) : 1.f;
-    vs[2 * j + 1] = kV8 ? __ldg(p.v_scale + vHead + c + 1) : 1.f;
-    vm[2 * j] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c) : 0.f;
-    vm[2 * j + 1] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c + 1) : 0.f;
-  }
+  const OutChannels<Cfg> ch(p, b, h, lane);
   const int seqQ = p.seq_q;
   const agi64 headOff = (agi64)b * p.o_stride[0] + (agi64)h * p.o_stride[1];
   const agi64 rowStride = p.o_stride[2];
@@ -57,8 +66,9 @@ __device__ __forceinline__ void storeOutputFragment(const AttnParams &p, const f
     const agi64 rowOff = headOff + (agi64)row[r] * rowStride + 2 * (lane % 4);
 #pragma unroll
     for (int j = 0; j < D / 8; ++j) {
-      const float x0 = any ? o[4 * j + 2 * r] * inv * vs[2 * j] + vm[2 * j] : 0.f;
-      const float x1 = any ? o[4 * j + 2 * r + 1] * inv * vs[2 * j + 1] + vm[2 * j + 1] : 0.f;
+      const float x0 = any ? o[4 * j + 2 * r] * inv * ch.vs[2 * j] + ch.vm[2 * j] : 0.f;
+      const float x1 =
+          any ? o[4 * j + 2 * r + 1] * inv * ch.vs[2 * j + 1] + ch.vm[2 * j + 1] : 0.f;
       const agi64 off = rowOff + 8 * j;
       if constexpr (Cfg::kOut == dt::F32) {
         float *dst = static_cast<float *>(out) + off;
@@ -101,18 +111,7 @@ __device__ __forceinline__ void storeOutputStaged(const AttnParams &p, const flo
   constexpr int D = Cfg::kHeadDim, kPitch = kOStagePitch<D>;
   static_assert(kRegs == D / 2, "O fragment of m64nD expected");
   static_assert(Cfg::kOut != dt::F32, "16-bit O only");
-  constexpr bool kV8 = dtIs8Bit(Cfg::kPV);
-  const int hkv = h / Cfg::kGqa;
-  const agi64 vHead = ((agi64)b * p.heads_kv + hkv) * D;
-  float vs[D / 4], vm[D / 4];
-#pragma unroll
-  for (int j = 0; j < D / 8; ++j) {
-    const int c = 8 * j + 2 * (lane % 4);
-    vs[2 * j] = kV8 ? __ldg(p.v_scale + vHead + c) : 1.f;
-    vs[2 * j + 1] = kV8 ? __ldg(p.v_scale + vHead + c + 1) : 1.f;
-    vm[2 * j] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c) : 0.f;
-    vm[2 * j + 1] = Cfg::kSmoothV ? __ldg(p.v_mean + vHead + c + 1) : 0.f;
-  }
+  const OutChannels<Cfg> ch(p, b, h, lane);
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     const bool any = l[r] > 0.f;
@@ -120,8 +119,9 @@ __device__ __forceinline__ void storeOutputStaged(const AttnParams &p, const flo
     unsigned char *dst = stage + (row[r] - row0) * kPitch + 4 * (lane % 4);
 #pragma unroll
     for (int j = 0; j < D / 8; ++j) {
-      const float x0 = any ? o[4 * j + 2 * r] * inv * vs[2 * j] + vm[2 * j] : 0.f;
-      const float x1 = any ? o[4 * j + 2 * r + 1] * inv * vs[2 * j + 1] + vm[2 * j + 1] : 0.f;
+      const float x0 = any ? o[4 * j + 2 * r] * inv * ch.vs[2 * j] + ch.vm[2 * j] : 0.f;
+      const float x1 =
+          any ? o[4 * j + 2 * r + 1] * inv * ch.vs[2 * j + 1] + ch.vm[2 * j + 1] : 0.f;
       *reinterpret_cast<unsigned *>(dst + 16 * j) = packHalf2<Cfg::kOut>(x0, x1);
     }
   }
