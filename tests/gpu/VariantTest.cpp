@@ -107,9 +107,11 @@ void checkShape(const NamedKernel &nk, ref::AttnShape shape, InputKind kind, uin
 }
 
 /// The kernel of `nk` compiled again (from its package, or through the JIT),
-/// under the current ATTNGEN_NVRTC_DEFINES.
+/// under the current ATTNGEN_NVRTC_DEFINES. Runtime::get remembers kernels by
+/// variant, not by defines: its memory cache is dropped first.
 Expected<std::shared_ptr<Kernel>> reload(const NamedKernel &nk) {
   Runtime &rt = Runtime::instance();
+  rt.clearMemoryCache();
   if (const char *pk = std::getenv("ATTNGEN_PACKAGES"))
     return rt.loadPackage((fs::path(pk) / nk.name).string());
 #ifdef ATTNGEN_HAS_COMPILER
@@ -121,6 +123,33 @@ Expected<std::shared_ptr<Kernel>> reload(const NamedKernel &nk) {
   return Error{"no packages and no compiler"};
 #endif
 }
+
+/// Sets an environment variable for a scope and restores it (or its absence),
+/// whatever leaves the scope (a failed REQUIRE throws).
+class ScopedEnv {
+public:
+  ScopedEnv(const char *name, const char *value) : name(name) {
+    const char *old = std::getenv(name);
+    had = old != nullptr;
+    if (had)
+      saved = old;
+    setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (had)
+      setenv(name, saved.c_str(), 1);
+    else
+      unsetenv(name);
+    Runtime::instance().clearMemoryCache(); // nothing built under the value outlives it
+  }
+  ScopedEnv(const ScopedEnv &) = delete;
+  ScopedEnv &operator=(const ScopedEnv &) = delete;
+
+private:
+  const char *name;
+  std::string saved;
+  bool had = false;
+};
 
 } // namespace
 
@@ -471,11 +500,9 @@ TEST_CASE("exp2 polynomial columns: the kernel follows the emulation that models
   // to the kernel than the MUFU one; with FP8 QK the accumulation order of the
   // scores dominates both differences (measured: a coin flip), so there only
   // the agreement itself is checked.
-  const char *old = std::getenv("ATTNGEN_NVRTC_DEFINES");
-  const std::string saved = old ? old : "";
-  setenv("ATTNGEN_NVRTC_DEFINES", "AG_SM90_POLY_EXP=3", 1);
+  const std::vector<NamedKernel> &all = kernels(); // built before the define is set
   std::vector<const NamedKernel *> chosen;
-  for (const NamedKernel &nk : kernels()) {
+  for (const NamedKernel &nk : all) {
     const KernelPlan &plan = nk.kernel->plan();
     const Variant &v = plan.variant;
     if (plan.mainloop == Mainloop::Wgmma && (v.pv == DType::E4M3 || v.pv == DType::I8) &&
@@ -486,14 +513,16 @@ TEST_CASE("exp2 polynomial columns: the kernel follows the emulation that models
     return nk->kernel->plan().variant.qk == DType::I8;
   });
   chosen.resize(std::min<size_t>(chosen.size(), 4));
+  const ScopedEnv defines("ATTNGEN_NVRTC_DEFINES", "AG_SM90_POLY_EXP=3");
   int tested = 0;
   for (const NamedKernel *nkp : chosen) {
     const NamedKernel &nk = *nkp;
-    const KernelPlan &plan = nk.kernel->plan();
-    const Variant &v = plan.variant;
     auto k = reload(nk);
     INFO(nk.name << ": " << (k ? "" : k.message()));
     REQUIRE(k.isOk());
+    REQUIRE((*k)->cacheKey() != nk.kernel->cacheKey()); // the define reached the build
+    const KernelPlan &plan = (*k)->plan();
+    const Variant &v = plan.variant;
     ref::AttnShape shape{1, 2 * v.gqa, 2, 700, 1000, v.head_dim};
     auto prob = makeDeviceProblem(**k, shape, InputKind::Random, 31);
     REQUIRE(prob.isOk());
@@ -523,10 +552,6 @@ TEST_CASE("exp2 polynomial columns: the kernel follows the emulation that models
     CHECK(vsPoly.cosine > 0.9999);
     ++tested;
   }
-  if (saved.empty())
-    unsetenv("ATTNGEN_NVRTC_DEFINES");
-  else
-    setenv("ATTNGEN_NVRTC_DEFINES", saved.c_str(), 1);
   if (tested == 0)
     WARN("no 8-bit-P wgmma kernel in this set: nothing checked");
 }

@@ -314,9 +314,33 @@ TEST_CASE("exp2 polynomial columns move 8-bit P by the cubic's error only", "[re
   bad.polyExpColumns = 8;
   CHECK_FALSE(emulate(v16, Tiles{64, 64, 4, 2}, 128, in, err, bad));
   CHECK(err.find("8-bit P") != std::string::npos);
-  bad.polyExpColumns = 65;
-  CHECK_FALSE(emulate(makeVariant(DType::I8, DType::E4M3, 64, 2), Tiles{64, 64, 4, 2}, 128, in,
-                      err, bad));
+  for (int cols : {65, -8}) {
+    bad.polyExpColumns = cols;
+    err.clear();
+    CHECK_FALSE(emulate(makeVariant(DType::I8, DType::E4M3, 64, 2), Tiles{64, 64, 4, 2}, 128,
+                        in, err, bad));
+    CHECK(err.find("0..blockN") != std::string::npos);
+  }
+  // Causal Nq > Nk: the first Nq - Nk rows see no key; with the polynomial
+  // (2^-120 for a masked score, not 0) they stay O = 0, LSE = -inf.
+  AttnShape sm{1, 2, 1, 150, 100, 64};
+  AttnInputs inm = rounded(randomNormal(sm, 5), DType::BF16);
+  for (DType pv : {DType::E4M3, DType::I8}) {
+    Variant v = makeVariant(DType::I8, pv, 64, 2);
+    v.mask = MaskKind::Causal;
+    EmulationOptions poly;
+    poly.quantizedRowSum = pv == DType::E4M3;
+    poly.polyExpColumns = 64;
+    auto e = emulate(v, Tiles{64, 64, 4, 2}, 128, inm, err, poly);
+    INFO(toString(pv) << " " << err);
+    REQUIRE(e);
+    for (int h = 0; h < 2; ++h)
+      for (int i = 0; i < 50; ++i) {
+        CHECK(e->out.lse[size_t(h) * 150 + i] == -INFINITY);
+        CHECK(e->out.o[(size_t(h) * 150 + i) * 64] == 0.f);
+      }
+    CHECK(compare(e->out.o, exact(inm, v).o).cosine > 0.999);
+  }
 }
 
 TEST_CASE("causal Nq > Nk: masked rows are O = 0, LSE = -inf in the emulation",

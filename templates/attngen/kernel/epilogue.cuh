@@ -88,10 +88,6 @@ __device__ __forceinline__ void storeOutputFragment(const AttnParams &p, const f
   }
 }
 
-/// LSE_i = (m + log2 l) * ln 2 + q_kmean_i (natural log of the row's sum of
-/// exp of the scaled scores); -inf for a row without visible keys. `lScale`
-/// is the factor by which the kernel's l exceeds sum_j p_j (448 for FP8 P
-/// folded into l, else 1).
 /// Bytes of one row of a warpgroup's O stage (storeOutputStaged): D 16-bit
 /// values plus 16 bytes, so the 8 rows one fragment store touches fall in
 /// different banks.
@@ -138,6 +134,10 @@ __device__ __forceinline__ void storeOutputStaged(const AttnParams &p, const flo
   }
 }
 
+/// LSE_i = (m + log2 l) * ln 2 + q_kmean_i (natural log of the row's sum of
+/// exp of the scaled scores); -inf for a row without visible keys. `lScale`
+/// is the factor by which the kernel's l exceeds sum_j p_j (448 for FP8 P
+/// folded into l, else 1).
 template <class Cfg>
 __device__ __forceinline__ void storeLse(const AttnParams &p, float m, float l, float lScale,
                                          int row, int b, int h) {
