@@ -709,14 +709,11 @@ std::optional<Emulation> emulate(const KernelPlan &plan, const AttnInputs &in,
                                  std::string &error, const EmulationOptions &opts) {
   EmulationOptions o = opts;
   // The wgmma mainloop's rule (its kRowSumMma).
-  o.quantizedRowSum =
-      plan.mainloop == Mainloop::Wgmma &&
-      sm90RowSumMma(plan.variant.pv == DType::E4M3 ? dt::E4M3 : -1, plan.variant.softcap > 0);
+  const bool wgmma = plan.mainloop == Mainloop::Wgmma, softcap = plan.variant.softcap > 0;
+  const int pv = dtCode(plan.variant.pv);
+  o.quantizedRowSum = wgmma && sm90RowSumMma(pv, softcap);
   // The wgmma mainloop's exp2 polynomial columns (its kPolyGroups).
-  o.polyExpColumns = plan.mainloop == Mainloop::Wgmma
-                         ? 8 * sm90PolyExpGroups(plan.variant.head_dim, dtCode(plan.variant.pv),
-                                                 plan.variant.softcap > 0)
-                         : 0;
+  o.polyExpColumns = wgmma ? 8 * sm90PolyExpGroups(pv, softcap) : 0;
   return emulate(plan.variant, plan.tiles, plan.kvChunk, in, error, o);
 }
 

@@ -87,14 +87,7 @@ template <class Cfg> struct Sm90Shape {
   static constexpr int kPvN = D + (kRowSumMma ? kRowSumRows : 0);
   /// P's exponentials of the first kPolyGroups 8-column groups of a block
   /// run on the FMA pipe (exp2_poly.h; tile_size.h sm90PolyExpGroups).
-#ifndef AG_SM90_INTERLEAVE
-#define AG_SM90_INTERLEAVE -1
-#endif
-  /// PV(n) and QK(n+1) issued k-step by k-step in turn (tile_size.h
-  /// sm90InterleaveGemms); AG_SM90_INTERLEAVE=0/1 forces it.
-  static constexpr bool kInterleave =
-      AG_SM90_INTERLEAVE < 0 ? sm90InterleaveGemms() : AG_SM90_INTERLEAVE != 0;
-  static constexpr int kPolyGroups = sm90PolyExpGroups(D, Cfg::kPV, ScoreMods<Cfg>::kHasSoftcap);
+  static constexpr int kPolyGroups = sm90PolyExpGroups(Cfg::kPV, ScoreMods<Cfg>::kHasSoftcap);
   static_assert(kPolyGroups >= 0 && kPolyGroups <= BN / 8, "poly exp groups");
   static constexpr int kVSlotRows = kVRows + kRowSumRows;
   static constexpr int kVSlotBytes = sm90VSlotBytes(D, Cfg::kPV, BN);
@@ -474,25 +467,15 @@ template <class Cfg> struct Sm90Consumer {
   /// commits). The tied (+) form: acc is loop-carried, and a write-only form
   /// would let the compiler copy it between iterations, which serializes the
   /// wgmmas.
-  /// Waits for the K image of the it-th visit (`it`: the visit's index; ring
-  /// slots count visits) and returns its shared-memory address.
-  __device__ __forceinline__ unsigned waitK(int it) {
-    const int s = it % kStages;
+  __device__ __forceinline__ void issueQk(int it) {
+    const int s = it % kStages; // `it`: the visit's index (ring slots count visits)
     const unsigned sK = smemAddr(smem + S::kOffK + s * S::kKBytes);
     Mbarrier::wait(fullK + s, (unsigned)(it / kStages) & 1u);
-    return sK;
-  }
-  /// k-step kk of S = Q K^T into acc.
-  __device__ __forceinline__ void qkStep(unsigned sK, int kk) {
-    QkMmaOp::run(acc, kMajorDesc<S::kQkRowBytes>(sQ, BM, cwg * 64, kk),
-                 kMajorDesc<S::kQkRowBytes>(sK, BN, 0, kk), kk > 0);
-  }
-  __device__ __forceinline__ void issueQk(int it) {
-    const unsigned sK = waitK(it);
     wgmmaFence(); // acc was last written by ordinary instructions
 #pragma unroll
     for (int kk = 0; kk < S::kQkSteps; ++kk)
-      qkStep(sK, kk);
+      QkMmaOp::run(acc, kMajorDesc<S::kQkRowBytes>(sQ, BM, cwg * 64, kk),
+                   kMajorDesc<S::kQkRowBytes>(sK, BN, 0, kk), kk > 0);
   }
 
   // Pingpong: the two consumer warpgroups take turns issuing their tensor-core
@@ -703,40 +686,28 @@ template <class Cfg> struct Sm90Consumer {
       fenceRegs(o);
     }
 
-    // O += P V (fresh accumulator for 8-bit P) and S(n+1) = Q K^T, their
-    // k-steps interleaved (tile_size.h sm90InterleaveGemms): two independent
-    // accumulator chains in flight instead of one after the other.
+    // O += P V (fresh accumulator for 8-bit P), then S(n+1) = Q K^T.
     Mbarrier::wait(fullV + s, phase);
-    constexpr bool kInterleave = kHasNext && S::kInterleave;
-    unsigned sKNext = 0;
-    if constexpr (kInterleave)
-      sKNext = waitK(it + 1);
     PvT ob[S::kPv8 ? S::kPvN / 2 : 1];
     (void)ob; // unused by 16-bit PV
     myTurn();
     wgmmaFence();
-    constexpr int kGemmSteps = kSteps > S::kQkSteps ? kSteps : S::kQkSteps;
+    if constexpr (S::kPv8) {
+      constexpr int R = S::kVSlotRows;
+      PvMmaOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, R, 0, 0));
 #pragma unroll
-    for (int kk = 0; kk < kGemmSteps; ++kk) {
-      if (kk < kSteps) {
-        if constexpr (S::kPv8) {
-          constexpr int R = S::kVSlotRows;
-          if (kk == 0)
-            PvMmaOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, R, 0, 0));
-          else
-            PvMmaOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, R, 0, kk), 1);
-        } else {
-          // MN-major V: 16 token rows per k-step, 64-channel panels BN rows apart.
-          const unsigned long long desc =
-              makeSmemDesc(sV, 128, 1024, BN * 128) + (unsigned long long)(kk * 16 * 128 / 16);
-          PvMmaOp::run(o, pa[kk], desc, 1);
-        }
+      for (int kk = 1; kk < kSteps; ++kk)
+        PvMmaOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, R, 0, kk), 1);
+    } else {
+#pragma unroll
+      for (int kk = 0; kk < kSteps; ++kk) {
+        // MN-major V: 16 token rows per k-step, 64-channel panels BN rows apart.
+        const unsigned long long desc =
+            makeSmemDesc(sV, 128, 1024, BN * 128) + (unsigned long long)(kk * 16 * 128 / 16);
+        PvMmaOp::run(o, pa[kk], desc, 1);
       }
-      if constexpr (kInterleave)
-        if (kk < S::kQkSteps)
-          qkStep(sKNext, kk);
     }
-    if constexpr (kHasNext && !kInterleave)
+    if constexpr (kHasNext)
       issueQk(it + 1);
     wgmmaCommit();
     otherTurn();

@@ -87,15 +87,6 @@ AG_HOST_DEVICE constexpr bool sm90RowSumMma(int pv, bool softcap) {
   return sm90RowSumRows(pv) > 0 && !softcap;
 }
 
-/// Whether a consumer warpgroup issues PV(n) and QK(n+1) k-step by k-step in
-/// turn rather than one GEMM after the other (two independent accumulator
-/// chains in flight). Off: a timeline of one CTA (bench/NOTES.md T-1) shows a
-/// warpgroup's 8 wgmmas taking ~1100-1200 clocks even with the tensor cores to
-/// itself, and interleaving did not shorten that (I-1, H100, e2e at N=16k:
-/// fp8_fp8_d128 -2.5% within noise, fp8_fp8_d64 +4.0%, int8_fp8_d128_causal
-/// +1.9%; N=1k within 1%). AG_SM90_INTERLEAVE=1 turns it on.
-AG_HOST_DEVICE constexpr bool sm90InterleaveGemms() { return false; }
-
 #ifndef AG_SM90_POLY_EXP
 #define AG_SM90_POLY_EXP -1
 #endif
@@ -109,8 +100,7 @@ AG_HOST_DEVICE constexpr bool sm90InterleaveGemms() { return false; }
 /// rounding is far coarser than the cubic's 1e-4, and not with a soft cap;
 /// the emulation asks too (EmulationOptions::polyExpColumns).
 /// AG_SM90_POLY_EXP=g forces g groups.
-AG_HOST_DEVICE constexpr int sm90PolyExpGroups(int headDim, int pv, bool softcap) {
-  (void)headDim;
+AG_HOST_DEVICE constexpr int sm90PolyExpGroups(int pv, bool softcap) {
   if (!dtIs8Bit(pv) || softcap)
     return 0;
   return AG_SM90_POLY_EXP >= 0 ? AG_SM90_POLY_EXP : 0;
