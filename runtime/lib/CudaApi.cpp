@@ -101,10 +101,13 @@ Expected<DriverApi> openDriver() {
   resolve(lib, AG_STR(cuModuleLoadData), api.moduleLoadData, missing);
   resolve(lib, AG_STR(cuModuleUnload), api.moduleUnload, missing);
   resolve(lib, AG_STR(cuModuleGetFunction), api.moduleGetFunction, missing);
+  resolve(lib, AG_STR(cuModuleGetGlobal), api.moduleGetGlobal, missing);
   resolve(lib, AG_STR(cuFuncSetAttribute), api.funcSetAttribute, missing);
   resolve(lib, AG_STR(cuLaunchKernel), api.launchKernel, missing);
   resolve(lib, AG_STR(cuDeviceGetName), api.deviceGetName, missing);
   resolve(lib, AG_STR(cuFuncGetAttribute), api.funcGetAttribute, missing);
+  resolve(lib, AG_STR(cuOccupancyMaxActiveBlocksPerMultiprocessor), api.occupancyMaxActiveBlocks,
+          missing);
   resolve(lib, AG_STR(cuMemAlloc), api.memAlloc, missing);
   resolve(lib, AG_STR(cuMemFree), api.memFree, missing);
   resolve(lib, AG_STR(cuMemcpyHtoD), api.memcpyHtoD, missing);

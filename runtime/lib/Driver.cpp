@@ -73,7 +73,8 @@ Status checkTargetRunsOn(const Target &target, int sm) {
 }
 
 Expected<std::unique_ptr<LoadedModule>> LoadedModule::load(const std::string &cubin,
-                                                           const KernelPlan &plan) {
+                                                           const KernelPlan &plan,
+                                                           int smCount) {
   auto apiOr = driverApi();
   if (!apiOr)
     return apiOr.error();
@@ -93,7 +94,31 @@ Expected<std::unique_ptr<LoadedModule>> LoadedModule::load(const std::string &cu
       return Error{fmt::format("kernel '{}' needs {} bytes of dynamic shared memory, which "
                                "the device refuses: {}",
                                k.symbol, k.smemBytes, driverErrorText(api, r))};
+    int perSm = 0;
+    if ((r = api.occupancyMaxActiveBlocks(&perSm, fn, k.threads, size_t(k.smemBytes))) !=
+        CUDA_SUCCESS)
+      return Error{fmt::format("the occupancy of kernel '{}' is unknown: {}", k.symbol,
+                               driverErrorText(api, r))};
+    if (perSm < 1)
+      return Error{fmt::format("kernel '{}' ({} threads, {} bytes of shared memory) does not "
+                               "fit on a multiprocessor",
+                               k.symbol, k.threads, k.smemBytes)};
     m->fns.push_back(fn);
+    m->resident.push_back(unsigned(perSm) * unsigned(smCount > 0 ? smCount : 1));
+  }
+  if (plan.find(KernelRole::Attention)) {
+    CUdeviceptr flag = 0;
+    size_t bytes = 0;
+    int value = 0;
+    if ((r = api.moduleGetGlobal(&flag, &bytes, m->module, PersistentSymbol)) != CUDA_SUCCESS ||
+        bytes != sizeof(int))
+      return Error{fmt::format("the module has no int '{}' (emitted beside the attention "
+                               "kernel; a cubin from an older attngen?): {}",
+                               PersistentSymbol, driverErrorText(api, r))};
+    if ((r = api.memcpyDtoH(&value, flag, sizeof(int))) != CUDA_SUCCESS)
+      return Error{fmt::format("reading '{}' failed: {}", PersistentSymbol,
+                               driverErrorText(api, r))};
+    m->loopsOverTiles = value != 0;
   }
   if (plan.variant.bias == BiasKind::Dense &&
       (r = api.moduleGetFunction(&m->blockMap, m->module, BlockMapSymbol)) != CUDA_SUCCESS)

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace attngen {
@@ -49,7 +50,7 @@ Expected<const LoadedModule *> Kernel::moduleForCurrentContext() const {
       return Error{fmt::format("kernel '{}' needs {} bytes of shared memory; the device "
                                "allows {}",
                                k.symbol, k.smemBytes, device->maxSmemOptin)};
-  auto loaded = LoadedModule::load(image, kernelPlan);
+  auto loaded = LoadedModule::load(image, kernelPlan, device->smCount);
   if (!loaded)
     return loaded.error();
   const LoadedModule *m = loaded->get();
@@ -69,6 +70,18 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
   if (!module)
     return module.status();
   const std::vector<CUfunction> &fns = (*module)->functions();
+  // The persistent attention kernel: as many CTAs as stay resident, or
+  // ATTNGEN_ATTENTION_CTAS of them (0: one per tile; for measurements and
+  // for tests that make each CTA run many tiles).
+  unsigned ctaCap = 0;
+  bool capped = false;
+  if (const char *e = std::getenv("ATTNGEN_ATTENTION_CTAS"); e && *e) {
+    char *end = nullptr;
+    const unsigned long v = std::strtoul(e, &end, 10);
+    if (*end != '\0' || v > std::numeric_limits<int>::max())
+      return Error{fmt::format("ATTNGEN_ATTENTION_CTAS='{}' is not a CTA count", e)};
+    ctaCap = unsigned(v), capped = true;
+  }
   // KVStats counts its CTAs per head (its last one reduces the head's
   // partials): the counters start at zero every launch.
   if (params->kv_done && stages != LaunchStages::Attention)
@@ -82,7 +95,10 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
     if ((stages == LaunchStages::Prologue && attention) ||
         (stages == LaunchStages::Attention && !attention))
       continue;
-    GridDims g = gridFor(k.role, kernelPlan, *params);
+    // (A kernel that runs one tile per CTA gets one CTA per tile.)
+    const unsigned maxCtas =
+        !(*module)->persistent() ? 0u : capped ? ctaCap : (*module)->residentCtas()[i];
+    GridDims g = gridFor(k.role, kernelPlan, *params, maxCtas);
     const unsigned grid[3] = {g.x, g.y, g.z};
     if (Status s = launchOnStream(fns[i], grid, unsigned(k.threads), k.smemBytes, stream,
                                   &*params, k.symbol);

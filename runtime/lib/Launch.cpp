@@ -126,6 +126,13 @@ Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors
                              v.head_dim)};
   if (plan.kernels.empty() || !plan.find(KernelRole::Attention))
     return Error{"the plan has no attention kernel"};
+  // The wgmma kernel numbers its tiles (blockM rows of one head) with an int.
+  const int64_t tiles = (int64_t(p.seq_q) + plan.tiles.blockM - 1) / plan.tiles.blockM *
+                        p.heads_q * p.batch;
+  if (plan.mainloop == Mainloop::Wgmma && tiles > std::numeric_limits<int>::max())
+    return Error{fmt::format("{} query tiles ({} x {} heads x {} batches) exceed 2^31 - 1",
+                             tiles, (int64_t(p.seq_q) + plan.tiles.blockM - 1) / plan.tiles.blockM,
+                             p.heads_q, p.batch)};
 
   const size_t inBytes = size_t(bitWidth(v.input)) / 8;
   const size_t outBytes = size_t(bitWidth(v.output)) / 8;
@@ -270,7 +277,8 @@ Expected<AttnParams> buildParams(const KernelPlan &plan, const Problem &p, const
   return params;
 }
 
-GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &p) {
+GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &p,
+                 unsigned maxCtas) {
   switch (role) {
   case KernelRole::KVStats:
     // Balancing: the same blocks also reduce Q's chunks (q_chunks may exceed
@@ -280,8 +288,16 @@ GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &p) {
   case KernelRole::QuantKV:
     return {unsigned(p.seq_k_pad / plan.tiles.blockN), unsigned(p.heads_kv),
             unsigned(p.batch)};
-  case KernelRole::QuantQ:
   case KernelRole::Attention:
+    if (plan.mainloop == Mainloop::Wgmma) {
+      const uint64_t tiles =
+          uint64_t(p.seq_q_pad / plan.tiles.blockM) * uint64_t(p.heads_q) * uint64_t(p.batch);
+      // (validateArguments keeps tiles below 2^31.)
+      const uint64_t cap = maxCtas > 0 ? maxCtas : uint64_t(std::numeric_limits<int>::max());
+      return {unsigned(std::min(tiles, cap)), 1u, 1u};
+    }
+    [[fallthrough]];
+  case KernelRole::QuantQ:
     return {unsigned(p.seq_q_pad / plan.tiles.blockM), unsigned(p.heads_q), unsigned(p.batch)};
   }
   return {};

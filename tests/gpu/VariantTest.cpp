@@ -164,6 +164,22 @@ TEST_CASE("every variant matches its emulation on small and odd shapes", "[gpu]"
   }
 }
 
+TEST_CASE("the persistent grid: three CTAs run every tile of odd shapes", "[gpu][persistent]") {
+  // Each CTA runs 10-40 tiles here: the producer's ring, the Q stage's phases
+  // and the pingpong's turns carry over from tile to tile, and tiles with
+  // fewer key blocks than ring slots (Nk = 300) follow longer ones.
+  ScopedEnv ctas("ATTNGEN_ATTENTION_CTAS", "3");
+  int ran = 0;
+  for (const NamedKernel &nk : kernels()) {
+    if (nk.kernel->plan().mainloop != Mainloop::Wgmma)
+      continue;
+    checkShape(nk, {2, 0, 2, 1000, 1000, 0}, InputKind::Random, 31);
+    checkShape(nk, {1, 0, 3, 1000, 300, 0}, InputKind::Random, 32);
+    ++ran;
+  }
+  CHECK(ran > 0);
+}
+
 TEST_CASE("every variant at N=4k: cosine >= 0.9995 against FP32 on random normal", "[gpu]") {
   for (const NamedKernel &nk : kernels()) {
     const Variant &v = nk.kernel->plan().variant;

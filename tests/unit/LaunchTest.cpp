@@ -159,8 +159,18 @@ TEST_CASE("AttnParams and grids of a launch", "[launch]") {
   CHECK((stats.x == 1 && stats.y == 4 && stats.z == 2));
   GridDims quantKV = gridFor(KernelRole::QuantKV, c.plan, *p);
   CHECK((quantKV.x == 8 && quantKV.y == 4 && quantKV.z == 2)); // 1024 / 128
+  // The wgmma kernel is persistent: a 1-D grid over 3 x 8 x 2 tiles, at most
+  // the resident CTAs; the mma.sync kernel has one CTA per tile.
+  REQUIRE(c.plan.mainloop == Mainloop::Wgmma);
   GridDims attn = gridFor(KernelRole::Attention, c.plan, *p);
-  CHECK((attn.x == 3 && attn.y == 8 && attn.z == 2)); // 384 / 128
+  CHECK((attn.x == 48 && attn.y == 1 && attn.z == 1)); // 384 / 128 x 8 x 2
+  attn = gridFor(KernelRole::Attention, c.plan, *p, 132);
+  CHECK((attn.x == 48 && attn.y == 1 && attn.z == 1));
+  attn = gridFor(KernelRole::Attention, c.plan, *p, 20);
+  CHECK((attn.x == 20 && attn.y == 1 && attn.z == 1));
+  c.plan.mainloop = Mainloop::MmaSync;
+  attn = gridFor(KernelRole::Attention, c.plan, *p, 20);
+  CHECK((attn.x == 3 && attn.y == 8 && attn.z == 2));
 
   c.problem.seq_q = 0;
   auto bad = buildParams(c.plan, c.problem, c.t, c.workspace, c.workspaceBytes);

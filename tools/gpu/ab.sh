@@ -8,6 +8,9 @@
 # Or one tree and several template-macro settings (ATTNGEN_NVRTC_DEFINES), the baseline first,
 # arms separated by '|' (an empty arm: the template defaults):
 #   AB_TREES=".snap" AB_DEFINES="AG_SM90_PV_CHUNK=0|AG_SM90_PV_CHUNK=1" ... bash .snap/tools/gpu/ab.sh
+# AB_ENVS adds environment settings per arm, '|'-separated like AB_DEFINES (each field: space-
+# separated NAME=VALUE words, e.g. runtime knobs such as ATTNGEN_ATTENTION_CTAS=0):
+#   AB_DEFINES="X=0|X=0|" AB_ENVS="ATTNGEN_ATTENTION_CTAS=0||" ...
 # Kernels are looked up in AB_CACHE (default <tree>/.ab-cache: precompile them there to spare
 # the GPU the NVRTC time).
 # Prints one line per (package, arm, round), then each arm's median time per package and
@@ -27,11 +30,14 @@ for t in "${TREES[@]}"; do
 done
 rounds=${AB_ROUNDS:-3}
 # Arms: (tree, defines, label).
-ARM_TREE=() ARM_DEF=() ARM_LABEL=()
+ARM_TREE=() ARM_DEF=() ARM_LABEL=() ARM_ENV=()
 if [[ -n ${AB_DEFINES:-} ]]; then
   IFS='|' read -r -a defs <<<"$AB_DEFINES|" # (read drops one trailing empty field)
-  for d in "${defs[@]}"; do
-    ARM_TREE+=("${TREES[0]}") ARM_DEF+=("$d") ARM_LABEL+=("${d:-default}")
+  IFS='|' read -r -a envs <<<"${AB_ENVS:-}|"
+  for i in "${!defs[@]}"; do
+    d=${defs[$i]} e=${envs[$i]:-}
+    label="${d:-default}${e:+ $e}"
+    ARM_TREE+=("${TREES[0]}") ARM_DEF+=("$d") ARM_ENV+=("$e") ARM_LABEL+=("$label")
   done
 else
   for t in "${TREES[@]}"; do ARM_TREE+=("$t") ARM_DEF+=("") ARM_LABEL+=("$(basename "$t")"); done
@@ -40,8 +46,9 @@ for pkg in ${AB_PACKAGES:?AB_PACKAGES: package directories}; do
   for ((r = 1; r <= rounds; ++r)); do
     for a in "${!ARM_TREE[@]}"; do
       t=${ARM_TREE[$a]}
-      ms=$(ATTNGEN_NVRTC_DEFINES="${ARM_DEF[$a]}" ATTNGEN_CACHE_DIR="${AB_CACHE:-$PWD/$t/.ab-cache}" \
-             "$t/build-gpu/bin/attngen" bench --package "$pkg" \
+      # shellcheck disable=SC2086 # the arm's NAME=VALUE words
+      ms=$(env ${ARM_ENV[$a]:-} ATTNGEN_NVRTC_DEFINES="${ARM_DEF[$a]}" \
+             ATTNGEN_CACHE_DIR="${AB_CACHE:-$PWD/$t/.ab-cache}" "$t/build-gpu/bin/attngen" bench --package "$pkg" \
              --shapes "${AB_SHAPES:-1,32,16384}" --reps "${AB_REPS:-20}" 2>&1 | tee -a "$OUT/ab.log" \
              | awk -F'|' '/^\| [0-9]/ {printf "%s ", $4}')
       echo "$(basename "$pkg") ${ARM_LABEL[$a]// /+} round $r: ms $ms" | tee -a "$OUT/ab-lines.txt"

@@ -142,6 +142,10 @@ std::string emitCuda(const KernelPlan &plan) {
     out += fmt::format("\nextern \"C\" __global__ void {} {}(const __grid_constant__ "
                        "attngen::AttnParams p) {{\n  {}(p);\n}}\n",
                        bounds, k.symbol, templateFor(k.role));
+    if (k.role == KernelRole::Attention)
+      out += fmt::format("extern \"C\" __constant__ int {} = "
+                         "attngen::attentionPersistent<Cfg>();\n",
+                         PersistentSymbol);
   }
   // A dense bias's block map builder (mask/block_map.cuh): not a step of the
   // launch; the runtime runs it once per table (Kernel::buildBlockMap).

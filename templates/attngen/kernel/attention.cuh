@@ -15,6 +15,15 @@
 
 namespace attngen {
 
+/// 1 if the attention kernel's CTAs loop over tiles (the emitted module's
+/// attngen_persistent, which the runtime reads to size the grid), else 0.
+template <class Cfg> constexpr int attentionPersistent() {
+  if constexpr (Cfg::kMainloop == 1)
+    return sm90::Sm90Shape<Cfg>::kPersistent ? 1 : 0;
+  else
+    return 0;
+}
+
 template <class Cfg> __device__ __forceinline__ void attention(const AttnParams &p) {
   static_assert(Cfg::kMainloop == 0 || Cfg::kMainloop == 1, "kMainloop: 0 mma.sync, 1 wgmma");
   // Launched as a dependent of the last prologue: its images must be complete.

@@ -1,7 +1,8 @@
 //===- mainloop_sm90.cuh - The wgmma attention mainloop (sm_90a) -----------===//
 //
-// FA3-like, warp specialized. A CTA owns blockM = 128 query rows of one
-// (batch, head) and runs three warpgroups:
+// FA3-like, warp specialized and persistent: a CTA runs tiles of blockM = 128
+// query rows of one (batch, head) one after another (tileCoord) with three
+// warpgroups:
 //  - warpgroup 0, the producer: one thread moves each K / V tile image (plus
 //    the block's K scales) with one
 //    cp.async.bulk per tile into a `stages`-deep ring guarded by full / empty
@@ -9,7 +10,8 @@
 //    is needed. It gives its registers away (setmaxnreg.dec).
 //  - warpgroups 1 and 2, the consumers: 64 query rows each. First each
 //    quantizes its rows of Q into the Q tile image in shared memory (as
-//    quant_q would; see quantizeQ). Then per key block:
+//    quant_q would; see quantizeQ), from a shared stage that the producer
+//    fills during the previous tile where it fits. Then per key block:
 //    S = Q K^T (wgmma SS, K-major, swizzled descriptors over the images),
 //    int32 -> float by the magic-number trick, scale, mask (diagonal and last
 //    blocks only: the loop is split so unmasked blocks carry no mask code),
@@ -53,6 +55,11 @@
 
 namespace attngen {
 namespace sm90 {
+
+/// Named barriers: 1, 2 the pingpong's turns, 3 + cwg a consumer warpgroup
+/// (Q image, O stage), 5 a block-wide Q group, 6 the staggered Q, 7 + cwg a
+/// staged bias (bias.cuh), kTileBarrier both consumer warpgroups at a tile's start.
+constexpr int kTileBarrier = 9;
 
 /// Shapes and shared-memory layout derived from a Cfg.
 template <class Cfg> struct Sm90Shape {
@@ -123,17 +130,36 @@ template <class Cfg> struct Sm90Shape {
   static_assert(kPv8 || Cfg::kPV == dt::F16 || Cfg::kPV == dt::BF16, "PV is 8- or 16-bit");
   static_assert(kSmemBytes == attentionSmemBytes(1, D, Cfg::kQK, Cfg::kPV, BM, BN, kStages),
                 "tile_size.h must agree with the kernel's shared memory");
+  /// CTAs loop over tiles (tile_size.h sm90Persistent), else one tile each.
+  static constexpr bool kPersistent =
+      sm90Persistent(Cfg::kPV, ScoreMods<Cfg>::kLeft >= 0 || ScoreMods<Cfg>::kRight >= 0,
+                     ScoreMods<Cfg>::kBiasRank > 0, ScoreMods<Cfg>::kDenseBias,
+                     ScoreMods<Cfg>::kHasSoftcap);
 };
 
-/// The query block of this CTA. Causal: reversed, so the blocks with the most
-/// keys start first and the grid's tail holds the short ones (the order stays
-/// head-major, so the CTAs running together share one head's K/V in L2).
+/// The tiles of the persistent grid: CTA c runs tiles c, c + gridDim.x, ...
+/// (the runtime launches min(tiles, resident CTAs)). Query block fastest, then
+/// head, then batch, so the CTAs running together share one head's K/V in L2.
+/// Causal: reversed within a head, so the blocks with the most keys start
+/// first and the tail holds the short ones; a CTA's tiles step by the grid
+/// size through the query blocks, which spreads long and short ones over the
+/// CTAs.
 #ifndef AG_SM90_CAUSAL_REVERSE
 #define AG_SM90_CAUSAL_REVERSE 1
 #endif
-template <class Cfg> __device__ __forceinline__ int queryBlock() {
+struct TileCoord {
+  int mBlk, h, b;
+};
+/// (Below 2^31: the runtime refuses larger problems.)
+template <class Cfg> __device__ __forceinline__ int tileCount(const AttnParams &p) {
+  return (p.seq_q_pad / Cfg::kBlockM) * p.heads_q * p.batch;
+}
+template <class Cfg> __device__ __forceinline__ TileCoord tileCoord(const AttnParams &p, int t) {
   constexpr bool kReverse = Cfg::kCausal && AG_SM90_CAUSAL_REVERSE;
-  return kReverse ? (int)(gridDim.x - 1 - blockIdx.x) : (int)blockIdx.x;
+  const unsigned qBlocks = (unsigned)p.seq_q_pad / Cfg::kBlockM;
+  const unsigned m = (unsigned)t % qBlocks, rest = (unsigned)t / qBlocks;
+  return TileCoord{kReverse ? (int)(qBlocks - 1 - m) : (int)m,
+                   (int)(rest % (unsigned)p.heads_q), (int)(rest / (unsigned)p.heads_q)};
 }
 
 template <bool B> struct BoolConst {
@@ -249,6 +275,28 @@ template <class Cfg> struct Sm90Consumer {
   static constexpr bool kStageO =
       AG_SM90_STAGE_O != 0 && Cfg::kOut != dt::F32 &&
       S::kSmemBytes + (kStaged ? kStagedBytes + 1024 : 0) + kOStageBytes <= kSm90MaxSmemBytes;
+#ifndef AG_SM90_Q_PREFETCH
+#define AG_SM90_Q_PREFETCH 1
+#endif
+  /// The next tile's bf16 / f16 Q rows, bulk-copied in by the producer while
+  /// this tile runs (bench/NOTES.md G-1), where static shared memory has room
+  /// after a staged bias and the O stage; else the consumers load Q from
+  /// global memory. AG_SM90_Q_PREFETCH=0 turns it off.
+  static constexpr int kQStageBytes = BM * D * 2;
+  static constexpr bool kQStage =
+      AG_SM90_Q_PREFETCH != 0 &&
+      S::kSmemBytes + (kStaged ? kStagedBytes + 1024 : 0) + (kStageO ? kOStageBytes : 0) +
+              kQStageBytes + 256 <=
+          kSm90MaxSmemBytes;
+  struct QStage {
+    alignas(128) unsigned char raw[kQStage ? kQStageBytes : 16]; ///< rows of 2 D bytes
+    unsigned long long full;  ///< the copy landed (tx count)
+    unsigned long long empty; ///< the 8 consumer warps have read it
+  };
+  __device__ static __forceinline__ QStage &qStage() {
+    __shared__ QStage stage;
+    return stage;
+  }
   static constexpr bool kLowRank = ScoreMods<Cfg>::kBiasRank > 0 && kStaged;
   static constexpr bool kDense = ScoreMods<Cfg>::kDenseBias && kStaged;
   /// The low-rank bias product: 16-bit SS wgmma in the input type.
@@ -276,16 +324,16 @@ template <class Cfg> struct Sm90Consumer {
   QkT acc[BN / 2];
 
   __device__ __forceinline__ Sm90Consumer(const AttnParams &params, unsigned char *smemBase,
-                                          int nEndBlocks)
-      : p(params), smem(smemBase), mask(params.seq_q, kvSeqLen(params, blockIdx.z)),
-        visit(params, blockIdx.z, blockIdx.y, queryBlock<Cfg>()) {
+                                          TileCoord tile, int nEndBlocks)
+      : p(params), smem(smemBase), mask(params.seq_q, kvSeqLen(params, tile.b)),
+        visit(params, tile.b, tile.h, tile.mBlk) {
     unsigned long long *bars = reinterpret_cast<unsigned long long *>(smem + S::kOffBar);
     fullQ = bars;
     fullK = bars + 1;
     fullV = bars + 1 + kStages;
     empty = bars + 1 + 2 * kStages;
     sKScale = reinterpret_cast<const float *>(smem + S::kOffScale);
-    b = blockIdx.z, h = blockIdx.y, m0 = queryBlock<Cfg>() * BM, nEnd = nEndBlocks;
+    b = tile.b, h = tile.h, m0 = tile.mBlk * BM, nEnd = nEndBlocks;
     nBegin = mask.blockBegin(m0);
     slopeL2 = ScoreMods<Cfg>::kAlibi ? p.alibi_slopes[h] * kLog2e : 0.f;
     cwg = threadIdx.x / 128 - 1;
@@ -327,8 +375,10 @@ template <class Cfg> struct Sm90Consumer {
   /// emulation stays bit-identical. Sets qScale (times s*log2(e)) for this
   /// thread's fragment rows and writes q_kmean for the epilogue. When the
   /// caller provides q_quant (tests), the image and scales are also written
-  /// there, as quant_q would.
-  __device__ __forceinline__ void quantizeQ() {
+  /// there, as quant_q would. With the Q stage the rows come from shared
+  /// memory (the producer's copy, phase `qPhase`), and each warp tells the
+  /// producer when it has read them.
+  __device__ __forceinline__ void quantizeQ(unsigned qPhase) {
     static_assert(!Cfg::kSmoothQ, "Q smoothing is not implemented");
     static_assert(Cfg::kQGran != gran::Tensor, "per-tensor Q scales are not offered");
     constexpr int kSlices = D / 8, kRpi = 32 / kSlices, kIters = 16 / kRpi;
@@ -340,29 +390,35 @@ template <class Cfg> struct Sm90Consumer {
     const int j = lane % kSlices, hkv = h / Cfg::kGqa;
     const agi64 qHead = (agi64)b * p.heads_q + h;
     const unsigned short *base = static_cast<const unsigned short *>(p.q);
-    const bool vec = prologue::canVectorize(base, p.q_stride);
     // All rows requested first (one load latency), as 16-bit words.
     U32x4 raw[kIters];
-#pragma unroll
-    for (int it = 0; it < kIters; ++it) {
-      const int t = m0 + warpRow0 + it * kRpi + lane / kSlices;
-      if (t < p.seq_q)
-        raw[it] = prologue::loadRaw(base + prologue::rowOffset(p.q_stride, b, h, t), j, vec);
-    }
     float kMean[8], bal[8];
+    if constexpr (kQStage) {
+      // The channel statistics first: their latency runs under the wait.
+      loadQChannelStats(kMean, bal, j, hkv);
+      QStage &st = qStage();
+      Mbarrier::wait(&st.full, qPhase);
+#pragma unroll
+      for (int it = 0; it < kIters; ++it) {
+        const int r = warpRow0 + it * kRpi + lane / kSlices;
+        raw[it] = *reinterpret_cast<const U32x4 *>(st.raw + r * (2 * D) + 16 * j);
+      }
+    } else {
+      const bool vec = prologue::canVectorize(base, p.q_stride);
+#pragma unroll
+      for (int it = 0; it < kIters; ++it) {
+        const int t = m0 + warpRow0 + it * kRpi + lane / kSlices;
+        if (t < p.seq_q)
+          raw[it] = prologue::loadRaw(base + prologue::rowOffset(p.q_stride, b, h, t), j, vec);
+      }
+    }
     // Staggered: warpgroup 1 computes after warpgroup 0 (its loads already in
     // flight), so warpgroup 0 reaches its first QK sooner and warpgroup 1's
     // quantization runs under it (both share the issue slots otherwise).
     if (kQStagger && cwg == 1)
       asm volatile("bar.sync 6, 256;" ::: "memory");
-#pragma unroll
-    for (int i = 0; i < 8; ++i) {
-      const agi64 c = ((agi64)b * p.heads_kv + hkv) * D + 8 * j + i;
-      kMean[i] = Cfg::kSmoothK ? p.k_mean[c] : 0.f;
-      bal[i] = 1.f;
-      if constexpr (Cfg::kBalance)
-        bal[i] = p.qk_balance != nullptr ? p.qk_balance[c] : 1.f;
-    }
+    if constexpr (!kQStage)
+      loadQChannelStats(kMean, bal, j, hkv);
     const bool dump = p.q_quant != nullptr;
     float x[kIters][8], amax[kIters], kmeanDot[kIters];
 #pragma unroll
@@ -461,6 +517,23 @@ template <class Cfg> struct Sm90Consumer {
     asm volatile("bar.sync %0, 128;" ::"r"(3 + cwg) : "memory");
     if (kQStagger && cwg == 0)
       asm volatile("bar.arrive 6, 256;" ::: "memory");
+    if constexpr (kQStage)
+      if (lane == 0) // this warp's reads of the stage are done
+        Mbarrier::arrive(&qStage().empty);
+  }
+
+  /// K's channel means and the balance factors of channels 8j..8j+7 (Q's
+  /// quantization), from global memory.
+  __device__ __forceinline__ void loadQChannelStats(float (&kMean)[8], float (&bal)[8], int j,
+                                                    int hkv) const {
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+      const agi64 c = ((agi64)b * p.heads_kv + hkv) * D + 8 * j + i;
+      kMean[i] = Cfg::kSmoothK ? p.k_mean[c] : 0.f;
+      bal[i] = 1.f;
+      if constexpr (Cfg::kBalance)
+        bal[i] = p.qk_balance != nullptr ? p.qk_balance[c] : 1.f;
+    }
   }
 
   /// Issues S = Q K^T for key block n into acc (asynchronous; the caller
@@ -468,9 +541,9 @@ template <class Cfg> struct Sm90Consumer {
   /// would let the compiler copy it between iterations, which serializes the
   /// wgmmas.
   __device__ __forceinline__ void issueQk(int it) {
-    const int s = it % kStages; // `it`: the visit's index (ring slots count visits)
+    const int s = (unsigned)it % kStages; // `it`: the visit's index (>= 0; ring slots count visits)
     const unsigned sK = smemAddr(smem + S::kOffK + s * S::kKBytes);
-    Mbarrier::wait(fullK + s, (unsigned)(it / kStages) & 1u);
+    Mbarrier::wait(fullK + s, ((unsigned)it / kStages) & 1u);
     wgmmaFence(); // acc was last written by ordinary instructions
 #pragma unroll
     for (int kk = 0; kk < S::kQkSteps; ++kk)
@@ -494,8 +567,8 @@ template <class Cfg> struct Sm90Consumer {
   /// S(nNext) issued (nNext: the next visited block).
   template <bool kMasked, bool kHasNext>
   __device__ __forceinline__ void step(int n, int it, int nNext) {
-    const int s = it % kStages;
-    const unsigned phase = (unsigned)(it / kStages) & 1u;
+    const int s = (unsigned)it % kStages;
+    const unsigned phase = ((unsigned)it / kStages) & 1u;
     const unsigned sV = smemAddr(smem + S::kOffV + s * S::kVSlotBytes);
 
     float x[BN / 2];
@@ -531,7 +604,7 @@ template <class Cfg> struct Sm90Consumer {
       if constexpr (kLowRank) {
         using LR = LowRankImages<Cfg, BN, BM>;
         Staged<>::ready(cwg);
-        const unsigned sA = LR::qbImage(), sB = LR::kbImage(cwg, it % 2);
+        const unsigned sA = LR::qbImage(), sB = LR::kbImage(cwg, it & 1);
         wgmmaFence();
         BiasMmaOp::init(bacc, kMajorDesc<LR::kRowBytes>(sA, BM, cwg * 64, 0),
                         kMajorDesc<LR::kRowBytes>(sB, BN, 0, 0));
@@ -541,7 +614,7 @@ template <class Cfg> struct Sm90Consumer {
                          kMajorDesc<LR::kRowBytes>(sB, BN, 0, kk), 1);
         wgmmaCommit();
         if constexpr (kHasNext) // the next block's kb, into the buffer just freed
-          LR::stageK(p, b, h, nNext * BN, cwg, (it + 1) % 2, threadIdx.x % 128);
+          LR::stageK(p, b, h, nNext * BN, cwg, (it + 1) & 1, threadIdx.x % 128);
       }
       // ALiBi's term is -slope |i + diag - j|, with |i + diag - j| in float:
       // a per-row base minus the fragment's column offset, a compile-time
@@ -587,9 +660,9 @@ template <class Cfg> struct Sm90Consumer {
       if constexpr (kDense) {
         using DI = DenseImages<Cfg, BN>;
         Staged<>::ready(cwg);
-        DI::template add<BN / 8>(x, row[0] - m0 - 64 * cwg, cwg, it % 2, lane);
+        DI::template add<BN / 8>(x, row[0] - m0 - 64 * cwg, cwg, it & 1, lane);
         if constexpr (kHasNext) // the next block's tile, into the buffer just freed
-          DI::stage(p, b, h, m0 + 64 * cwg, nNext * BN, cwg, (it + 1) % 2, threadIdx.x % 128);
+          DI::stage(p, b, h, m0 + 64 * cwg, nNext * BN, cwg, (it + 1) & 1, threadIdx.x % 128);
       }
       if constexpr (kLowRank) {
         wgmmaWait<0>();
@@ -744,27 +817,34 @@ template <class Cfg> struct Sm90Consumer {
     }
   }
 
-  __device__ __forceinline__ void run() {
+  /// Runs this tile: `it0` visits of the CTA's earlier tiles, `qPhase` the Q
+  /// stage's phase, `turnHeld` whether an earlier tile of the CTA left the
+  /// pingpong's first turn to warpgroup 0 (its last otherTurn). Returns the
+  /// visit count after this tile.
+  __device__ __forceinline__ int run(int it0, unsigned qPhase, bool &turnHeld) {
     const int nFirst = visit.from(nBegin, nEnd); // nEnd: nothing to visit
     // Warpgroup 0 goes first; with the staggered Q, warpgroup 1 says so
-    // before it waits for warpgroup 0's quantization.
-    if (kQStagger && nFirst < nEnd && cwg == 1)
+    // before it waits for warpgroup 0's quantization. (Each tile leaves one
+    // such arrival behind: warpgroup 1 gives the turn once more than it takes.)
+    const bool giveTurn = !turnHeld && nFirst < nEnd && cwg == 1;
+    if (kQStagger && giveTurn)
       otherTurn();
-    quantizeQ();
+    quantizeQ(qPhase);
     if (nFirst < nEnd) {
-      if (!kQStagger && cwg == 1)
+      if (!kQStagger && giveTurn)
         otherTurn();
+      turnHeld = true;
       myTurn();
-      issueQk(0);
+      issueQk(it0);
       wgmmaCommit();
       otherTurn();
       if constexpr (kLowRank) { // this warpgroup's qb rows and the first kb tile
         using LR = LowRankImages<Cfg, BN, BM>;
         LR::stageQ(p, b, h, m0, cwg, threadIdx.x % 128);
-        LR::stageK(p, b, h, nFirst * BN, cwg, 0, threadIdx.x % 128);
+        LR::stageK(p, b, h, nFirst * BN, cwg, it0 & 1, threadIdx.x % 128);
       }
       if constexpr (kDense) // this warpgroup's rows of the first block's table
-        DenseImages<Cfg, BN>::stage(p, b, h, m0 + 64 * cwg, nFirst * BN, cwg, 0,
+        DenseImages<Cfg, BN>::stage(p, b, h, m0 + 64 * cwg, nFirst * BN, cwg, it0 & 1,
                                     threadIdx.x % 128);
       wgmmaWait<0>();
       fenceRegs(acc);
@@ -773,7 +853,7 @@ template <class Cfg> struct Sm90Consumer {
     // block issues no next QK (static, so no wgmma sits under a branch).
     // A window's left edge: the blocks before the first unmasked one are masked.
     const int nPlain = mask.unmaskedEnd(m0) < nEnd ? mask.unmaskedEnd(m0) : nEnd;
-    int n = nFirst, it = 0, next = visit.from(n + 1, nEnd);
+    int n = nFirst, it = it0, next = visit.from(n + 1, nEnd);
     int nFirstPlain = 0;
     if constexpr (ScoreMods<Cfg>::kLeft >= 0) {
       nFirstPlain = mask.unmaskedBegin(m0, BM);
@@ -810,6 +890,7 @@ template <class Cfg> struct Sm90Consumer {
           storeLse<Cfg>(p, mRow[r], lRow[r], S::kPvFp8 ? kFp8Max : 1.f, row[r], b, h);
       }
     }
+    return n < nEnd ? it + 1 : it;
   }
 };
 
@@ -826,12 +907,17 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
   auto barrier = [&](int i) {
     return reinterpret_cast<unsigned long long *>(smemBase() + S::kOffBar) + i;
   };
+  using Consumer = Sm90Consumer<Cfg>;
   if (threadIdx.x == 0) {
     Mbarrier::init(barrier(0), 1);
     for (int s = 0; s < kStages; ++s) {
       Mbarrier::init(barrier(1 + s), 1);
       Mbarrier::init(barrier(1 + kStages + s), 1);
       Mbarrier::init(barrier(1 + 2 * kStages + s), S::kConsumerWarps);
+    }
+    if constexpr (Consumer::kQStage) {
+      Mbarrier::init(&Consumer::qStage().full, 1);
+      Mbarrier::init(&Consumer::qStage().empty, S::kConsumerWarps);
     }
     fenceBarrierInit();
   }
@@ -852,50 +938,66 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
   __syncthreads();
   const int warpGroup = threadIdx.x / 128;
 
-  unsigned char *smem;
-  unsigned long long *fullQ, *fullK, *fullV, *empty;
-  int mBlk, h, b, hkv, m0, nBegin, nEnd;
-  auto setup = [&]() {
-    smem = smemBase();
-    fullQ = barrier(0);
-    fullK = barrier(1);
-    fullV = barrier(1 + kStages);
-    empty = barrier(1 + 2 * kStages);
-    mBlk = queryBlock<Cfg>(), h = blockIdx.y, b = blockIdx.z;
-    hkv = h / Cfg::kGqa;
-    m0 = mBlk * BM;
+  // The key blocks [nBegin, nEnd) of a tile.
+  auto keyRange = [&](const TileCoord &t, int &nBegin, int &nEnd) {
     const KeyMask<Cfg::kCausal, BN, ScoreMods<Cfg>::kLeft, ScoreMods<Cfg>::kRight> keys(
-        p.seq_q, kvSeqLen(p, b));
-    nBegin = keys.blockBegin(m0);
-    nEnd = keys.blockEnd(m0, BM);
+        p.seq_q, kvSeqLen(p, t.b));
+    nBegin = keys.blockBegin(t.mBlk * BM);
+    nEnd = keys.blockEnd(t.mBlk * BM, BM);
   };
 
   if (warpGroup == 0) {
     // ---- producer ---------------------------------------------------------
     setMaxNRegDec<24>();
-    setup();
     if (threadIdx.x == 0) {
-      const agi64 kvHead = (agi64)b * p.heads_kv + hkv;
+      unsigned char *smem = smemBase();
+      unsigned long long *fullK = barrier(1), *fullV = barrier(1 + kStages);
+      unsigned long long *empty = barrier(1 + 2 * kStages);
       const int kvBlocks = p.seq_k_pad / BN;
-      const unsigned char *kImg =
-          static_cast<const unsigned char *>(p.k_quant) + kvHead * kvBlocks * (agi64)S::kKBytes;
-      const unsigned char *vImg =
-          static_cast<const unsigned char *>(p.v_quant) + kvHead * kvBlocks * (agi64)S::kVBytes;
-      const float *kScale = p.k_scale + kvHead * p.seq_k_pad;
-      // The blocks the consumers visit, in their order (ring slots count visits).
-      const BlockMapRow<Cfg> visit(p, b, h, mBlk);
-      for (int n = visit.from(nBegin, nEnd), it = 0; n < nEnd; n = visit.from(n + 1, nEnd), ++it) {
-        const int s = it % kStages;
-        const unsigned phase = (unsigned)(it / kStages) & 1u;
-        Mbarrier::wait(empty + s, phase ^ 1u);
-        Mbarrier::arriveExpectTx(fullK + s, S::kKBytes + S::kScaleBytes);
-        BulkCopyG2S::run(smem + S::kOffK + s * S::kKBytes, kImg + n * (agi64)S::kKBytes,
-                         S::kKBytes, fullK + s);
-        BulkCopyG2S::run(smem + S::kOffScale + s * S::kScaleBytes, kScale + n * BN,
-                         S::kScaleBytes, fullK + s);
-        Mbarrier::arriveExpectTx(fullV + s, S::kVBytes);
-        BulkCopyG2S::run(smem + S::kOffV + s * S::kVSlotBytes, vImg + n * (agi64)S::kVBytes,
-                         S::kVBytes, fullV + s);
+      int it = 0; // visits over all of the CTA's tiles (ring slots count visits)
+      unsigned qPhase = 0;
+      const int stride = S::kPersistent ? (int)gridDim.x : tileCount<Cfg>(p);
+      for (int tile = blockIdx.x; tile < tileCount<Cfg>(p); tile += stride, qPhase ^= 1u) {
+        const TileCoord t = tileCoord<Cfg>(p, tile);
+        if constexpr (Consumer::kQStage) {
+          // This tile's Q rows (those below seq_q), once the consumers have
+          // read the previous tile's.
+          typename Consumer::QStage &st = Consumer::qStage();
+          Mbarrier::wait(&st.empty, qPhase ^ 1u);
+          const int m0 = t.mBlk * BM, rows = p.seq_q - m0 < BM ? p.seq_q - m0 : BM;
+          const unsigned short *q = static_cast<const unsigned short *>(p.q) +
+                                    prologue::rowOffset(p.q_stride, t.b, t.h, m0);
+          Mbarrier::arriveExpectTx(&st.full, (unsigned)(rows * 2 * D));
+          if (p.q_stride[2] == D) {
+            BulkCopyG2S::run(st.raw, q, (unsigned)(rows * 2 * D), &st.full);
+          } else {
+            for (int r = 0; r < rows; ++r)
+              BulkCopyG2S::run(st.raw + r * 2 * D, q + r * p.q_stride[2], 2 * D, &st.full);
+          }
+        }
+        int nBegin, nEnd;
+        keyRange(t, nBegin, nEnd);
+        const agi64 kvHead = (agi64)t.b * p.heads_kv + t.h / Cfg::kGqa;
+        const unsigned char *kImg = static_cast<const unsigned char *>(p.k_quant) +
+                                    kvHead * kvBlocks * (agi64)S::kKBytes;
+        const unsigned char *vImg = static_cast<const unsigned char *>(p.v_quant) +
+                                    kvHead * kvBlocks * (agi64)S::kVBytes;
+        const float *kScale = p.k_scale + kvHead * p.seq_k_pad;
+        // The blocks the consumers visit, in their order.
+        const BlockMapRow<Cfg> visit(p, t.b, t.h, t.mBlk);
+        for (int n = visit.from(nBegin, nEnd); n < nEnd; n = visit.from(n + 1, nEnd), ++it) {
+          const int s = (unsigned)it % kStages;
+          const unsigned phase = ((unsigned)it / kStages) & 1u;
+          Mbarrier::wait(empty + s, phase ^ 1u);
+          Mbarrier::arriveExpectTx(fullK + s, S::kKBytes + S::kScaleBytes);
+          BulkCopyG2S::run(smem + S::kOffK + s * S::kKBytes, kImg + n * (agi64)S::kKBytes,
+                           S::kKBytes, fullK + s);
+          BulkCopyG2S::run(smem + S::kOffScale + s * S::kScaleBytes, kScale + n * BN,
+                           S::kScaleBytes, fullK + s);
+          Mbarrier::arriveExpectTx(fullV + s, S::kVBytes);
+          BulkCopyG2S::run(smem + S::kOffV + s * S::kVSlotBytes, vImg + n * (agi64)S::kVBytes,
+                           S::kVBytes, fullV + s);
+        }
       }
     }
     return;
@@ -903,8 +1005,27 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
 
   // ---- consumers ------------------------------------------------------------
   setMaxNRegInc<240>();
-  setup();
-  Sm90Consumer<Cfg>(p, smem, nEnd).run();
+  int it = 0;
+  unsigned qPhase = 0;
+  bool turnHeld = false;
+  auto runTile = [&](int tile) {
+    const TileCoord t = tileCoord<Cfg>(p, tile);
+    int nBegin, nEnd;
+    keyRange(t, nBegin, nEnd);
+    it = Consumer(p, smemBase(), t, nEnd).run(it, qPhase, turnHeld);
+  };
+  if constexpr (S::kPersistent) {
+    for (int tile = blockIdx.x; tile < tileCount<Cfg>(p); tile += gridDim.x, qPhase ^= 1u) {
+      // The two warpgroups start each tile together: the staggered Q, a
+      // block-wide Q group and the pingpong's turns pair their named barriers
+      // per tile.
+      if (tile != (int)blockIdx.x)
+        asm volatile("bar.sync %0, 256;" ::"r"(kTileBarrier) : "memory");
+      runTile(tile);
+    }
+  } else {
+    runTile(blockIdx.x); // the grid has one CTA per tile
+  }
 }
 
 } // namespace sm90

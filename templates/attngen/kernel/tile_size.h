@@ -119,6 +119,25 @@ AG_HOST_DEVICE constexpr int sm90VSlotBytes(int headDim, int pv, int blockN) {
 /// +0.9%); session 3 measured int8/fp8 D = 128 slower with it (+3% at 16k).
 AG_HOST_DEVICE constexpr bool sm90QStagger(int headDim) { return headDim == 64; }
 
+/// Whether the wgmma kernel is persistent: its CTAs loop over the tiles
+/// (bench/NOTES.md G-1), the next tile's Q and K/V loaded under the current
+/// one's last blocks and epilogue. Not where the loop makes ptxas spill (the
+/// values it keeps for the next tile meet the last block's and the epilogue's
+/// peak; tests/nvrtc's no-spill check): a dense bias, 16-bit PV with a window
+/// or a low-rank bias, INT8 PV with a bias from memory or a soft cap. Those
+/// run one tile per CTA. The runtime reads the choice from the module
+/// (attngen_persistent), so host and kernel cannot disagree.
+AG_HOST_DEVICE constexpr bool sm90Persistent(int pv, bool window, bool lowRank, bool dense,
+                                             bool softcap) {
+  if (dense)
+    return false;
+  if (!dtIs8Bit(pv))
+    return !(window || lowRank);
+  if (pv == dt::I8)
+    return !(lowRank || softcap);
+  return true;
+}
+
 /// Dynamic shared memory of the attention kernel.
 /// mma.sync: the Q tile, `stages` K and V tiles (tile images, 1024-byte
 /// aligned panels), and 1 KB for alignment slack and mbarriers.

@@ -48,12 +48,14 @@ struct DriverApi {
   decltype(&::cuModuleLoadData) moduleLoadData;
   decltype(&::cuModuleUnload) moduleUnload;
   decltype(&::cuModuleGetFunction) moduleGetFunction;
+  decltype(&::cuModuleGetGlobal) moduleGetGlobal;
   decltype(&::cuFuncSetAttribute) funcSetAttribute;
   decltype(&::cuLaunchKernel) launchKernel;
   // Memory, events and names: for tools and tests that own device buffers
   // (runtime/DeviceMemory.h); the launch path itself needs none of them.
   decltype(&::cuDeviceGetName) deviceGetName;
   decltype(&::cuFuncGetAttribute) funcGetAttribute;
+  decltype(&::cuOccupancyMaxActiveBlocksPerMultiprocessor) occupancyMaxActiveBlocks;
   decltype(&::cuMemAlloc) memAlloc;
   decltype(&::cuMemFree) memFree;
   decltype(&::cuMemcpyHtoD) memcpyHtoD;

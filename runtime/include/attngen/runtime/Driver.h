@@ -45,16 +45,22 @@ Status checkTargetRunsOn(const Target &target, int sm);
 class LoadedModule {
 public:
   /// Loads `cubin` into the current context, resolves every symbol of
-  /// `plan.kernels` and raises each function's dynamic shared memory limit to
-  /// the plan's size.
+  /// `plan.kernels`, raises each function's dynamic shared memory limit to
+  /// the plan's size and finds how many of its CTAs the device (`smCount`
+  /// multiprocessors) holds at once.
   static Expected<std::unique_ptr<LoadedModule>> load(const std::string &cubin,
-                                                      const KernelPlan &plan);
+                                                      const KernelPlan &plan, int smCount);
   ~LoadedModule();
   LoadedModule(const LoadedModule &) = delete;
   LoadedModule &operator=(const LoadedModule &) = delete;
 
   /// Functions in the order of plan.kernels.
   const std::vector<CUfunction> &functions() const { return fns; }
+  /// CTAs of each function resident at once on the whole device (the
+  /// persistent attention kernel's grid), in the order of plan.kernels.
+  const std::vector<unsigned> &residentCtas() const { return resident; }
+  /// Whether the attention kernel's CTAs loop over tiles (PersistentSymbol).
+  bool persistent() const { return loopsOverTiles; }
   /// The dense bias's block map builder (BlockMapSymbol); null otherwise.
   CUfunction blockMapFunction() const { return blockMap; }
 
@@ -62,6 +68,8 @@ private:
   LoadedModule() = default;
   CUmodule module = nullptr;
   std::vector<CUfunction> fns;
+  std::vector<unsigned> resident;
+  bool loopsOverTiles = false;
   CUfunction blockMap = nullptr;
 };
 

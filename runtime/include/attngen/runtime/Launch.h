@@ -41,7 +41,13 @@ struct GridDims {
 };
 
 /// The grid of the kernel of `role` for `params` (after buildParams).
-GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &params);
+/// The wgmma attention kernel numbers its blockM x head x batch tiles on a 1-D
+/// grid of min(tiles, maxCtas) CTAs (maxCtas 0: one CTA per tile); a
+/// persistent one (LoadedModule::persistent) runs every gridDim.x-th tile, so
+/// the runtime passes its resident CTAs, the others need maxCtas 0. The
+/// mma.sync attention kernel and the prologues: one CTA per tile, 3-D.
+GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &params,
+                 unsigned maxCtas = 0);
 
 /// The block map of a dense bias (templates' mask/block_map.cuh): one byte
 /// per blockM x blockN tile, [batches, heads, rows, cols] with batches = 1
