@@ -528,11 +528,12 @@ TEST_CASE("exp2 polynomial columns: the kernel follows the emulation that models
   std::stable_partition(chosen.begin(), chosen.end(), [](const NamedKernel *nk) {
     return nk->kernel->plan().variant.qk == DType::I8;
   });
-  chosen.resize(std::min<size_t>(chosen.size(), 4));
   const ScopedEnv defines("ATTNGEN_NVRTC_DEFINES", "AG_SM90_POLY_EXP=3");
   int tested = 0;
-  for (const NamedKernel *nkp : chosen) {
-    const NamedKernel &nk = *nkp;
+  // The first four (no resize: GCC 13 on the GPU machine reports a bogus
+  // stringop-overflow, as an error, in its inlined append path).
+  for (size_t i = 0; i < chosen.size() && i < 4; ++i) {
+    const NamedKernel &nk = *chosen[i];
     auto k = reload(nk);
     INFO(nk.name << ": " << (k ? "" : k.message()));
     REQUIRE(k.isOk());

@@ -275,16 +275,13 @@ template <class Cfg> struct Sm90Consumer {
   static constexpr bool kStageO =
       AG_SM90_STAGE_O != 0 && Cfg::kOut != dt::F32 &&
       S::kSmemBytes + (kStaged ? kStagedBytes + 1024 : 0) + kOStageBytes <= kSm90MaxSmemBytes;
-#ifndef AG_SM90_Q_PREFETCH
-#define AG_SM90_Q_PREFETCH 1
-#endif
   /// The next tile's bf16 / f16 Q rows, bulk-copied in by the producer while
-  /// this tile runs (bench/NOTES.md G-1), where static shared memory has room
-  /// after a staged bias and the O stage; else the consumers load Q from
-  /// global memory. AG_SM90_Q_PREFETCH=0 turns it off.
+  /// this tile runs (tile_size.h sm90QPrefetch), where static shared memory
+  /// has room after a staged bias and the O stage; else the consumers load Q
+  /// from global memory.
   static constexpr int kQStageBytes = BM * D * 2;
   static constexpr bool kQStage =
-      AG_SM90_Q_PREFETCH != 0 &&
+      S::kPersistent && sm90QPrefetch(D) &&
       S::kSmemBytes + (kStaged ? kStagedBytes + 1024 : 0) + (kStageO ? kOStageBytes : 0) +
               kQStageBytes + 256 <=
           kSm90MaxSmemBytes;

@@ -138,6 +138,19 @@ AG_HOST_DEVICE constexpr bool sm90Persistent(int pv, bool window, bool lowRank, 
   return true;
 }
 
+#ifndef AG_SM90_Q_PREFETCH
+#define AG_SM90_Q_PREFETCH -1
+#endif
+/// Whether the persistent wgmma kernel's producer copies the next tile's
+/// 16-bit Q rows into a shared stage (the consumers quantize from there, not
+/// from global memory). Measured on an H100 (bench/NOTES.md G-1; e2e, AB arms
+/// in one call, N = 16k / 4k / 1k against one CTA per tile): D = 128 fp8/fp8
+/// -5 / -8 / -17%, int8/fp8 causal 0 / -6 / -11%; D = 64 +9 / +5 / -4%, so
+/// not at D = 64. AG_SM90_Q_PREFETCH=0/1 forces it (where shared memory fits).
+AG_HOST_DEVICE constexpr bool sm90QPrefetch(int headDim) {
+  return AG_SM90_Q_PREFETCH >= 0 ? AG_SM90_Q_PREFETCH != 0 : headDim == 128;
+}
+
 /// Dynamic shared memory of the attention kernel.
 /// mma.sync: the Q tile, `stages` K and V tiles (tile images, 1024-byte
 /// aligned panels), and 1 KB for alignment slack and mbarriers.
