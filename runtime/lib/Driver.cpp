@@ -135,14 +135,30 @@ LoadedModule::~LoadedModule() {
 }
 
 Status launchOnStream(CUfunction fn, const unsigned grid[3], unsigned block, int smemBytes,
-                      CUstream stream, void *params, const std::string &what) {
+                      CUstream stream, void *params, const std::string &what,
+                      bool dependent) {
   auto apiOr = driverApi();
   if (!apiOr)
     return Error{apiOr.message()};
   const DriverApi &api = **apiOr;
   void *args[] = {params};
-  CUresult r = api.launchKernel(fn, grid[0], grid[1], grid[2], block, 1, 1,
-                                unsigned(smemBytes), stream, args, nullptr);
+  CUresult r;
+  if (dependent) {
+    CUlaunchAttribute attr{};
+    attr.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attr.value.programmaticStreamSerializationAllowed = 1;
+    CUlaunchConfig config{};
+    config.gridDimX = grid[0], config.gridDimY = grid[1], config.gridDimZ = grid[2];
+    config.blockDimX = block, config.blockDimY = 1, config.blockDimZ = 1;
+    config.sharedMemBytes = unsigned(smemBytes);
+    config.hStream = stream;
+    config.attrs = &attr;
+    config.numAttrs = 1;
+    r = api.launchKernelEx(&config, fn, args, nullptr);
+  } else {
+    r = api.launchKernel(fn, grid[0], grid[1], grid[2], block, 1, 1, unsigned(smemBytes),
+                         stream, args, nullptr);
+  }
   if (r != CUDA_SUCCESS)
     return Error{fmt::format("cuLaunchKernel of {} (grid {}x{}x{}, block {}, smem {}) failed: {}",
                              what, grid[0], grid[1], grid[2], block, smemBytes,

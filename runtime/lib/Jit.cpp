@@ -73,6 +73,8 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
   // The persistent attention kernel: as many CTAs as stay resident, or
   // ATTNGEN_ATTENTION_CTAS of them (0: one per tile; for measurements and
   // for tests that make each CTA run many tiles).
+  const char *pdlEnv = std::getenv("ATTNGEN_PDL");
+  const bool pdl = !(pdlEnv && std::string(pdlEnv) == "0");
   unsigned ctaCap = 0;
   bool capped = false;
   if (const char *e = std::getenv("ATTNGEN_ATTENTION_CTAS"); e && *e) {
@@ -99,9 +101,15 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
     const unsigned maxCtas =
         !(*module)->persistent() ? 0u : capped ? ctaCap : (*module)->residentCtas()[i];
     GridDims g = gridFor(k.role, kernelPlan, *params, maxCtas);
+    // QuantKV and the attention kernel may start under the previous kernel's
+    // tail (programmatic dependent launch: sm_90 builds wait for it with
+    // griddepcontrol.wait before they read its results; KVStats and QuantKV
+    // allow it at their start). ATTNGEN_PDL=0 launches them plainly.
+    const bool dependent = pdl && kernelPlan.target.sm >= 90 &&
+                           (k.role == KernelRole::QuantKV || attention);
     const unsigned grid[3] = {g.x, g.y, g.z};
     if (Status s = launchOnStream(fns[i], grid, unsigned(k.threads), k.smemBytes, stream,
-                                  &*params, k.symbol);
+                                  &*params, k.symbol, dependent);
         !s)
       return s;
   }

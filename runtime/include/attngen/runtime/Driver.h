@@ -99,9 +99,13 @@ private:
 Status synchronizeContext();
 
 /// cuLaunchKernel with `params` (a pointer to the AttnParams) as the single
-/// kernel parameter.
+/// kernel parameter. `dependent`: launched with programmatic stream
+/// serialization (cuLaunchKernelEx), so it may start while the stream's
+/// previous kernel finishes; the kernel must call griddepcontrol.wait before
+/// it touches that kernel's results (templates' quant/grid_dependency.h).
 Status launchOnStream(CUfunction fn, const unsigned grid[3], unsigned block, int smemBytes,
-                      CUstream stream, void *params, const std::string &what);
+                      CUstream stream, void *params, const std::string &what,
+                      bool dependent = false);
 
 /// Sets `count` 32-bit words at device address `ptr` to `value`, in order on
 /// `stream` (the launch's counters before the kernels that use them).
