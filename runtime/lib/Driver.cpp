@@ -106,19 +106,23 @@ Expected<std::unique_ptr<LoadedModule>> LoadedModule::load(const std::string &cu
     m->fns.push_back(fn);
     m->resident.push_back(unsigned(perSm) * unsigned(smCount > 0 ? smCount : 1));
   }
-  if (plan.find(KernelRole::Attention)) {
-    CUdeviceptr flag = 0;
-    size_t bytes = 0;
+  // Without the symbol (mma.sync modules, hand-written sources) the kernel
+  // gets one CTA per tile, which is right for a persistent one too.
+  CUdeviceptr flag = 0;
+  size_t bytes = 0;
+  r = api.moduleGetGlobal(&flag, &bytes, m->module, PersistentSymbol);
+  if (r == CUDA_SUCCESS) {
     int value = 0;
-    if ((r = api.moduleGetGlobal(&flag, &bytes, m->module, PersistentSymbol)) != CUDA_SUCCESS ||
-        bytes != sizeof(int))
-      return Error{fmt::format("the module has no int '{}' (emitted beside the attention "
-                               "kernel; a cubin from an older attngen?): {}",
-                               PersistentSymbol, driverErrorText(api, r))};
+    if (bytes != sizeof(int))
+      return Error{fmt::format("'{}' in the module has {} bytes, not an int's {}",
+                               PersistentSymbol, bytes, sizeof(int))};
     if ((r = api.memcpyDtoH(&value, flag, sizeof(int))) != CUDA_SUCCESS)
       return Error{fmt::format("reading '{}' failed: {}", PersistentSymbol,
                                driverErrorText(api, r))};
     m->loopsOverTiles = value != 0;
+  } else if (r != CUDA_ERROR_NOT_FOUND) {
+    return Error{fmt::format("looking up '{}' failed: {}", PersistentSymbol,
+                             driverErrorText(api, r))};
   }
   if (plan.variant.bias == BiasKind::Dense &&
       (r = api.moduleGetFunction(&m->blockMap, m->module, BlockMapSymbol)) != CUDA_SUCCESS)

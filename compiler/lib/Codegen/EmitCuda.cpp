@@ -142,7 +142,7 @@ std::string emitCuda(const KernelPlan &plan) {
     out += fmt::format("\nextern \"C\" __global__ void {} {}(const __grid_constant__ "
                        "attngen::AttnParams p) {{\n  {}(p);\n}}\n",
                        bounds, k.symbol, templateFor(k.role));
-    if (k.role == KernelRole::Attention)
+    if (k.role == KernelRole::Attention && plan.mainloop == Mainloop::Wgmma)
       out += fmt::format("extern \"C\" __constant__ int {} = "
                          "attngen::attentionPersistent<Cfg>();\n",
                          PersistentSymbol);
