@@ -114,10 +114,16 @@ AG_HOST_DEVICE constexpr int sm90VSlotBytes(int headDim, int pv, int blockN) {
 
 /// Whether the wgmma mainloop's second consumer warpgroup quantizes its Q rows
 /// after the first one's (a phase shift between the two). Measured on an H100
-/// (bench/NOTES.md S-1; fp8_fp8, e2e, one binary, alternated): D = 64 is faster
-/// with it (16k -3.1%, 4k -2.6%, 1k 0%), D = 128 within noise (-0.5%, -0.3%,
-/// +0.9%); session 3 measured int8/fp8 D = 128 slower with it (+3% at 16k).
-AG_HOST_DEVICE constexpr bool sm90QStagger(int headDim) { return headDim == 64; }
+/// (bench/NOTES.md S-1; fp8_fp8, e2e, one binary, alternated): D = 64 was
+/// faster with it (16k -3.1%, 4k -2.6%, 1k 0%), D = 128 within noise (-0.5%,
+/// -0.3%, +0.9%); session 3 measured int8/fp8 D = 128 slower with it (+3% at
+/// 16k). With the persistent grid (bench/NOTES.md G-3) D = 64 is faster
+/// without it (16k -0.9%, 4k -1.9%, 1k -4.3%; its warpgroup-dependent barrier
+/// in the tile loop also cost the ring index its uniform registers): off.
+AG_HOST_DEVICE constexpr bool sm90QStagger(int headDim) {
+  (void)headDim;
+  return false;
+}
 
 /// Whether the wgmma kernel is persistent: its CTAs loop over the tiles
 /// (bench/NOTES.md G-1), the next tile's Q and K/V loaded under the current
