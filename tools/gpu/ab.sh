@@ -11,6 +11,8 @@
 # AB_ENVS adds environment settings per arm, '|'-separated like AB_DEFINES (each field: space-
 # separated NAME=VALUE words, e.g. runtime knobs such as ATTNGEN_ATTENTION_CTAS=0):
 #   AB_DEFINES="X=0|X=0|" AB_ENVS="ATTNGEN_ATTENTION_CTAS=0||" ...
+# A package path may contain {tree}, replaced by each arm's tree: trees whose generators differ
+# then each read their own packages (AB_PACKAGES="{tree}/.carry/packages/fp8_fp8_d64").
 # Kernels are looked up in AB_CACHE (default <tree>/.ab-cache: precompile them there to spare
 # the GPU the NVRTC time).
 # Prints one line per (package, arm, round), then each arm's median time per package and
@@ -48,10 +50,10 @@ for pkg in ${AB_PACKAGES:?AB_PACKAGES: package directories}; do
       t=${ARM_TREE[$a]}
       # shellcheck disable=SC2086 # the arm's NAME=VALUE words
       ms=$(env ${ARM_ENV[$a]:-} ATTNGEN_NVRTC_DEFINES="${ARM_DEF[$a]}" \
-             ATTNGEN_CACHE_DIR="${AB_CACHE:-$PWD/$t/.ab-cache}" "$t/build-gpu/bin/attngen" bench --package "$pkg" \
+             ATTNGEN_CACHE_DIR="${AB_CACHE:-$PWD/$t/.ab-cache}" "$t/build-gpu/bin/attngen" bench --package "${pkg//\{tree\}/$t}" \
              --shapes "${AB_SHAPES:-1,32,16384}" --reps "${AB_REPS:-20}" 2>&1 | tee -a "$OUT/ab.log" \
              | awk -F'|' '/^\| [0-9]/ {printf "%s ", $4}')
-      echo "$(basename "$pkg") ${ARM_LABEL[$a]// /+} round $r: ms $ms" | tee -a "$OUT/ab-lines.txt"
+      echo "$(basename "${pkg//\{tree\}/$t}") ${ARM_LABEL[$a]// /+} round $r: ms $ms" | tee -a "$OUT/ab-lines.txt"
     done
   done
 done
