@@ -25,23 +25,22 @@ def apply(snap):
 #endif
 __device__ unsigned long long agDiagT[2][48][4];
 __device__ __forceinline__ void agStamp(int cwg, int it, int k) {
-  if (AG_SM90_DIAG_TL && (threadIdx.x % 128) == 0 && blockIdx.x == 60 && blockIdx.y == 5 &&
-      it < 48) {
+  if (AG_SM90_DIAG_TL && (threadIdx.x % 128) == 0 && blockIdx.x == 60 && it < 48) {
     unsigned long long t;
     asm volatile("mov.u64 %0, %%clock64;" : "=l"(t)::"memory");
     agDiagT[cwg][it][k] = t;
   }
 }
 template <class Cfg> struct Sm90Consumer {''', False),
-        ('''    const int s = it % kStages;
-    const unsigned phase = (unsigned)(it / kStages) & 1u;''', '''    agStamp(cwg, it, 0);
+        ('''    const int s = (unsigned)it % kStages;
+    const unsigned phase = ((unsigned)it / kStages) & 1u;''', '''    agStamp(cwg, it, 0);
 ''', True),
         ('''    float lBlock[2] = {0.f, 0.f};''', '''    agStamp(cwg, it, 1);
 ''', True),
         ('''    Mbarrier::wait(fullV + s, phase);''', '''    agStamp(cwg, it, 2);
 ''', True),
         ('''    // The epilogue: O, then the LSE.''',
-         '''    if (AG_SM90_DIAG_TL && (threadIdx.x % 128) == 0 && blockIdx.x == 60 && blockIdx.y == 5)
+         '''    if (AG_SM90_DIAG_TL && (threadIdx.x % 128) == 0 && blockIdx.x == 60 && it0 == 0)
       for (int i = 0; i < 48; ++i)
         printf("TL %d %d %llu %llu %llu %llu\\n", cwg, i, agDiagT[cwg][i][0], agDiagT[cwg][i][1],
                agDiagT[cwg][i][2], agDiagT[cwg][i][3]);
@@ -57,26 +56,25 @@ template <class Cfg> struct Sm90Consumer {''', False),
         sys.exit('diag_timeline: no match for the wgmma wait')
     s = s.replace(old, old + '\n    agStamp(cwg, it, 3);', 1)
     # Once-per-CTA stamps (lines "TLC cwg entry start q first loopend end") of the CTA in
-    # the middle of the grid, head 5: kernel entry, run(), after Q's quantization,
-    # after the first S, after the last block, after the epilogue's stores.
-    cta = ('AG_SM90_DIAG_TL && blockIdx.x == gridDim.x / 2 && blockIdx.y == 5 && '
-           'blockIdx.z == gridDim.z / 2')
+    # the middle of the (1-D, persistent) grid, its first tile: kernel entry, run(), after
+    # Q's quantization, after the first S, after the last block, after the epilogue's stores.
+    cta = 'AG_SM90_DIAG_TL && blockIdx.x == gridDim.x / 2' 
     s = s.replace('template <class Cfg> struct Sm90Consumer {', '''__device__ unsigned long long agDiagC[2][6];
 template <class Cfg> struct Sm90Consumer {''', 1)
-    s = s.replace('''  __device__ __forceinline__ void run() {
-''', '''  __device__ __forceinline__ void agCta(int k) {
-    if (%s && (threadIdx.x %% 128) == 0) {
+    s = s.replace('''  __device__ __forceinline__ int run(int it0, unsigned qPhase, bool &turnHeld) {
+''', '''  __device__ __forceinline__ void agCta(int k, int it0) {
+    if (%s && it0 == 0 && (threadIdx.x %% 128) == 0) {
       unsigned long long t;
       asm volatile("mov.u64 %%0, %%%%clock64;" : "=l"(t)::"memory");
       agDiagC[cwg][k] = t;
     }
   }
-  __device__ __forceinline__ void run() {
-    agCta(1);
+  __device__ __forceinline__ int run(int it0, unsigned qPhase, bool &turnHeld) {
+    agCta(1, it0);
 ''' % cta, 1)
-    for old, new in [('''    quantizeQ();
-    if (nFirst < nEnd) {''', '''    quantizeQ();
-    agCta(2);
+    for old, new in [('''    quantizeQ(qPhase);
+    if (nFirst < nEnd) {''', '''    quantizeQ(qPhase);
+    agCta(2, it0);
     if (nFirst < nEnd) {'''),
                      ('''      wgmmaWait<0>();
       fenceRegs(acc);
@@ -84,32 +82,28 @@ template <class Cfg> struct Sm90Consumer {''', 1)
     // Blocks before''', '''      wgmmaWait<0>();
       fenceRegs(acc);
     }
-    agCta(3);
+    agCta(3, it0);
     // Blocks before'''),
                      ('''    // The epilogue: O, then the LSE.
 ''', '''    // The epilogue: O, then the LSE.
-    agCta(4);
+    agCta(4, it0);
 ''')]:
         if old not in s:
             sys.exit('diag_timeline: no match for:\n' + old)
         s = s.replace(old, new, 1)
-    # end of run(): the closing of run() is the line before "};\n\ntemplate <class Cfg> __device__ __forceinline__ void attention"
-    old = '''    }
+    # the end of run(): its return of the visit count
+    old = '''    return n < nEnd ? it + 1 : it;
   }
-};
-
-template <class Cfg> __device__ __forceinline__ void attention(const AttnParams &p) {'''
+};'''
     if old not in s:
         sys.exit('diag_timeline: no match for the end of run()')
-    s = s.replace(old, '''    }
-    agCta(5);
-    if (%s && (threadIdx.x %% 128) == 0)
+    s = s.replace(old, '''    agCta(5, it0);
+    if (%s && it0 == 0 && (threadIdx.x %% 128) == 0)
       printf("TLC %%d %%llu %%llu %%llu %%llu %%llu %%llu\\n", cwg, agDiagC[cwg][0],
              agDiagC[cwg][1], agDiagC[cwg][2], agDiagC[cwg][3], agDiagC[cwg][4], agDiagC[cwg][5]);
+    return n < nEnd ? it + 1 : it;
   }
-};
-
-template <class Cfg> __device__ __forceinline__ void attention(const AttnParams &p) {''' % cta, 1)
+};''' % cta, 1)
     old = '''  extern __shared__ unsigned char smemRaw[];
 '''
     s = s.replace(old, old + '''  if (%s && threadIdx.x %% 128 == 0 && threadIdx.x > 0) {

@@ -104,7 +104,10 @@ Expected<DriverApi> openDriver() {
   resolve(lib, AG_STR(cuModuleGetGlobal), api.moduleGetGlobal, missing);
   resolve(lib, AG_STR(cuFuncSetAttribute), api.funcSetAttribute, missing);
   resolve(lib, AG_STR(cuLaunchKernel), api.launchKernel, missing);
-  resolve(lib, AG_STR(cuLaunchKernelEx), api.launchKernelEx, missing);
+  // Optional (drivers before CUDA 12): without it launches are never
+  // programmatic dependents.
+  std::vector<std::string> optional;
+  resolve(lib, AG_STR(cuLaunchKernelEx), api.launchKernelEx, optional);
   resolve(lib, AG_STR(cuDeviceGetName), api.deviceGetName, missing);
   resolve(lib, AG_STR(cuFuncGetAttribute), api.funcGetAttribute, missing);
   resolve(lib, AG_STR(cuOccupancyMaxActiveBlocksPerMultiprocessor), api.occupancyMaxActiveBlocks,

@@ -147,7 +147,7 @@ Status launchOnStream(CUfunction fn, const unsigned grid[3], unsigned block, int
   const DriverApi &api = **apiOr;
   void *args[] = {params};
   CUresult r;
-  if (dependent) {
+  if (dependent && api.launchKernelEx) {
     CUlaunchAttribute attr{};
     attr.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
     attr.value.programmaticStreamSerializationAllowed = 1;

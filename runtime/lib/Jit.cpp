@@ -91,6 +91,7 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
                                        size_t(params->batch) * size_t(params->heads_kv), stream);
         !s)
       return s;
+  bool previousLaunched = false; // the stream's previous kernel is this call's
   for (size_t i = 0; i < kernelPlan.kernels.size(); ++i) {
     const KernelDesc &k = kernelPlan.kernels[i];
     const bool attention = k.role == KernelRole::Attention;
@@ -105,13 +106,16 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
     // tail (programmatic dependent launch: sm_90 builds wait for it with
     // griddepcontrol.wait before they read its results; KVStats and QuantKV
     // allow it at their start). ATTNGEN_PDL=0 launches them plainly.
-    const bool dependent = pdl && kernelPlan.target.sm >= 90 &&
+    // Only after a kernel of this call: QuantKV loads K before its wait, so a
+    // caller's kernel that writes K must have finished first.
+    const bool dependent = pdl && previousLaunched && kernelPlan.target.sm >= 90 &&
                            (k.role == KernelRole::QuantKV || attention);
     const unsigned grid[3] = {g.x, g.y, g.z};
     if (Status s = launchOnStream(fns[i], grid, unsigned(k.threads), k.smemBytes, stream,
                                   &*params, k.symbol, dependent);
         !s)
       return s;
+    previousLaunched = true;
   }
   stats::recordLaunch();
   return Status::ok();

@@ -116,7 +116,8 @@ Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors
   if (v.gqa < 1 || int64_t(p.heads_kv) * v.gqa != p.heads_q)
     return Error{fmt::format("heads_q ({}) must equal heads_kv ({}) * gqa ({}) of variant '{}'",
                              p.heads_q, p.heads_kv, v.gqa, v.name)};
-  // Heads and batch are the grid's y and z dimensions.
+  // Heads and batch are the grid's y and z dimensions (the prologues', the
+  // mma.sync attention kernel's).
   if (p.heads_q > MaxGridYZ || p.batch > MaxGridYZ)
     return Error{fmt::format("heads_q {} or batch {} exceeds the grid limit {}", p.heads_q,
                              p.batch, MaxGridYZ)};
@@ -126,11 +127,12 @@ Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors
                              v.head_dim)};
   if (plan.kernels.empty() || !plan.find(KernelRole::Attention))
     return Error{"the plan has no attention kernel"};
-  // The wgmma kernel numbers its tiles (blockM rows of one head) with an int.
+  // The wgmma kernel numbers its tiles (blockM rows of one head) with an int
+  // and steps by its grid size (at most 2^30 more: no overflow).
   const int64_t tiles = (int64_t(p.seq_q) + plan.tiles.blockM - 1) / plan.tiles.blockM *
                         p.heads_q * p.batch;
-  if (plan.mainloop == Mainloop::Wgmma && tiles > std::numeric_limits<int>::max())
-    return Error{fmt::format("{} query tiles ({} x {} heads x {} batches) exceed 2^31 - 1",
+  if (plan.mainloop == Mainloop::Wgmma && tiles > (int64_t(1) << 30))
+    return Error{fmt::format("{} query tiles ({} x {} heads x {} batches) exceed 2^30",
                              tiles, (int64_t(p.seq_q) + plan.tiles.blockM - 1) / plan.tiles.blockM,
                              p.heads_q, p.batch)};
 
@@ -292,7 +294,7 @@ GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &p,
     if (plan.mainloop == Mainloop::Wgmma) {
       const uint64_t tiles =
           uint64_t(p.seq_q_pad / plan.tiles.blockM) * uint64_t(p.heads_q) * uint64_t(p.batch);
-      // (validateArguments keeps tiles below 2^31.)
+      // (validateArguments keeps tiles at most 2^30.)
       const uint64_t cap = maxCtas > 0 ? maxCtas : uint64_t(std::numeric_limits<int>::max());
       return {unsigned(std::min(tiles, cap)), 1u, 1u};
     }

@@ -172,6 +172,13 @@ TEST_CASE("AttnParams and grids of a launch", "[launch]") {
   attn = gridFor(KernelRole::Attention, c.plan, *p, 20);
   CHECK((attn.x == 3 && attn.y == 8 && attn.z == 2));
 
+  // The wgmma kernel's int tile index: more than 2^30 tiles are refused.
+  c.plan.mainloop = Mainloop::Wgmma;
+  c.problem = Problem{4096, 8192, 4096, 4096, 1000}; // 32 x 8192 x 4096 = 2^30 tiles
+  CHECK_FALSE(failsWith(c.check(), "tiles"));
+  c.problem.seq_q = 4097; // 33 query blocks
+  CHECK(failsWith(c.check(), "exceed 2^30"));
+
   c.problem.seq_q = 0;
   auto bad = buildParams(c.plan, c.problem, c.t, c.workspace, c.workspaceBytes);
   CHECK(!bad);

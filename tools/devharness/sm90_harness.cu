@@ -306,7 +306,13 @@ template <class Cfg> static bool runCase(const Case &cs, std::string &summary) {
 
   const int smem = attentionSmemBytes(1, D, Cfg::kQK, Cfg::kPV, BM, BN, Cfg::kStages);
   CK(K::setSmem(smem));
-  const dim3 gStats(chunks > qChunks ? chunks : qChunks, Hkv, B), gKv(NkP / BN, Hkv, B), gQ(NqP / BM, Hq, B), gAttn(NqP / BM, Hq, B);
+  const dim3 gStats(chunks > qChunks ? chunks : qChunks, Hkv, B), gKv(NkP / BN, Hkv, B), gQ(NqP / BM, Hq, B);
+  // The wgmma kernel's 1-D grid (docs/ARCHITECTURE.md): a persistent one gets one CTA per SM
+  // at most (it loops over the tiles), the others one per tile.
+  int sms = 0;
+  CK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  const int tiles = NqP / BM * Hq * B;
+  const dim3 gAttn(attngen::attentionPersistent<Cfg>() && tiles > sms ? sms : tiles);
   auto pipeline = [&]() {
     K::kvStats(gStats, p);
     K::quantKv(gKv, p);

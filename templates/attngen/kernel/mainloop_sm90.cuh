@@ -150,7 +150,8 @@ template <class Cfg> struct Sm90Shape {
 struct TileCoord {
   int mBlk, h, b;
 };
-/// (Below 2^31: the runtime refuses larger problems.)
+/// (At most 2^30: the runtime refuses larger problems, so tile + gridDim.x
+/// stays an int.)
 template <class Cfg> __device__ __forceinline__ int tileCount(const AttnParams &p) {
   return (p.seq_q_pad / Cfg::kBlockM) * p.heads_q * p.batch;
 }

@@ -51,7 +51,7 @@ struct DriverApi {
   decltype(&::cuModuleGetGlobal) moduleGetGlobal;
   decltype(&::cuFuncSetAttribute) funcSetAttribute;
   decltype(&::cuLaunchKernel) launchKernel;
-  decltype(&::cuLaunchKernelEx) launchKernelEx;
+  decltype(&::cuLaunchKernelEx) launchKernelEx; ///< null on drivers before CUDA 12
   // Memory, events and names: for tools and tests that own device buffers
   // (runtime/DeviceMemory.h); the launch path itself needs none of them.
   decltype(&::cuDeviceGetName) deviceGetName;
