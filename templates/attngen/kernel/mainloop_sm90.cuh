@@ -132,8 +132,8 @@ template <class Cfg> struct Sm90Shape {
                 "tile_size.h must agree with the kernel's shared memory");
   /// CTAs loop over tiles (tile_size.h sm90Persistent), else one tile each.
   static constexpr bool kPersistent =
-      sm90Persistent(Cfg::kPV, ScoreMods<Cfg>::kLeft >= 0 || ScoreMods<Cfg>::kRight >= 0,
-                     ScoreMods<Cfg>::kBiasRank > 0, ScoreMods<Cfg>::kDenseBias,
+      sm90Persistent(Cfg::kPV, ScoreMods<Cfg>::kWindow, ScoreMods<Cfg>::kBiasRank > 0,
+                     ScoreMods<Cfg>::kDenseBias,
                      ScoreMods<Cfg>::kHasSoftcap);
 };
 

@@ -94,6 +94,8 @@ AG_HOST_DEVICE inline float alibiDistance(int i, int j, int diag) {
 template <class Cfg> struct ScoreMods {
   static constexpr int kLeft = detail::WindowLeftOf<Cfg>::value;
   static constexpr int kRight = Cfg::kCausal ? 0 : detail::WindowRightOf<Cfg>::value;
+  /// A sliding window on either side (a causal mask alone is none).
+  static constexpr bool kWindow = kLeft >= 0 || detail::WindowRightOf<Cfg>::value >= 0;
   static constexpr float kSoftcap = detail::SoftcapOf<Cfg>::value;
   static constexpr bool kHasSoftcap = kSoftcap > 0.f;
   static constexpr bool kAlibi = detail::AlibiOf<Cfg>::value;
