@@ -112,14 +112,11 @@ Expected<std::unique_ptr<LoadedModule>> LoadedModule::load(const std::string &cu
   size_t bytes = 0;
   r = api.moduleGetGlobal(&flag, &bytes, m->module, PersistentSymbol);
   if (r == CUDA_SUCCESS) {
-    int value = 0;
-    if (bytes != sizeof(int))
-      return Error{fmt::format("'{}' in the module has {} bytes, not an int's {}",
-                               PersistentSymbol, bytes, sizeof(int))};
-    if ((r = api.memcpyDtoH(&value, flag, sizeof(int))) != CUDA_SUCCESS)
-      return Error{fmt::format("reading '{}' failed: {}", PersistentSymbol,
-                               driverErrorText(api, r))};
-    m->loopsOverTiles = value != 0;
+    if (bytes != sizeof(int) && bytes != 2 * sizeof(int))
+      return Error{fmt::format("'{}' in the module has {} bytes, not 4 or 8 (its size says "
+                               "whether the attention kernel is persistent)",
+                               PersistentSymbol, bytes)};
+    m->loopsOverTiles = bytes == 2 * sizeof(int);
   } else if (r != CUDA_ERROR_NOT_FOUND) {
     return Error{fmt::format("looking up '{}' failed: {}", PersistentSymbol,
                              driverErrorText(api, r))};

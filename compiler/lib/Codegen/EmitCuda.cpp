@@ -143,8 +143,8 @@ std::string emitCuda(const KernelPlan &plan) {
                        "attngen::AttnParams p) {{\n  {}(p);\n}}\n",
                        bounds, k.symbol, templateFor(k.role));
     if (k.role == KernelRole::Attention && plan.mainloop == Mainloop::Wgmma)
-      out += fmt::format("extern \"C\" __constant__ int {} = "
-                         "attngen::attentionPersistent<Cfg>();\n",
+      out += fmt::format("extern \"C\" __constant__ int {}[1 + "
+                         "attngen::attentionPersistent<Cfg>()] = {{}};\n",
                          PersistentSymbol);
   }
   // A dense bias's block map builder (mask/block_map.cuh): not a step of the

@@ -15,8 +15,9 @@
 
 namespace attngen {
 
-/// 1 if the attention kernel's CTAs loop over tiles (the emitted module's
-/// attngen_persistent, which the runtime reads to size the grid), else 0.
+/// 1 if the attention kernel's CTAs loop over tiles, else 0: the emitted
+/// module's attngen_persistent has 1 + this many ints, and the runtime sizes
+/// the grid by that array's size.
 template <class Cfg> constexpr int attentionPersistent() {
   if constexpr (Cfg::kMainloop == 1)
     return sm90::Sm90Shape<Cfg>::kPersistent ? 1 : 0;

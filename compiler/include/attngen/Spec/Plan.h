@@ -81,10 +81,12 @@ struct KernelPlan {
 /// mask/block_map.cuh) is in the module beside the plan's kernels, launched by
 /// the runtime on request (Kernel::buildBlockMap), never by a launch.
 inline constexpr const char *BlockMapSymbol = "attngen_block_map";
-/// A wgmma module's int constant: 1 if its attention kernel is persistent (its
-/// CTAs loop over the tiles, templates' kernel/tile_size.h sm90Persistent), so
-/// the runtime launches at most as many as stay resident; 0 or absent (mma.sync
-/// modules): one CTA per tile.
+/// A wgmma module's constant array whose size says whether its attention kernel
+/// is persistent (its CTAs loop over the tiles, templates' kernel/tile_size.h
+/// sm90Persistent): two ints if so (the runtime then launches at most as many
+/// CTAs as stay resident), one if not; absent (mma.sync modules): one CTA per
+/// tile. Its size, not its contents, so that loading a module reads no device
+/// memory (nothing synchronous, e.g. under stream capture).
 inline constexpr const char *PersistentSymbol = "attngen_persistent";
 inline constexpr int BlockMapThreads = 256; ///< = templates' kBlockMapThreads (the emitted source static_asserts it)
 
