@@ -94,17 +94,7 @@ Expected<std::unique_ptr<LoadedModule>> LoadedModule::load(const std::string &cu
       return Error{fmt::format("kernel '{}' needs {} bytes of dynamic shared memory, which "
                                "the device refuses: {}",
                                k.symbol, k.smemBytes, driverErrorText(api, r))};
-    int perSm = 0;
-    if ((r = api.occupancyMaxActiveBlocks(&perSm, fn, k.threads, size_t(k.smemBytes))) !=
-        CUDA_SUCCESS)
-      return Error{fmt::format("the occupancy of kernel '{}' is unknown: {}", k.symbol,
-                               driverErrorText(api, r))};
-    if (perSm < 1)
-      return Error{fmt::format("kernel '{}' ({} threads, {} bytes of shared memory) does not "
-                               "fit on a multiprocessor",
-                               k.symbol, k.threads, k.smemBytes)};
     m->fns.push_back(fn);
-    m->resident.push_back(unsigned(perSm) * unsigned(smCount > 0 ? smCount : 1));
   }
   // Without the symbol (mma.sync modules, hand-written sources) the kernel
   // gets one CTA per tile, which is right for a persistent one too.
@@ -116,7 +106,20 @@ Expected<std::unique_ptr<LoadedModule>> LoadedModule::load(const std::string &cu
       return Error{fmt::format("'{}' in the module has {} bytes, not 4 or 8 (its size says "
                                "whether the attention kernel is persistent)",
                                PersistentSymbol, bytes)};
-    m->loopsOverTiles = bytes == 2 * sizeof(int);
+    const KernelDesc *attention = plan.find(KernelRole::Attention);
+    if (bytes == 2 * sizeof(int) && attention) {
+      CUfunction fn = m->fns[size_t(attention - plan.kernels.data())];
+      int perSm = 0;
+      if ((r = api.occupancyMaxActiveBlocks(&perSm, fn, attention->threads,
+                                            size_t(attention->smemBytes))) != CUDA_SUCCESS)
+        return Error{fmt::format("the occupancy of kernel '{}' is unknown: {}",
+                                 attention->symbol, driverErrorText(api, r))};
+      if (perSm < 1)
+        return Error{fmt::format("kernel '{}' ({} threads, {} bytes of shared memory) does "
+                                 "not fit on a multiprocessor",
+                                 attention->symbol, attention->threads, attention->smemBytes)};
+      m->resident = unsigned(perSm) * unsigned(smCount > 0 ? smCount : 1);
+    }
   } else if (r != CUDA_ERROR_NOT_FOUND) {
     return Error{fmt::format("looking up '{}' failed: {}", PersistentSymbol,
                              driverErrorText(api, r))};

@@ -99,8 +99,8 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
         (stages == LaunchStages::Attention && !attention))
       continue;
     // (A kernel that runs one tile per CTA gets one CTA per tile.)
-    const unsigned maxCtas =
-        !(*module)->persistent() ? 0u : capped ? ctaCap : (*module)->residentCtas()[i];
+    const unsigned resident = (*module)->persistentCtas();
+    const unsigned maxCtas = resident == 0 ? 0u : capped ? ctaCap : resident;
     GridDims g = gridFor(k.role, kernelPlan, *params, maxCtas);
     // QuantKV and the attention kernel may start under the previous kernel's
     // tail (programmatic dependent launch: sm_90 builds wait for it with

@@ -129,12 +129,11 @@ Status validateArguments(const KernelPlan &plan, const Problem &p, const Tensors
     return Error{"the plan has no attention kernel"};
   // The wgmma kernel numbers its tiles (blockM rows of one head) with an int
   // and steps by its grid size (at most 2^30 more: no overflow).
-  const int64_t tiles = (int64_t(p.seq_q) + plan.tiles.blockM - 1) / plan.tiles.blockM *
-                        p.heads_q * p.batch;
+  const int64_t qBlocks = (int64_t(p.seq_q) + plan.tiles.blockM - 1) / plan.tiles.blockM;
+  const int64_t tiles = qBlocks * p.heads_q * p.batch;
   if (plan.mainloop == Mainloop::Wgmma && tiles > (int64_t(1) << 30))
-    return Error{fmt::format("{} query tiles ({} x {} heads x {} batches) exceed 2^30",
-                             tiles, (int64_t(p.seq_q) + plan.tiles.blockM - 1) / plan.tiles.blockM,
-                             p.heads_q, p.batch)};
+    return Error{fmt::format("{} query tiles ({} x {} heads x {} batches) exceed 2^30", tiles,
+                             qBlocks, p.heads_q, p.batch)};
 
   const size_t inBytes = size_t(bitWidth(v.input)) / 8;
   const size_t outBytes = size_t(bitWidth(v.output)) / 8;
@@ -292,11 +291,10 @@ GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &p,
             unsigned(p.batch)};
   case KernelRole::Attention:
     if (plan.mainloop == Mainloop::Wgmma) {
-      const uint64_t tiles =
-          uint64_t(p.seq_q_pad / plan.tiles.blockM) * uint64_t(p.heads_q) * uint64_t(p.batch);
       // (validateArguments keeps tiles at most 2^30.)
-      const uint64_t cap = maxCtas > 0 ? maxCtas : uint64_t(std::numeric_limits<int>::max());
-      return {unsigned(std::min(tiles, cap)), 1u, 1u};
+      const unsigned tiles = unsigned(p.seq_q_pad / plan.tiles.blockM) * unsigned(p.heads_q) *
+                             unsigned(p.batch);
+      return {maxCtas > 0 ? std::min(tiles, maxCtas) : tiles, 1u, 1u};
     }
     [[fallthrough]];
   case KernelRole::QuantQ:

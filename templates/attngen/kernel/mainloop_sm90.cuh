@@ -322,7 +322,7 @@ template <class Cfg> struct Sm90Consumer {
   QkT acc[BN / 2];
 
   __device__ __forceinline__ Sm90Consumer(const AttnParams &params, unsigned char *smemBase,
-                                          TileCoord tile, int nEndBlocks)
+                                          TileCoord tile)
       : p(params), smem(smemBase), mask(params.seq_q, kvSeqLen(params, tile.b)),
         visit(params, tile.b, tile.h, tile.mBlk) {
     unsigned long long *bars = reinterpret_cast<unsigned long long *>(smem + S::kOffBar);
@@ -331,7 +331,7 @@ template <class Cfg> struct Sm90Consumer {
     fullV = bars + 1 + kStages;
     empty = bars + 1 + 2 * kStages;
     sKScale = reinterpret_cast<const float *>(smem + S::kOffScale);
-    b = tile.b, h = tile.h, m0 = tile.mBlk * BM, nEnd = nEndBlocks;
+    b = tile.b, h = tile.h, m0 = tile.mBlk * BM, nEnd = mask.blockEnd(m0, BM);
     nBegin = mask.blockBegin(m0);
     slopeL2 = ScoreMods<Cfg>::kAlibi ? p.alibi_slopes[h] * kLog2e : 0.f;
     cwg = threadIdx.x / 128 - 1;
@@ -936,14 +936,6 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
   __syncthreads();
   const int warpGroup = threadIdx.x / 128;
 
-  // The key blocks [nBegin, nEnd) of a tile.
-  auto keyRange = [&](const TileCoord &t, int &nBegin, int &nEnd) {
-    const KeyMask<Cfg::kCausal, BN, ScoreMods<Cfg>::kLeft, ScoreMods<Cfg>::kRight> keys(
-        p.seq_q, kvSeqLen(p, t.b));
-    nBegin = keys.blockBegin(t.mBlk * BM);
-    nEnd = keys.blockEnd(t.mBlk * BM, BM);
-  };
-
   if (warpGroup == 0) {
     // ---- producer ---------------------------------------------------------
     setMaxNRegDec<24>();
@@ -973,8 +965,10 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
               BulkCopyG2S::run(st.raw + r * 2 * D, q + r * p.q_stride[2], 2 * D, &st.full);
           }
         }
-        int nBegin, nEnd;
-        keyRange(t, nBegin, nEnd);
+        // The tile's key blocks [nBegin, nEnd) (the consumers' mask computes the same).
+        const KeyMask<Cfg::kCausal, BN, ScoreMods<Cfg>::kLeft, ScoreMods<Cfg>::kRight> keys(
+            p.seq_q, kvSeqLen(p, t.b));
+        const int nBegin = keys.blockBegin(t.mBlk * BM), nEnd = keys.blockEnd(t.mBlk * BM, BM);
         const agi64 kvHead = (agi64)t.b * p.heads_kv + t.h / Cfg::kGqa;
         const unsigned char *kImg = static_cast<const unsigned char *>(p.k_quant) +
                                     kvHead * kvBlocks * (agi64)S::kKBytes;
@@ -1007,10 +1001,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
   unsigned qPhase = 0;
   bool turnHeld = false;
   auto runTile = [&](int tile) {
-    const TileCoord t = tileCoord<Cfg>(p, tile);
-    int nBegin, nEnd;
-    keyRange(t, nBegin, nEnd);
-    it = Consumer(p, smemBase(), t, nEnd).run(it, qPhase, turnHeld);
+    it = Consumer(p, smemBase(), tileCoord<Cfg>(p, tile)).run(it, qPhase, turnHeld);
   };
   if constexpr (S::kPersistent) {
     for (int tile = blockIdx.x; tile < tileCount<Cfg>(p); tile += gridDim.x, qPhase ^= 1u) {

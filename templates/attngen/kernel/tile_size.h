@@ -120,10 +120,7 @@ AG_HOST_DEVICE constexpr int sm90VSlotBytes(int headDim, int pv, int blockN) {
 /// 16k). With the persistent grid (bench/NOTES.md G-3) D = 64 is faster
 /// without it (16k -0.9%, 4k -1.9%, 1k -4.3%; its warpgroup-dependent barrier
 /// in the tile loop also cost the ring index its uniform registers): off.
-AG_HOST_DEVICE constexpr bool sm90QStagger(int headDim) {
-  (void)headDim;
-  return false;
-}
+AG_HOST_DEVICE constexpr bool sm90QStagger(int /*headDim*/) { return false; }
 
 /// Whether the wgmma kernel is persistent: its CTAs loop over the tiles
 /// (bench/NOTES.md G-1), the next tile's Q and K/V loaded under the current

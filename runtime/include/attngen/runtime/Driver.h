@@ -46,8 +46,8 @@ class LoadedModule {
 public:
   /// Loads `cubin` into the current context, resolves every symbol of
   /// `plan.kernels`, raises each function's dynamic shared memory limit to
-  /// the plan's size and finds how many of its CTAs the device (`smCount`
-  /// multiprocessors) holds at once.
+  /// the plan's size and, for a persistent attention kernel, finds how many
+  /// of its CTAs the device (`smCount` multiprocessors) holds at once.
   static Expected<std::unique_ptr<LoadedModule>> load(const std::string &cubin,
                                                       const KernelPlan &plan, int smCount);
   ~LoadedModule();
@@ -56,11 +56,9 @@ public:
 
   /// Functions in the order of plan.kernels.
   const std::vector<CUfunction> &functions() const { return fns; }
-  /// CTAs of each function resident at once on the whole device (the
-  /// persistent attention kernel's grid), in the order of plan.kernels.
-  const std::vector<unsigned> &residentCtas() const { return resident; }
-  /// Whether the attention kernel's CTAs loop over tiles (PersistentSymbol).
-  bool persistent() const { return loopsOverTiles; }
+  /// The attention kernel's CTAs resident at once on the whole device if it
+  /// is persistent (its CTAs loop over tiles: PersistentSymbol), else 0.
+  unsigned persistentCtas() const { return resident; }
   /// The dense bias's block map builder (BlockMapSymbol); null otherwise.
   CUfunction blockMapFunction() const { return blockMap; }
 
@@ -68,8 +66,7 @@ private:
   LoadedModule() = default;
   CUmodule module = nullptr;
   std::vector<CUfunction> fns;
-  std::vector<unsigned> resident;
-  bool loopsOverTiles = false;
+  unsigned resident = 0;
   CUfunction blockMap = nullptr;
 };
 

@@ -43,7 +43,7 @@ struct GridDims {
 /// The grid of the kernel of `role` for `params` (after buildParams).
 /// The wgmma attention kernel numbers its blockM x head x batch tiles on a 1-D
 /// grid of min(tiles, maxCtas) CTAs (maxCtas 0: one CTA per tile); a
-/// persistent one (LoadedModule::persistent) runs every gridDim.x-th tile, so
+/// persistent one (LoadedModule::persistentCtas) runs every gridDim.x-th tile, so
 /// the runtime passes its resident CTAs, the others need maxCtas 0. The
 /// mma.sync attention kernel and the prologues: one CTA per tile, 3-D.
 GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &params,
