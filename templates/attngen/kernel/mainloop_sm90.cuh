@@ -282,7 +282,7 @@ template <class Cfg> struct Sm90Consumer {
   /// from global memory.
   static constexpr int kQStageBytes = BM * D * 2;
   static constexpr bool kQStage =
-      S::kPersistent && sm90QPrefetch(D) &&
+      S::kPersistent && sm90QPrefetch() &&
       S::kSmemBytes + (kStaged ? kStagedBytes + 1024 : 0) + (kStageO ? kOStageBytes : 0) +
               kQStageBytes + 256 <=
           kSm90MaxSmemBytes;

@@ -130,9 +130,13 @@ AG_HOST_DEVICE constexpr bool sm90QStagger(int /*headDim*/) { return false; }
 /// or a low-rank bias, INT8 PV with a bias from memory or a soft cap. Those
 /// run one tile per CTA. The runtime reads the choice from the module
 /// (attngen_persistent), so host and kernel cannot disagree.
+/// AG_SM90_PERSISTENT=0 turns it off everywhere (A/B).
+#ifndef AG_SM90_PERSISTENT
+#define AG_SM90_PERSISTENT 1
+#endif
 AG_HOST_DEVICE constexpr bool sm90Persistent(int pv, bool window, bool lowRank, bool dense,
                                              bool softcap) {
-  if (dense)
+  if (dense || !AG_SM90_PERSISTENT)
     return false;
   if (!dtIs8Bit(pv))
     return !(window || lowRank);
@@ -146,12 +150,14 @@ AG_HOST_DEVICE constexpr bool sm90Persistent(int pv, bool window, bool lowRank, 
 #endif
 /// Whether the persistent wgmma kernel's producer copies the next tile's
 /// 16-bit Q rows into a shared stage (the consumers quantize from there, not
-/// from global memory). Measured on an H100 (bench/NOTES.md G-1; e2e, AB arms
-/// in one call, N = 16k / 4k / 1k against one CTA per tile): D = 128 fp8/fp8
-/// -5 / -8 / -17%, int8/fp8 causal 0 / -6 / -11%; D = 64 +9 / +5 / -4%, so
-/// not at D = 64. AG_SM90_Q_PREFETCH=0/1 forces it (where shared memory fits).
-AG_HOST_DEVICE constexpr bool sm90QPrefetch(int headDim) {
-  return AG_SM90_Q_PREFETCH >= 0 ? AG_SM90_Q_PREFETCH != 0 : headDim == 128;
+/// from global memory). Measured on an H100 (e2e, A/B arms in one call, N =
+/// 16k / 4k / 1k): D = 128 fp8/fp8 -5 / -8 / -17% against one CTA per tile,
+/// int8/fp8 causal 0 / -6 / -11% (bench/NOTES.md G-1); D = 64 fp8/fp8, with
+/// the Q stagger off, -11 / -8 / -5% against the persistent kernel without it
+/// (G-4; it was slower only while the stagger was on). So wherever shared
+/// memory fits. AG_SM90_Q_PREFETCH=0/1 forces it off / on (where it fits).
+AG_HOST_DEVICE constexpr bool sm90QPrefetch() {
+  return AG_SM90_Q_PREFETCH >= 0 ? AG_SM90_Q_PREFETCH != 0 : true;
 }
 
 /// Dynamic shared memory of the attention kernel.
