@@ -185,3 +185,48 @@ TEST_CASE("workspace rejects invalid shapes", "[workspace]") {
   REQUIRE(!big);
   CHECK(big.message().find("overflow") != std::string::npos);
 }
+
+TEST_CASE("workspace and grid of a kv_quant plan", "[workspace][launch]") {
+  KernelPlan plan = test::defaultPlan();
+  plan.kvChunk = plan.tiles.blockN; // a chunk per key block
+  plan.kernels = {{KernelRole::KVQuant, "attngen_kv_quant", 256, 0},
+                  {KernelRole::Attention, "attngen_attention", 384, 82944}};
+  plan.variant.gqa = 2;
+  REQUIRE(plan.variant.balance); // Q's chunks too
+  Problem p{2, 8, 4, 300, 1000};
+  auto l = computeWorkspace(plan, p);
+  REQUIRE(l);
+  checkWellFormed(*l);
+  CHECK(l->kvChunks == 8);
+  CHECK(l->qChunks == 3);
+  const size_t B = 2, Hkv = 4, D = 128;
+  // Both phases' regions: the chunk partials and head statistics, the images.
+  CHECK(regionBytes(*l, "k_partial") == B * Hkv * 8 * 3 * D * 4);
+  CHECK(regionBytes(*l, "v_partial") == B * Hkv * 8 * 3 * D * 4);
+  CHECK(regionBytes(*l, "kv_head") == B * Hkv * 7 * D * 4);
+  CHECK(regionBytes(*l, "k_quant") == B * Hkv * 1024 * D);
+  CHECK(regionBytes(*l, "v_quant") == B * Hkv * D * 1024);
+  // Done counters, ready flags, the ticket counter.
+  CHECK(kvDoneWords(plan, B * Hkv) == 2 * B * Hkv + 1);
+  CHECK(regionBytes(*l, "kv_done") == (2 * B * Hkv + 1) * 4);
+  CHECK(kvDoneWords(test::defaultPlan(), B * Hkv) == B * Hkv);
+
+  // One row of max(kv_chunks, q_chunks) CTAs per kv head, and one more.
+  Tensors t = test::fakeTensors(p, 128);
+  void *ws = reinterpret_cast<void *>(uintptr_t(0x10000000)); // never dereferenced
+  auto params = buildParams(plan, p, t, ws, l->totalBytes);
+  INFO((params ? std::string() : params.error().message));
+  REQUIRE(params);
+  GridDims g = gridFor(KernelRole::KVQuant, plan, *params);
+  CHECK((g.x == (B * Hkv + 1) * 8 && g.y == 1 && g.z == 1));
+
+  // Its chunk must be the key block; its grid must fit an int.
+  KernelPlan wrong = plan;
+  wrong.kvChunk = 1024;
+  auto bad = computeWorkspace(wrong, p);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("must equal block_n 128") != std::string::npos);
+  auto huge = computeWorkspace(plan, Problem{4096, 8192, 4096, 1000, 200000});
+  REQUIRE_FALSE(huge);
+  CHECK(huge.error().message.find("kv_quant grid") != std::string::npos);
+}
