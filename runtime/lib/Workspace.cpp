@@ -2,8 +2,6 @@
 
 #include "attngen/runtime/Workspace.h"
 
-#include "attngen/kernel/tile_size.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -77,9 +75,8 @@ Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem
   // Balancing needs Q's channel extrema from KVStats (planRoles adds it).
   const bool balance = quantQK && v.balance && hasKVStats;
   l.qChunks = balance ? (p.seq_q + plan.kvChunk - 1) / plan.kvChunk : 0;
-  // KVQuant's 1-D grid: a row of max(kv_chunks, q_chunks) CTAs per kv head, and
-  // kKvQuantExtraRows more.
-  if (kvQuant && (int64_t(p.batch) * p.heads_kv + kKvQuantExtraRows) * std::max(l.kvChunks, l.qChunks) >
+  // KVQuant's 1-D grid: a row of max(kv_chunks, q_chunks) CTAs per kv head, and one more row.
+  if (kvQuant && (int64_t(p.batch) * p.heads_kv + 1) * std::max(l.kvChunks, l.qChunks) >
                      int64_t(INT_MAX))
     return Error{fmt::format("{} x {} kv heads with {} chunks each exceed the kv_quant grid "
                              "limit of 2^31 - 1 CTAs",

@@ -6,7 +6,6 @@
 
 #include "attngen/runtime/Launch.h"
 #include "attngen/runtime/Workspace.h"
-#include "attngen/kernel/tile_size.h"
 
 #include <algorithm>
 #include <string>
@@ -212,14 +211,14 @@ TEST_CASE("workspace and grid of a kv_quant plan", "[workspace][launch]") {
   CHECK(regionBytes(*l, "kv_done") == (2 * B * Hkv + 1) * 4);
   CHECK(kvDoneWords(test::defaultPlan(), B * Hkv) == B * Hkv);
 
-  // One row of max(kv_chunks, q_chunks) CTAs per kv head, and kKvQuantExtraRows more.
+  // One row of max(kv_chunks, q_chunks) CTAs per kv head, and one more.
   Tensors t = test::fakeTensors(p, 128);
   void *ws = reinterpret_cast<void *>(uintptr_t(0x10000000)); // never dereferenced
   auto params = buildParams(plan, p, t, ws, l->totalBytes);
   INFO((params ? std::string() : params.error().message));
   REQUIRE(params);
   GridDims g = gridFor(KernelRole::KVQuant, plan, *params);
-  CHECK((g.x == (B * Hkv + kKvQuantExtraRows) * 8 && g.y == 1 && g.z == 1));
+  CHECK((g.x == (B * Hkv + 1) * 8 && g.y == 1 && g.z == 1));
 
   // Its chunk must be the key block; its grid must fit an int.
   KernelPlan wrong = plan;

@@ -181,28 +181,6 @@ AG_HOST_DEVICE constexpr int attentionSmemBytes(int mainloop, int headDim, int q
                    1024;
 }
 
-/// kv_quant (quant/prologue.cuh): the CTAs of ticket row g take head g's
-/// channel statistics and quantize head g - kvQuantLag()'s blocks, whose
-/// statistics that many rows before finished (a larger lag waits less but
-/// keeps more rows' V in L2 until it is quantized). Its grid has
-/// kKvQuantExtraRows rows more than kv heads (the largest lag; rows a smaller
-/// lag does not use exit at once), so host and kernel agree whatever the
-/// lag. AG_KV_QUANT_LAG=1/2 sets it (A/B).
-#ifndef AG_KV_QUANT_LAG
-#define AG_KV_QUANT_LAG 1
-#endif
-constexpr int kKvQuantExtraRows = 2;
-AG_HOST_DEVICE constexpr int kvQuantLag() { return AG_KV_QUANT_LAG; }
-static_assert(kvQuantLag() >= 1 && kvQuantLag() <= kKvQuantExtraRows, "kv_quant lag 1..2");
-/// CTAs per SM kv_quant's registers are capped for (__launch_bounds__): a
-/// memory-bound kernel whose CTAs also wait needs many resident. At D = 128
-/// ptxas needs 98 registers uncapped (2 CTAs), 80 for 3 with no spill, 64 for
-/// 4 with 120 bytes spilled. AG_KV_QUANT_MIN_CTAS sets it (A/B).
-#ifndef AG_KV_QUANT_MIN_CTAS
-#define AG_KV_QUANT_MIN_CTAS 3
-#endif
-AG_HOST_DEVICE constexpr int kvQuantMinCtas() { return AG_KV_QUANT_MIN_CTAS; }
-
 } // namespace attngen
 
 #endif // ATTNGEN_KERNEL_TILE_SIZE_H

@@ -503,7 +503,6 @@ __device__ __forceinline__ bool kvStats(const AttnParams &p, int chunk, int h, i
       out[stat * D + c + e] = acc[e];
   }
   __threadfence(); // kv_head before whatever tells its readers
-  __syncthreads(); // every thread's part of it (thread 0 may tell them next)
   return true;
 }
 
@@ -784,15 +783,14 @@ template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &
 /// ticket t (taken in start order) is item i = t % R of row g = t / R, R =
 /// max(kv_chunks, q_chunks) items a row. It computes chunk i's partials of
 /// head g (the head's last such CTA reduces them into kv_head and raises the
-/// head's ready flag), then quantizes block i of head g - L (L =
-/// kvQuantLag(), tile_size.h), whose statistics rows before finished. A CTA
-/// waits only for CTAs with smaller tickets, which already run and wait for
-/// nothing later: no co-residency is assumed. K and V are read from DRAM
-/// about once: a block's V rows (and K's sample) are read for the
-/// statistics L rows of tickets before they are quantized, and are still in
-/// L2 then. kv_done holds the heads' done counters, their ready flags, then
-/// the ticket counter (zeroed by the launch). Grid: (B * Hkv +
-/// kKvQuantExtraRows) * R CTAs.
+/// head's ready flag), then quantizes block i of head g - 1, whose statistics
+/// the row before it finished. A CTA waits only for CTAs with smaller
+/// tickets, which already run and wait for nothing later: no co-residency is
+/// assumed. K and V are read from DRAM about once: a block's V rows (and K's
+/// sample) are read for the statistics one row of tickets before they are
+/// quantized, and are still in L2 then. kv_done holds the heads' done
+/// counters, their ready flags, then the ticket counter (zeroed by the
+/// launch). Grid: (B * Hkv + 1) * R CTAs.
 namespace prologue {
 __device__ __forceinline__ unsigned loadAcquire(const unsigned *flag) {
   unsigned v;
@@ -831,10 +829,9 @@ template <class Cfg> __device__ __forceinline__ void kv_quant(const AttnParams &
     if (reduced && threadIdx.x == 0)
       storeRelease(ready + g, 1u);
   }
-  constexpr unsigned kLag = kvQuantLag();
-  if (g < kLag || g - kLag >= heads || (int)i >= p.seq_k_pad / Cfg::kBlockN)
+  if (g == 0 || (int)i >= p.seq_k_pad / Cfg::kBlockN)
     return;
-  const unsigned gq = g - kLag;
+  const unsigned gq = g - 1;
   const int h = (int)(gq % (unsigned)p.heads_kv), b = (int)(gq / (unsigned)p.heads_kv);
   // (Its barrier also ends the statistics' use of the shared memory.)
   const auto waitStats = [&] {
