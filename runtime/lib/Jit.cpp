@@ -84,13 +84,11 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
       return Error{fmt::format("ATTNGEN_ATTENTION_CTAS='{}' is not a CTA count", e)};
     ctaCap = unsigned(v), capped = true;
   }
-  // KVStats / KVQuant count their CTAs per head (the last one reduces the
-  // head's partials), KVQuant also raises ready flags and hands out tickets:
-  // all start at zero every launch.
+  // KVStats counts its CTAs per head (its last one reduces the head's
+  // partials): the counters start at zero every launch.
   if (params->kv_done && stages != LaunchStages::Attention)
-    if (Status s = memsetWordsOnStream(
-            params->kv_done, 0,
-            kvDoneWords(kernelPlan, size_t(params->batch) * size_t(params->heads_kv)), stream);
+    if (Status s = memsetWordsOnStream(params->kv_done, 0,
+                                       size_t(params->batch) * size_t(params->heads_kv), stream);
         !s)
       return s;
   bool previousLaunched = false; // the stream's previous kernel is this call's

@@ -289,12 +289,6 @@ GridDims gridFor(KernelRole role, const KernelPlan &plan, const AttnParams &p,
   case KernelRole::QuantKV:
     return {unsigned(p.seq_k_pad / plan.tiles.blockN), unsigned(p.heads_kv),
             unsigned(p.batch)};
-  case KernelRole::KVQuant:
-    // One row of max(kv_chunks, q_chunks) CTAs per kv head, and one more
-    // (prologue.cuh kv_quant; computeWorkspace keeps it below 2^31).
-    return {unsigned(p.batch * p.heads_kv + 1) *
-                unsigned(p.kv_chunks > p.q_chunks ? p.kv_chunks : p.q_chunks),
-            1u, 1u};
   case KernelRole::Attention:
     if (plan.mainloop == Mainloop::Wgmma) {
       // (validateArguments keeps tiles at most 2^30.)

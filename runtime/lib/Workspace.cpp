@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <climits>
 #include <cstring>
 
@@ -53,12 +52,6 @@ Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem
     return Error{fmt::format("sequence lengths {} / {} overflow an int once padded", p.seq_q,
                              p.seq_k)};
 
-  const bool kvQuant = plan.find(KernelRole::KVQuant) != nullptr;
-  if (kvQuant && plan.kvChunk != t.blockN)
-    return Error{fmt::format("plan with a kv_quant kernel has kv_chunk {} (it must equal "
-                             "block_n {})",
-                             plan.kvChunk, t.blockN)};
-
   WorkspaceLayout l;
   l.seqQPad = (p.seq_q + t.blockM - 1) / t.blockM * t.blockM;
   l.seqKPad = (p.seq_k + t.blockN - 1) / t.blockN * t.blockN;
@@ -70,17 +63,11 @@ Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem
   const bool quantQK = bitWidth(v.qk) <= 8;
   const bool eightBitPV = bitWidth(v.pv) <= 8;
   const bool hasQuantQ = plan.find(KernelRole::QuantQ) != nullptr;
-  const bool hasQuantKV = kvQuant || plan.find(KernelRole::QuantKV) != nullptr;
-  const bool hasKVStats = kvQuant || plan.find(KernelRole::KVStats) != nullptr;
+  const bool hasQuantKV = plan.find(KernelRole::QuantKV) != nullptr;
+  const bool hasKVStats = plan.find(KernelRole::KVStats) != nullptr;
   // Balancing needs Q's channel extrema from KVStats (planRoles adds it).
   const bool balance = quantQK && v.balance && hasKVStats;
   l.qChunks = balance ? (p.seq_q + plan.kvChunk - 1) / plan.kvChunk : 0;
-  // KVQuant's 1-D grid: a row of max(kv_chunks, q_chunks) CTAs per kv head, and one more row.
-  if (kvQuant && (int64_t(p.batch) * p.heads_kv + 1) * std::max(l.kvChunks, l.qChunks) >
-                     int64_t(INT_MAX))
-    return Error{fmt::format("{} x {} kv heads with {} chunks each exceed the kv_quant grid "
-                             "limit of 2^31 - 1 CTAs",
-                             p.batch, p.heads_kv, std::max(l.kvChunks, l.qChunks))};
 
   // Bytes of each region (0: unused by this plan), in the order of Fields.
   // Q scales and the LSE correction stay allocated even when Q is quantized
@@ -108,7 +95,7 @@ Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem
       B * Hkv * size_t(l.qChunks) * D * F,                                  // q_partial
       balance && hasQuantKV ? B * Hkv * D * F : 0,                          // qk_balance
       hasKVStats ? B * Hkv * 7 * D * F : 0,                                 // kv_head
-      hasKVStats ? kvDoneWords(plan, B * Hkv) * sizeof(unsigned) : 0,       // kv_done
+      hasKVStats ? B * Hkv * sizeof(unsigned) : 0,                          // kv_done
   };
   static_assert(sizeof(sizes) / sizeof(sizes[0]) == sizeof(Fields) / sizeof(Fields[0]),
                 "one size per workspace field");
@@ -121,10 +108,6 @@ Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem
   }
   l.totalBytes = offset;
   return l;
-}
-
-size_t kvDoneWords(const KernelPlan &plan, size_t kvHeads) {
-  return plan.find(KernelRole::KVQuant) ? 2 * kvHeads + 1 : kvHeads;
 }
 
 void fillWorkspace(AttnParams &params, const WorkspaceLayout &layout, void *base) {

@@ -59,8 +59,7 @@ CostReport analyzeCost(const KernelPlan &plan, const ProblemShape &s, const Devi
   const double kQ = kvHeads * nkPad * D * bytesOf(v.qk);
   const double vQ = kvHeads * nkPad * D * bytesOf(v.pv);
   // Prologues: KVStats reads K and V once; QuantKV reads them again and writes
-  // the quantized images (KVQuant does both reading them once from HBM: its
-  // second read of V hits L2); QuantQ reads Q and writes its image and scales. A
+  // the quantized images; QuantQ reads Q and writes its image and scales. A
   // plan without QuantQ (wgmma) quantizes Q inside the attention kernel, which
   // then reads Q itself rather than its image.
   const bool stats = plan.find(KernelRole::KVStats) != nullptr;

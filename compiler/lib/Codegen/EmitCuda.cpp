@@ -51,7 +51,6 @@ const char *templateFor(KernelRole role) {
   case KernelRole::QuantKV: return "attngen::quant_kv<Cfg>";
   case KernelRole::QuantQ: return "attngen::quant_q<Cfg>";
   case KernelRole::Attention: return "attngen::attention<Cfg>";
-  case KernelRole::KVQuant: return "attngen::kv_quant<Cfg>";
   }
   return "";
 }

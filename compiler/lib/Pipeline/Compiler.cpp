@@ -31,7 +31,6 @@ ATTNGEN_SAME_CASE(KernelRole, KVStats);
 ATTNGEN_SAME_CASE(KernelRole, QuantKV);
 ATTNGEN_SAME_CASE(KernelRole, QuantQ);
 ATTNGEN_SAME_CASE(KernelRole, Attention);
-ATTNGEN_SAME_CASE(KernelRole, KVQuant);
 #undef ATTNGEN_SAME_CASE
 
 template <typename To, typename From> To convert(From e) {

@@ -65,8 +65,6 @@ std::string_view toString(KernelRole r) {
     return "quant_q";
   case KernelRole::Attention:
     return "attention";
-  case KernelRole::KVQuant:
-    return "kv_quant";
   }
   return "?";
 }
@@ -79,8 +77,8 @@ std::optional<Mainloop> parseMainloop(std::string_view s) {
 }
 
 std::optional<KernelRole> parseKernelRole(std::string_view s) {
-  for (KernelRole r : {KernelRole::KVStats, KernelRole::QuantKV, KernelRole::QuantQ,
-                       KernelRole::Attention, KernelRole::KVQuant})
+  for (KernelRole r : {KernelRole::KVStats, KernelRole::QuantKV,
+                       KernelRole::QuantQ, KernelRole::Attention})
     if (s == toString(r))
       return r;
   return std::nullopt;

@@ -182,13 +182,10 @@ std::vector<Candidate> tuningCandidates(const KernelPlan &base,
                                         const std::optional<ShapeHint> &shape,
                                         const DeviceCeilings &dev) {
   const bool stats = base.find(KernelRole::KVStats) != nullptr;
-  const bool kvQuant = base.find(KernelRole::KVQuant) != nullptr;
   std::vector<Candidate> out;
   for (const TuneConfig &c : legalConfigs(base.variant, base.target, base.mainloop, stats)) {
     Candidate cand;
     cand.config = c;
-    if (kvQuant) // its statistics chunk is its key block (one config per tiles)
-      cand.config.kvChunk = c.tiles.blockN;
     int regs = fragmentRegisters(base.variant, base.mainloop, c.tiles);
     if (regs > fragmentBudget(base.mainloop)) {
       cand.pruned = true;
@@ -238,8 +235,7 @@ std::vector<Candidate> tuningCandidates(const KernelPlan &base,
 KernelPlan applyConfig(const KernelPlan &base, const TuneConfig &c) {
   KernelPlan p = base;
   p.tiles = c.tiles;
-  // A KVQuant plan's statistics chunk is its key block.
-  p.kvChunk = base.find(KernelRole::KVQuant) ? c.tiles.blockN : c.kvChunk;
+  p.kvChunk = c.kvChunk;
   for (KernelDesc &k : p.kernels)
     if (k.role == KernelRole::Attention) {
       k.threads = c.tiles.warps * 32;

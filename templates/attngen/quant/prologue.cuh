@@ -1,12 +1,11 @@
 //===- prologue.cuh - KVStats, QuantKV, QuantQ: the quantization prologues ---===//
 //
-// Kernels that run before attention (grids in docs/ARCHITECTURE.md, 256
+// Three kernels run before attention (grids in docs/ARCHITECTURE.md, 256
 // threads each):
 //   kv_stats<Cfg>  per chunk of kKvChunk tokens: channel sum / max / min of K, V
 //                  (and with kBalance the channel max |q| over the kv head's Q heads)
 //   quant_kv<Cfg>  reduces the partials to means and extrema, smooths K (and V),
 //                  quantizes a blockN-token block of K and V into tile images
-//   kv_quant<Cfg>  both in one grid (chunk = block), K and V read about once
 //   quant_q<Cfg>   quantizes a blockM-row block of Q into a tile image, with
 //                  per-token scales times s*log2(e) and the LSE correction
 // All arithmetic goes through quant/quant_math.h in the orders documented
@@ -263,13 +262,6 @@ __device__ __forceinline__ void quantizeTile(const Src &src, float tensorAmax,
 //===-- KVStats ------------------------------------------------------------===//
 
 namespace prologue {
-/// KVStats' shared memory (the entry kernel declares it: kv_quant overlays
-/// it with QuantKV's, and each kVec instantiation shares it).
-template <class Cfg> struct StatsShared {
-  float part[32][Cfg::kHeadDim]; ///< residue partials of each channel
-  bool last;                     ///< this CTA reduces the head
-};
-
 /// Balancing: max |q| per channel over the chunk's tokens of every query head
 /// of kv head h, into q_partial (order-free). Same thread mapping as the K/V
 /// pass: (residue, 8-channel slice), 4 rows loaded ahead per thread.
@@ -338,22 +330,20 @@ __device__ __forceinline__ void qChannelAmax(const AttnParams &p, int chunk, int
 /// thread c runs the tree of channel c.
 namespace prologue {
 /// KVStats' body for inputs that do (kVec) or do not allow 16-byte loads
-/// (chosen at compile time, as QuantKV's: no predicated-off 2-byte loads):
-/// chunk `chunk` of head (b, h), one of `chunksPerHead` CTAs of the head.
-/// Returns true in the CTA that reduced the head's partials into kv_head
-/// (the head's last), its writes fenced.
-template <class Cfg, bool kVec>
-__device__ __forceinline__ bool kvStats(const AttnParams &p, int chunk, int h, int b,
-                                        unsigned chunksPerHead, StatsShared<Cfg> &sh) {
+/// (chosen at compile time, as QuantKV's: no predicated-off 2-byte loads).
+template <class Cfg, bool kVec> __device__ __forceinline__ void kvStats(const AttnParams &p) {
   constexpr int D = Cfg::kHeadDim, kSlices = D / 8;
   constexpr int kResPerPass = kThreads / kSlices; // residues covered by one pass
   constexpr int kPasses = 32 / kResPerPass;
   static_assert(kThreads % kSlices == 0 && 32 % kResPerPass == 0, "head dim 64..256");
+  const int chunk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int j = threadIdx.x % kSlices, res0 = threadIdx.x / kSlices;
   // Sequence b's keys only (kvSeqLen): a chunk past them is empty.
   const int nk = kvSeqLen(p, b), t0 = chunk * Cfg::kKvChunk;
   const int t1 = t0 + Cfg::kKvChunk < nk ? t0 + Cfg::kKvChunk : nk < t0 ? t0 : nk;
-  float(&sPart)[32][D] = sh.part;
+  __shared__ float sPart[32][D];
+  // QuantKV may start now: it loads its K rows (inputs) before it waits.
+  allowDependentLaunch();
 
   // With balancing the grid covers max(kv_chunks, q_chunks): chunks past
   // kv_chunks only reduce Q (the bound is uniform over the block).
@@ -379,11 +369,10 @@ __device__ __forceinline__ bool kvStats(const AttnParams &p, int chunk, int h, i
       for (int q = 0; q < kPasses; ++q)
         sum[q][i] = 0.f;
     }
-    // Steps of 2 x 32 tokens: each thread loads its 2 * kPasses rows first
+    // Steps of 4 x 32 tokens: each thread loads its 4 * kPasses rows first
     // (memory-level parallelism: the kernel is latency bound otherwise), then
-    // adds them in token order per residue. (4 x 32 took 174 registers in
-    // kv_quant: 1 CTA per SM.)
-    constexpr int kAhead = 2;
+    // adds them in token order per residue.
+    constexpr int kAhead = 4;
     for (int i0 = 0; i0 < n; i0 += 32 * kAhead) {
       U32x4 raw[kAhead][kPasses];
 #pragma unroll
@@ -448,118 +437,84 @@ __device__ __forceinline__ bool kvStats(const AttnParams &p, int chunk, int h, i
 
   // The head's last CTA reduces every chunk's partials, in chunk order (the
   // arithmetic QuantKV's CTAs each did before), into kv_head.
-  bool &sLast = sh.last;
+  __shared__ bool sLast;
   __threadfence(); // this CTA's partials before its ticket
   __syncthreads();
   if (threadIdx.x == 0) {
     const agi64 head = (agi64)b * p.heads_kv + h;
     unsigned *done = static_cast<unsigned *>(p.kv_done) + head;
-    sLast = atomicAdd(done, 1u) == chunksPerHead - 1;
+    sLast = atomicAdd(done, 1u) == gridDim.x - 1;
     if (sLast)
       *done = 0u; // as the launch leaves it (it also zeroes it first)
   }
   __syncthreads();
   if (!sLast)
-    return false;
+    return;
   __threadfence(); // the other CTAs' partials, seen through L2 (ld.cg below)
   const agi64 head = (agi64)b * p.heads_kv + h;
-  // One thread per (statistic, 4 channels): K's and V's sum / max / min, Q's
-  // max. Each loads kBatch chunks' partials (16 bytes each) before it
-  // combines them in chunk order, so their L2 latencies overlap (with a chunk
-  // per key block, as kv_quant has, a head has hundreds).
-  constexpr int kBatch = 8, kQuads = D / 4;
-  float *out = p.kv_head + head * 7 * D;
-  for (int u = threadIdx.x; u < 7 * kQuads; u += kThreads) {
-    const int stat = u / kQuads, c = 4 * (u % kQuads); // stat: K sum/max/min, V ..., Q max
-    const bool isQ = stat == 6;
-    const int n = !isQ ? (stat < 3 || kVStats ? p.kv_chunks : 0) // no V partials otherwise
-                       : (Cfg::kBalance && p.q_partial != nullptr ? p.q_chunks : 0);
-    const float *in = isQ ? p.q_partial + head * p.q_chunks * D + c
-                          : (stat < 3 ? p.k_partial : p.v_partial) + head * p.kv_chunks * 3 * D +
-                                (stat % 3) * D + c;
-    const agi64 step = isQ ? D : 3 * D;
-    const int kind = isQ ? 1 : stat % 3; // 0 sum, 1 max, 2 min
-    const float init = kind == 0 ? 0.f : kind == 1 ? (isQ ? 0.f : kNegInf) : kPosInf;
-    float acc[4] = {init, init, init, init};
-    for (int ch0 = 0; ch0 < n; ch0 += kBatch) {
-      float4 part[kBatch];
-#pragma unroll
-      for (int k = 0; k < kBatch; ++k)
-        if (ch0 + k < n)
-          part[k] = __ldcg(reinterpret_cast<const float4 *>(in + (ch0 + k) * step));
-#pragma unroll
-      for (int k = 0; k < kBatch; ++k)
-        if (ch0 + k < n) {
-          const float x[4] = {part[k].x, part[k].y, part[k].z, part[k].w};
-#pragma unroll
-          for (int e = 0; e < 4; ++e)
-            acc[e] = kind == 0   ? quantAdd(acc[e], x[e])
-                     : kind == 1 ? quantMax2(acc[e], x[e])
-                                 : quantMin2(acc[e], x[e]);
-        }
+  for (int c = threadIdx.x; c < D; c += kThreads) {
+    const float *kp = p.k_partial + head * p.kv_chunks * 3 * D;
+    const float *vp = p.v_partial + head * p.kv_chunks * 3 * D;
+    float ks = 0.f, kmx = kNegInf, kmn = kPosInf, vs = 0.f, vmx = kNegInf, vmn = kPosInf;
+#pragma unroll 4
+    for (int ch = 0; ch < p.kv_chunks; ++ch) {
+      ks = quantAdd(ks, __ldcg(kp + ch * 3 * D + c));
+      kmx = quantMax2(kmx, __ldcg(kp + ch * 3 * D + D + c));
+      kmn = quantMin2(kmn, __ldcg(kp + ch * 3 * D + 2 * D + c));
+      if constexpr (kVStats) { // no V partials otherwise
+        vs = quantAdd(vs, __ldcg(vp + ch * 3 * D + c));
+        vmx = quantMax2(vmx, __ldcg(vp + ch * 3 * D + D + c));
+        vmn = quantMin2(vmn, __ldcg(vp + ch * 3 * D + 2 * D + c));
+      }
     }
-#pragma unroll
-    for (int e = 0; e < 4; ++e)
-      out[stat * D + c + e] = acc[e];
+    float qAmax = 0.f;
+    if constexpr (Cfg::kBalance)
+      for (int ch = 0; p.q_partial != nullptr && ch < p.q_chunks; ++ch)
+        qAmax = quantMax2(qAmax, __ldcg(p.q_partial + (head * p.q_chunks + ch) * D + c));
+    float *out = p.kv_head + head * 7 * D + c;
+    out[0] = ks;
+    out[D] = kmx;
+    out[2 * D] = kmn;
+    out[3 * D] = vs;
+    out[4 * D] = vmx;
+    out[5 * D] = vmn;
+    out[6 * D] = qAmax;
   }
-  __threadfence(); // kv_head before whatever tells its readers
-  return true;
-}
-
-/// Whether KVStats may read Q, K and V as 16-byte vectors.
-__device__ __forceinline__ bool statsVectorize(const AttnParams &p, bool balance) {
-  // Q's rows are read only with balancing (qChannelAmax).
-  return (!balance || canVectorize(p.q, p.q_stride)) && canVectorize(p.k, p.k_stride) &&
-         canVectorize(p.v, p.v_stride);
 }
 } // namespace prologue
 
 template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &p) {
   using namespace prologue;
-  __shared__ StatsShared<Cfg> sh;
-  // QuantKV may start now: it loads its K rows (inputs) before it waits.
-  allowDependentLaunch();
-  if (statsVectorize(p, Cfg::kBalance))
-    kvStats<Cfg, true>(p, blockIdx.x, blockIdx.y, blockIdx.z, gridDim.x, sh);
+  // Q's rows are read only with balancing (qChannelAmax).
+  const bool vecQ = !Cfg::kBalance || canVectorize(p.q, p.q_stride);
+  if (vecQ && canVectorize(p.k, p.k_stride) && canVectorize(p.v, p.v_stride))
+    kvStats<Cfg, true>(p);
   else
-    kvStats<Cfg, false>(p, blockIdx.x, blockIdx.y, blockIdx.z, gridDim.x, sh);
+    kvStats<Cfg, false>(p);
 }
 
 //===-- QuantKV ------------------------------------------------------------===//
 
 /// Grid (Nk_pad / blockN, Hkv, B).
 namespace prologue {
-/// QuantKV's shared memory (declared by the entry kernel, as StatsShared).
-template <class Cfg> struct QuantKvShared {
-  static constexpr int D = Cfg::kHeadDim, BN = Cfg::kBlockN;
-  float kMean[D], vMean[D], vInv[D], amax[BN];
-  float kBalInv[Cfg::kBalance ? D : 1]; ///< 1 / a_c (a power of two)
-  float tensorAmax;
-  alignas(16) unsigned char vt[dtIs8Bit(Cfg::kPV) ? D * BN : 16]; ///< the 8-bit V^T image
-};
-
 /// QuantKV's body for inputs that do (kVec) or do not allow 16-byte loads:
 /// a compile-time choice, so no load is issued on both paths with predicates
 /// (ncu: ptxas had if-converted the 2-byte path, and every 16-byte load came
 /// with eight predicated-off 2-byte loads and the PRMTs joining them).
-/// Block `blk` of head (b, h); `waitStats()` returns once the head's
-/// reduced statistics (kv_head) are visible to the whole CTA.
-template <class Cfg, bool kVec, class WaitStats>
-__device__ __forceinline__ void quantKv(const AttnParams &p, int blk, int h, int b,
-                                        const WaitStats &waitStats, QuantKvShared<Cfg> &sh) {
+template <class Cfg, bool kVec> __device__ __forceinline__ void quantKv(const AttnParams &p) {
   constexpr int D = Cfg::kHeadDim, BN = Cfg::kBlockN;
   constexpr bool kV8 = dtIs8Bit(Cfg::kPV), kVStats = kV8 || Cfg::kSmoothV;
   static_assert(Cfg::kPV != dt::I4, "4-bit PV is not supported");
   using T = RowTiling<D, BN>;
+  const int blk = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int nBlocks = p.seq_k_pad / BN;
   const agi64 head = (agi64)b * p.heads_kv + h;
   const int nk = kvSeqLen(p, b); // tokens past it are quantized as zeros
 
-  float(&sKMean)[D] = sh.kMean, (&sVMean)[D] = sh.vMean, (&sVInv)[D] = sh.vInv;
-  float(&sAmax)[BN] = sh.amax;
-  float *sKBalInv = sh.kBalInv;
-  float &sTensorAmax = sh.tensorAmax;
-  unsigned char *sVt = sh.vt;
+  __shared__ float sKMean[D], sVMean[D], sVInv[D], sAmax[BN];
+  __shared__ float sKBalInv[Cfg::kBalance ? D : 1]; // 1 / a_c (a power of two)
+  __shared__ float sTensorAmax;
+  __shared__ alignas(16) unsigned char sVt[kV8 ? D * BN : 16];
 
   // This block's K rows are requested first: their latency overlaps the
   // reduction of the chunk partials below.
@@ -575,7 +530,10 @@ __device__ __forceinline__ void quantKv(const AttnParams &p, int blk, int h, int
     }
   }
 
-  waitStats();
+  // The attention kernel may start (it waits for this grid); the partials
+  // below come from KVStats, which may still be running.
+  allowDependentLaunch();
+  waitForPrerequisiteGrid();
 
   // Channel statistics: chunk partials in chunk order (quant_math.h).
   if (threadIdx.x == 0)
@@ -588,17 +546,16 @@ __device__ __forceinline__ void quantKv(const AttnParams &p, int blk, int h, int
     float ks = 0.f, kmx = kNegInf, kmn = kPosInf, vs = 0.f, vmx = kNegInf, vmn = kPosInf;
     float qAmaxHead = 0.f;
     if (p.k_partial != nullptr) {
-      // Through L2 (ld.cg): another CTA of this grid may have written them.
       const float *in = p.kv_head + head * 7 * D + c;
-      ks = __ldcg(in);
-      kmx = __ldcg(in + D);
-      kmn = __ldcg(in + 2 * D);
+      ks = in[0];
+      kmx = in[D];
+      kmn = in[2 * D];
       if constexpr (kVStats) {
-        vs = __ldcg(in + 3 * D);
-        vmx = __ldcg(in + 4 * D);
-        vmn = __ldcg(in + 5 * D);
+        vs = in[3 * D];
+        vmx = in[4 * D];
+        vmn = in[5 * D];
       }
-      qAmaxHead = __ldcg(in + 6 * D);
+      qAmaxHead = in[6 * D];
     }
     // The mean over K's statistics tokens (all of them, or the sample).
     // (At least 1: a sequence without keys gets means of 0, not 0 / 0.)
@@ -764,86 +721,10 @@ __device__ __forceinline__ void quantKv(const AttnParams &p, int blk, int h, int
 
 template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &p) {
   using namespace prologue;
-  // The attention kernel may start (it waits for this grid); the partials
-  // come from KVStats, which may still be running.
-  const auto waitStats = [] {
-    allowDependentLaunch();
-    waitForPrerequisiteGrid();
-  };
-  __shared__ QuantKvShared<Cfg> sh;
   if (canVectorize(p.k, p.k_stride) && canVectorize(p.v, p.v_stride))
-    quantKv<Cfg, true>(p, blockIdx.x, blockIdx.y, blockIdx.z, waitStats, sh);
+    quantKv<Cfg, true>(p);
   else
-    quantKv<Cfg, false>(p, blockIdx.x, blockIdx.y, blockIdx.z, waitStats, sh);
-}
-
-//===-- KVQuant: KVStats and QuantKV in one pass -----------------------------===//
-
-/// One grid does both with kKvChunk == blockN (a chunk is a block): CTA
-/// ticket t (taken in start order) is item i = t % R of row g = t / R, R =
-/// max(kv_chunks, q_chunks) items a row. It computes chunk i's partials of
-/// head g (the head's last such CTA reduces them into kv_head and raises the
-/// head's ready flag), then quantizes block i of head g - 1, whose statistics
-/// the row before it finished. A CTA waits only for CTAs with smaller
-/// tickets, which already run and wait for nothing later: no co-residency is
-/// assumed. K and V are read from DRAM about once: a block's V rows (and K's
-/// sample) are read for the statistics one row of tickets before they are
-/// quantized, and are still in L2 then. kv_done holds the heads' done
-/// counters, their ready flags, then the ticket counter (zeroed by the
-/// launch). Grid: (B * Hkv + 1) * R CTAs.
-namespace prologue {
-__device__ __forceinline__ unsigned loadAcquire(const unsigned *flag) {
-  unsigned v;
-  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(flag) : "memory");
-  return v;
-}
-__device__ __forceinline__ void storeRelease(unsigned *flag, unsigned v) {
-  asm volatile("st.release.gpu.global.u32 [%0], %1;" ::"l"(flag), "r"(v) : "memory");
-}
-} // namespace prologue
-
-template <class Cfg> __device__ __forceinline__ void kv_quant(const AttnParams &p) {
-  using namespace prologue;
-  static_assert(Cfg::kKvChunk == Cfg::kBlockN, "KVQuant's chunks are its blocks");
-  const unsigned heads = (unsigned)p.batch * (unsigned)p.heads_kv;
-  unsigned *done = static_cast<unsigned *>(p.kv_done), *ready = done + heads;
-  // The two phases run one after the other: their shared memory overlaps.
-  __shared__ union {
-    StatsShared<Cfg> stats;
-    QuantKvShared<Cfg> quant;
-  } sh;
-  __shared__ unsigned sTicket;
-  if (threadIdx.x == 0)
-    sTicket = atomicAdd(ready + heads, 1u);
-  // The attention kernel may start once every CTA of this grid has: then
-  // none is left to be scheduled behind its CTAs.
-  allowDependentLaunch();
-  __syncthreads();
-  const unsigned rowItems = (unsigned)(p.kv_chunks > p.q_chunks ? p.kv_chunks : p.q_chunks);
-  const unsigned g = sTicket / rowItems, i = sTicket % rowItems;
-  if (g < heads) {
-    const int h = (int)(g % (unsigned)p.heads_kv), b = (int)(g / (unsigned)p.heads_kv);
-    const bool reduced = statsVectorize(p, Cfg::kBalance)
-                             ? kvStats<Cfg, true>(p, (int)i, h, b, rowItems, sh.stats)
-                             : kvStats<Cfg, false>(p, (int)i, h, b, rowItems, sh.stats);
-    if (reduced && threadIdx.x == 0)
-      storeRelease(ready + g, 1u);
-  }
-  if (g == 0 || (int)i >= p.seq_k_pad / Cfg::kBlockN)
-    return;
-  const unsigned gq = g - 1;
-  const int h = (int)(gq % (unsigned)p.heads_kv), b = (int)(gq / (unsigned)p.heads_kv);
-  // (Its barrier also ends the statistics' use of the shared memory.)
-  const auto waitStats = [&] {
-    if (threadIdx.x == 0)
-      while (loadAcquire(ready + gq) == 0u)
-        __nanosleep(128);
-    __syncthreads();
-  };
-  if (canVectorize(p.k, p.k_stride) && canVectorize(p.v, p.v_stride))
-    quantKv<Cfg, true>(p, (int)i, h, b, waitStats, sh.quant);
-  else
-    quantKv<Cfg, false>(p, (int)i, h, b, waitStats, sh.quant);
+    quantKv<Cfg, false>(p);
 }
 
 //===-- QuantQ -------------------------------------------------------------===//

@@ -212,7 +212,7 @@ attn.plan @p <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q =
 
 // -----
 
-// expected-error @+1 {{kernels must be [kv_quant, attention] (or [kv_stats, quant_kv, attention]) in this order for this variant, got [quant_kv, attention]}}
+// expected-error @+1 {{kernels must be [kv_stats, quant_kv, attention] in this order for this variant, got [quant_kv, attention]}}
 attn.plan @p <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> target = "sm_90a" mainloop = wgmma tiles = <block_m = 128, block_n = 128, warps = 12, stages = 2> kv_chunk = 1024 {
   attn.kernel @attngen_quant_kv role = quant_kv threads = 256 smem_bytes = 0
   attn.kernel @attngen_attention role = attention threads = 384 smem_bytes = 131072
@@ -221,7 +221,7 @@ attn.plan @p <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q =
 // -----
 
 // A wgmma plan quantizes Q inside attention: no quant_q kernel.
-// expected-error @+1 {{kernels must be [kv_quant, attention] (or [kv_stats, quant_kv, attention]) in this order for this variant, got [kv_stats, quant_q, quant_kv, attention]}}
+// expected-error @+1 {{kernels must be [kv_stats, quant_kv, attention] in this order for this variant, got [kv_stats, quant_q, quant_kv, attention]}}
 attn.plan @p <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> target = "sm_90a" mainloop = wgmma tiles = <block_m = 128, block_n = 128, warps = 12, stages = 2> kv_chunk = 1024 {
   attn.kernel @attngen_kv_stats role = kv_stats threads = 256 smem_bytes = 0
   attn.kernel @attngen_quant_q role = quant_q threads = 256 smem_bytes = 0
@@ -279,12 +279,3 @@ attn.plan @p <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q =
 
 // expected-error @+1 {{expects parent op 'attn.plan'}}
 attn.kernel @attngen_quant_kv role = quant_kv threads = 256 smem_bytes = 0
-
-// -----
-
-// kv_quant's CTAs each take one chunk's statistics and quantize one key block.
-// expected-error @+1 {{kv_chunk (1024) must equal block_n (128) with a kv_quant kernel}}
-attn.plan @p <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> target = "sm_90a" mainloop = wgmma tiles = <block_m = 128, block_n = 128, warps = 12, stages = 2> kv_chunk = 1024 {
-  attn.kernel @attngen_kv_quant role = kv_quant threads = 256 smem_bytes = 0
-  attn.kernel @attngen_attention role = attention threads = 384 smem_bytes = 131072
-}

@@ -2,12 +2,12 @@
 // The plan round-trips.
 // RUN: attngen-opt %s --split-input-file --attn-lower-to-plan | attngen-opt --split-input-file | FileCheck %s
 
-// K smoothing and 8-bit PV need channel statistics first: kv_quant takes them
-// and quantizes in one grid, a chunk per key block; the wgmma kernel
+// K smoothing and 8-bit PV need channel statistics first; the wgmma kernel
 // quantizes Q itself (no quant_q).
 // CHECK-LABEL: attn.plan @sage2
-// CHECK-SAME: target = "sm_90a" mainloop = wgmma tiles = <block_m = 128, block_n = 128, warps = 12, stages = 2> kv_chunk = 128 {
-// CHECK-NEXT:   attn.kernel @attngen_kv_quant role = kv_quant threads = 256 smem_bytes = 0
+// CHECK-SAME: target = "sm_90a" mainloop = wgmma tiles = <block_m = 128, block_n = 128, warps = 12, stages = 2> kv_chunk = 1024 {
+// CHECK-NEXT:   attn.kernel @attngen_kv_stats role = kv_stats threads = 256 smem_bytes = 0
+// CHECK-NEXT:   attn.kernel @attngen_quant_kv role = quant_kv threads = 256 smem_bytes = 0
 // CHECK-NEXT:   attn.kernel @attngen_attention role = attention threads = 384 smem_bytes = {{[0-9]+}}
 // CHECK-NEXT: }
 // CHECK-NOT: attn.attention
@@ -26,18 +26,17 @@ attn.attention @sage1_sm80 <qk = int8, pv = f16, q = warp, k = block, v = channe
 
 // -----
 
-// Per-tensor K scales take their extrema from the statistics.
+// Per-tensor K scales take their extrema from KVStats.
 // CHECK-LABEL: attn.plan @k_tensor
-// CHECK-NEXT:   attn.kernel @attngen_kv_quant role = kv_quant
-// CHECK-NEXT:   attn.kernel @attngen_attention
+// CHECK-NEXT:   attn.kernel @attngen_kv_stats role = kv_stats
+// CHECK-NEXT:   attn.kernel @attngen_quant_kv
 attn.attention @k_tensor <qk = int8, pv = f16, q = warp, k = tensor, v = channel, smooth_q = false, smooth_k = false, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = f16, output = f16, lse = false, scale = 0.088388347648318433> target = "sm_90a" mainloop = wgmma tiles = <block_m = 128, block_n = 128, warps = 12, stages = 2>
 
 // -----
 
-// Q/K balancing reads the channel extrema of K and Q from the statistics.
+// Q/K balancing reads the channel extrema of K and Q from KVStats.
 // CHECK-LABEL: attn.plan @balance
 // CHECK-SAME: balance = true
-// CHECK-SAME: kv_chunk = 64 {
-// CHECK-NEXT:   attn.kernel @attngen_kv_quant role = kv_quant
-// CHECK-NEXT:   attn.kernel @attngen_quant_q
+// CHECK-NEXT:   attn.kernel @attngen_kv_stats role = kv_stats
+// CHECK-NEXT:   attn.kernel @attngen_quant_kv
 attn.attention @balance <qk = int8, pv = f16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = false, smooth_v = false, balance = true, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = f16, output = f16, lse = false, scale = 0.088388347648318433> target = "sm_80" mainloop = mma_sync tiles = <block_m = 64, block_n = 64, warps = 4, stages = 2>

@@ -98,9 +98,7 @@ TEST_CASE("compileToPlan sweeps operand types x targets x shapes", "[pipeline]")
             TileChoice c = selectTileSize(wgmma ? 1 : 0, headDim, dtCode(qk), dtCode(pv),
                                           mask == MaskKind::Causal);
             CHECK(p.tiles == Tiles{c.blockM, c.blockN, c.warps, c.stages});
-            // With statistics, kv_quant: its chunk is the key block.
-            const bool stats = !is16Bit(qk) || is8Bit(pv);
-            CHECK(p.kvChunk == (stats ? p.tiles.blockN : 1024));
+            CHECK(p.kvChunk == 1024);
             // The canonical variant: explicit default scale, 16-bit fields reset.
             REQUIRE(p.variant.scale);
             CHECK(*p.variant.scale == Approx(1.0 / std::sqrt(double(headDim))));
@@ -112,7 +110,9 @@ TEST_CASE("compileToPlan sweeps operand types x targets x shapes", "[pipeline]")
             for (const KernelDesc &k : p.kernels)
               roles.push_back(k.role);
             std::vector<KernelRole> expected;
-            expected.push_back(stats ? KernelRole::KVQuant : KernelRole::QuantKV);
+            if (!is16Bit(qk) || is8Bit(pv))
+              expected.push_back(KernelRole::KVStats);
+            expected.push_back(KernelRole::QuantKV);
             if (!wgmma) // the wgmma kernel quantizes Q itself
               expected.push_back(KernelRole::QuantQ);
             expected.push_back(KernelRole::Attention);
@@ -177,7 +177,7 @@ TEST_CASE("illegal variants return the verifier's message", "[pipeline]") {
   }
 }
 
-TEST_CASE("balance: statistics (kv_quant) when it needs the channel extrema", "[pipeline]") {
+TEST_CASE("balance: KVStats when it needs the channel extrema", "[pipeline]") {
   // Nothing else needs statistics: no smoothing, 16-bit PV, block K scales.
   Variant v;
   v.pv = DType::F16;
@@ -187,8 +187,7 @@ TEST_CASE("balance: statistics (kv_quant) when it needs the channel extrema", "[
     CompileResult r = requirePlan(compileToPlan(v, optionsFor("sm_90a")));
     INFO("balance " << balance);
     CHECK(r.plan.variant.balance == balance);
-    CHECK((r.plan.find(KernelRole::KVQuant) != nullptr) == balance);
-    CHECK(r.plan.find(KernelRole::KVStats) == nullptr);
+    CHECK((r.plan.find(KernelRole::KVStats) != nullptr) == balance);
     CHECK(r.planIR.find(balance ? "balance = true" : "balance = false") != std::string::npos);
   }
   // 16-bit QK: canonicalized off, no statistics.
@@ -197,7 +196,7 @@ TEST_CASE("balance: statistics (kv_quant) when it needs the channel extrema", "[
   v.balance = true;
   CompileResult r = requirePlan(compileToPlan(v, optionsFor("sm_90a")));
   CHECK_FALSE(r.plan.variant.balance);
-  CHECK(r.plan.find(KernelRole::KVQuant) == nullptr);
+  CHECK(r.plan.find(KernelRole::KVStats) == nullptr);
 }
 
 TEST_CASE("tiles from the options are kept when legal and checked", "[pipeline]") {

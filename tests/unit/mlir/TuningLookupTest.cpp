@@ -1,5 +1,5 @@
 // attn-select-tiles reading the tuning database through compileToPlan: a
-// valid entry sets the tiles (and with them kv_quant's chunk), the shape picks the
+// valid entry sets the tiles and the KVStats chunk, the shape picks the
 // bucket, user tiles win, and a stale / illegal / corrupt entry is a warning
 // and the heuristic, never used.
 #include "catch.h"
@@ -71,9 +71,7 @@ TEST_CASE("select-tiles takes the tuning database's entry for the variant and bu
   Variant v; // int8 / bf16, D = 128: wgmma on sm_90a
   const CompileResult heuristic = compile(v, "");
   const Tiles h = heuristic.plan.tiles;
-  // Statistics: kv_quant, whose chunk is the key block (the entry's is not used).
-  REQUIRE(heuristic.plan.find(KernelRole::KVQuant));
-  REQUIRE(heuristic.plan.kvChunk == h.blockN);
+  REQUIRE(heuristic.plan.kvChunk == 1024);
 
   const ShapeHint big{1, 32, 32, 16384, 16384}, small{16, 32, 32, 1024, 1024};
   const TuneConfig bigCfg{Tiles{128, 64, 12, 2}, 2048}, smallCfg{Tiles{128, 128, 12, 4}, 512};
@@ -84,15 +82,15 @@ TEST_CASE("select-tiles takes the tuning database's entry for the variant and bu
 
   CompileResult r = compile(v, db.path, big);
   CHECK(r.plan.tiles == bigCfg.tiles);
-  CHECK(r.plan.kvChunk == 64);
+  CHECK(r.plan.kvChunk == 2048);
   const KernelDesc *att = r.plan.find(KernelRole::Attention);
   REQUIRE(att);
   CHECK(att->smemBytes == attentionSmemBytes(1, 128, toDtCode(v.qk), toDtCode(v.pv), 128, 64, 2));
   CHECK(r.notes.find("tiles from the tuning database") != std::string::npos);
-  CHECK(r.planIR.find("kv_chunk = 64") != std::string::npos);
+  CHECK(r.planIR.find("kv_chunk = 2048") != std::string::npos);
 
   CHECK(compile(v, db.path, small).plan.tiles == smallCfg.tiles);
-  CHECK(compile(v, db.path, small).plan.kvChunk == 128);
+  CHECK(compile(v, db.path, small).plan.kvChunk == 512);
   // 2048 tokens: one doubling from the small bucket, three from the big one.
   CHECK(compile(v, db.path, ShapeHint{8, 32, 32, 2048, 2048}).plan.tiles == smallCfg.tiles);
   // No shape: the largest tuned bucket.
@@ -110,7 +108,7 @@ TEST_CASE("select-tiles takes the tuning database's entry for the variant and bu
   // Tiles a user gives win over the database.
   const Tiles user{128, 128, 12, 3};
   CHECK(compile(v, db.path, big, user).plan.tiles == user);
-  CHECK(compile(v, db.path, big, user).plan.kvChunk == 128);
+  CHECK(compile(v, db.path, big, user).plan.kvChunk == 1024);
   // No database: the heuristic, with no note.
   CHECK(compile(v, "", big).notes.empty());
 }
@@ -131,7 +129,7 @@ TEST_CASE("select-tiles never uses a stale, illegal or corrupt entry", "[tuning]
     std::ofstream(db.path) << file.toJson();
     CompileResult r = compile(v, db.path, big);
     CHECK(r.plan.tiles == heuristic.plan.tiles);
-    CHECK(r.plan.kvChunk == heuristic.plan.kvChunk);
+    CHECK(r.plan.kvChunk == 1024);
     CHECK(r.notes.find("stale") != std::string::npos);
   }
   SECTION("tiles the mainloop does not run") {

@@ -56,7 +56,6 @@ enum class KernelRole {
   QuantKV,   ///< K -> 8/4-bit (smoothed), V -> transposed 8-bit or 16-bit
   QuantQ,    ///< Q -> 8/4-bit with per-token scales (when not fused)
   Attention, ///< the fused attention kernel
-  KVQuant,   ///< KVStats and QuantKV in one grid (chunk = blockN; prologue.cuh kv_quant)
 };
 
 struct KernelDesc {

@@ -24,8 +24,7 @@ namespace attngen {
 /// One point of the tuning space.
 struct TuneConfig {
   Tiles tiles;
-  int kvChunk = 1024; ///< tokens per KVStats CTA (meaningless without KVStats; a
-                      ///< KVQuant plan's chunk is blockN, applyConfig sets it)
+  int kvChunk = 1024; ///< tokens per KVStats CTA (meaningless without KVStats)
   bool operator==(const TuneConfig &o) const {
     return tiles == o.tiles && kvChunk == o.kvChunk;
   }

@@ -41,15 +41,9 @@ struct WorkspaceLayout {
   const WorkspaceRegion *find(const char *field) const;
 };
 
-/// The layout of `plan` for `problem`; an error when a shape is not positive,
-/// the padded lengths overflow an int, or a KVQuant plan's chunk is not its
-/// blockN or its grid would pass 2^31 - 1 CTAs.
+/// The layout of `plan` for `problem`; an error when a shape is not positive
+/// or the padded lengths overflow an int.
 Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem &problem);
-
-/// Words of kv_done, zeroed before each launch: a done counter per kv head
-/// (KVStats, KVQuant), and with KVQuant also a ready flag per kv head and the
-/// ticket counter.
-size_t kvDoneWords(const KernelPlan &plan, size_t kvHeads);
 
 /// Sets the workspace pointers of `params` to `base` + each region's offset
 /// (null for empty regions) and the padded lengths and chunk count.

@@ -80,8 +80,6 @@ StringRef mlir::attn::kernelSymbol(KernelRole role) {
     return "attngen_quant_q";
   case KernelRole::Attention:
     return "attngen_attention";
-  case KernelRole::KVQuant:
-    return "attngen_kv_quant";
   }
   return "";
 }
@@ -96,10 +94,10 @@ SmallVector<KernelRole> mlir::attn::planRoles(const VariantFields &v,
   bool needsStats = v.smoothK || v.smoothV || (quantizedQK && v.balance) ||
                     (is8Bit(v.pv) && v.vGranularity == Granularity::Channel) ||
                     (quantizedQK && v.kGranularity == Granularity::Tensor);
-  // With statistics, one grid computes them and quantizes (KVQuant: K and V
-  // read about once, bench/NOTES.md G-5) instead of KVStats then QuantKV.
   SmallVector<KernelRole> roles;
-  roles.push_back(needsStats ? KernelRole::KVQuant : KernelRole::QuantKV);
+  if (needsStats)
+    roles.push_back(KernelRole::KVStats);
+  roles.push_back(KernelRole::QuantKV);
   // The wgmma kernel quantizes its Q tile itself (mainloop_sm90.cuh).
   if (mainloop != Mainloop::Wgmma)
     roles.push_back(KernelRole::QuantQ);
@@ -562,16 +560,7 @@ LogicalResult PlanOp::verifyRegions() {
              << "has smem_bytes = " << static_cast<int32_t>(kernel.getSmemBytes())
              << " but the plan's tiles need at least " << smem;
   }
-  // The two-kernel form of KVQuant (KVStats, then QuantKV) stays valid:
-  // plans written before it, and A/B measurements against it.
-  SmallVector<KernelRole> twoKernel;
-  for (KernelRole r : expected) {
-    if (r == KernelRole::KVQuant)
-      twoKernel.append({KernelRole::KVStats, KernelRole::QuantKV});
-    else
-      twoKernel.push_back(r);
-  }
-  if (actual != expected && actual != twoKernel) {
+  if (actual != expected) {
     auto list = [](ArrayRef<KernelRole> roles) {
       std::string s;
       llvm::raw_string_ostream os(s);
@@ -581,18 +570,10 @@ LogicalResult PlanOp::verifyRegions() {
       os << "]";
       return s;
     };
-    auto diag = emitOpError() << "kernels must be " << list(expected);
-    if (twoKernel != expected)
-      diag << " (or " << list(twoKernel) << ")";
-    return diag << " in this order for this variant, got " << list(actual);
+    return emitOpError() << "kernels must be " << list(expected)
+                         << " in this order for this variant, got "
+                         << list(actual);
   }
-  // KVQuant's CTAs each take one chunk's statistics and quantize one block.
-  const auto kvChunk = static_cast<int32_t>(getKvChunk());
-  if (llvm::is_contained(actual, KernelRole::KVQuant) &&
-      kvChunk != getTiles().getBlockN())
-    return emitOpError() << "kv_chunk (" << kvChunk
-                         << ") must equal block_n (" << getTiles().getBlockN()
-                         << ") with a kv_quant kernel";
   return success();
 }
 

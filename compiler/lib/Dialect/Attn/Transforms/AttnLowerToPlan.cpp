@@ -18,10 +18,9 @@ using namespace mlir::attn;
 
 namespace {
 
-/// Tokens per KVStats CTA of a two-kernel plan. Measured on the H200
-/// (bench/NOTES.md, sm90 round 2, int8/fp8 D=128 end to end): 1024 -> 738 TFLOPS
-/// at 16k / 519 at 4k; 512 -> 735 at 16k; 2048 -> 744 at 16k but 492 at 4k.
-/// 1024 is the best over both lengths. A KVQuant plan's chunk is blockN.
+/// Tokens per KVStats CTA. Measured on the H200 (bench/NOTES.md, sm90 round 2,
+/// int8/fp8 D=128 end to end): 1024 -> 738 TFLOPS at 16k / 519 at 4k; 512 -> 735 at
+/// 16k; 2048 -> 744 at 16k but 492 at 4k. 1024 is the best over both lengths.
 constexpr int kKvChunk = 1024;
 /// Prologue kernels are elementwise / reduction kernels of 8 warps.
 constexpr int kPrologueThreads = 256;
@@ -37,17 +36,14 @@ struct AttnLowerToPlanPass : mlir::attn::impl::AttnLowerToPlanBase<AttnLowerToPl
     TilesAttr tiles = op.getTilesAttr();
     // attn-select-tiles sets it from the tuning database.
     auto tunedChunk = op->getAttrOfType<IntegerAttr>("attn.kv_chunk");
-    const SmallVector<KernelRole> roles = planRoles(v, mainloop);
-    const int kvChunk = llvm::is_contained(roles, KernelRole::KVQuant) ? tiles.getBlockN()
-                        : tunedChunk ? static_cast<int>(tunedChunk.getInt())
-                                     : kKvChunk;
+    const int kvChunk = tunedChunk ? static_cast<int>(tunedChunk.getInt()) : kKvChunk;
     OpBuilder b(op);
     auto plan = PlanOp::create(b, op.getLoc(), op.getSymNameAttr(),
                                op.getVariantAttr(), op.getTargetAttr(),
                                op.getMainloopAttr(), tiles,
                                b.getI32IntegerAttr(kvChunk));
     b.setInsertionPointToEnd(&plan.getBody().emplaceBlock());
-    for (KernelRole role : roles) {
+    for (KernelRole role : planRoles(v, mainloop)) {
       bool attention = role == KernelRole::Attention;
       int threads = attention ? tiles.getWarps() * 32 : kPrologueThreads;
       int smem = attention ? attentionSmemBytes(v, mainloop, tiles) : 0;

@@ -89,8 +89,7 @@ def Attn_KernelRole : I32EnumAttr<"KernelRole", "role of a kernel in a plan", [
     I32EnumAttrCase<"KVStats", 0, "kv_stats">,
     I32EnumAttrCase<"QuantKV", 1, "quant_kv">,
     I32EnumAttrCase<"QuantQ", 2, "quant_q">,
-    I32EnumAttrCase<"Attention", 3, "attention">,
-    I32EnumAttrCase<"KVQuant", 4, "kv_quant">]> {
+    I32EnumAttrCase<"Attention", 3, "attention">]> {
   let cppNamespace = "::mlir::attn";
   let genSpecializedAttr = 0;
 }

@@ -59,16 +59,13 @@ def AttnSelectTiles : Pass<"attn-select-tiles", "::mlir::ModuleOp"> {
 def AttnLowerToPlan : Pass<"attn-lower-to-plan", "::mlir::ModuleOp"> {
   let summary = "Replace attn.attention by an attn.plan of kernel launches";
   let description = [{
-    Emits, in launch order: `attngen_kv_quant` (channel statistics and
-    quantization in one grid, when K or V smoothing, K per-tensor scales,
-    Q/K balancing or 8-bit PV with per-channel V scales need channel
-    statistics) or else `attngen_quant_kv`, then `attngen_quant_q` (mma.sync
-    only) and `attngen_attention`.
+    Emits, in launch order: `attngen_kv_stats` (when K or V smoothing, K
+    per-tensor scales, Q/K balancing or 8-bit PV with per-channel V scales
+    need channel statistics), `attngen_quant_kv`, `attngen_quant_q`, `attngen_attention`.
     Prologues run 256 threads without dynamic shared memory; the attention
     kernel runs warps*32 threads with attentionSmemBytes of the tiles.
-    With `attngen_kv_quant` the statistics chunk is block_n; otherwise the
-    plan's kv_chunk is the op's `attn.kv_chunk` (set by select-tiles from the
-    tuning database), else 1024 (it is unused then).
+    The KVStats chunk is the op's `attn.kv_chunk` (set by select-tiles from
+    the tuning database), else 1024.
   }];
 }
 
