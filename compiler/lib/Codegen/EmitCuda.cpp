@@ -135,10 +135,13 @@ std::string emitCuda(const KernelPlan &plan) {
 
   for (const KernelDesc &k : plan.kernels) {
     // The attention kernel runs one CTA per SM at most (its shared memory and
-    // register budget assume it); prologues are plain memory-bound kernels.
-    std::string bounds = k.role == KernelRole::Attention
-                             ? fmt::format("__launch_bounds__({}, 1)", k.threads)
-                             : fmt::format("__launch_bounds__({})", k.threads);
+    // register budget assume it); prologues are plain memory-bound kernels,
+    // QuantKV's registers capped for quantKvMinCtas() CTAs per SM (tile_size.h).
+    std::string bounds =
+        k.role == KernelRole::Attention ? fmt::format("__launch_bounds__({}, 1)", k.threads)
+        : k.role == KernelRole::QuantKV
+            ? fmt::format("__launch_bounds__({}, attngen::quantKvMinCtas())", k.threads)
+            : fmt::format("__launch_bounds__({})", k.threads);
     out += fmt::format("\nextern \"C\" __global__ void {} {}(const __grid_constant__ "
                        "attngen::AttnParams p) {{\n  {}(p);\n}}\n",
                        bounds, k.symbol, templateFor(k.role));

@@ -181,6 +181,16 @@ AG_HOST_DEVICE constexpr int attentionSmemBytes(int mainloop, int headDim, int q
                    1024;
 }
 
+/// CTAs per SM QuantKV's registers are capped for (its __launch_bounds__):
+/// a memory-bound kernel wants many resident. At D = 128 with the V rows
+/// prefetched into shared memory ptxas takes 69 registers uncapped (3 CTAs
+/// of 256 threads per SM), 64 with no spill for 4. AG_QUANT_KV_MIN_CTAS
+/// sets it (A/B; bench/NOTES.md Q-2).
+#ifndef AG_QUANT_KV_MIN_CTAS
+#define AG_QUANT_KV_MIN_CTAS 1
+#endif
+AG_HOST_DEVICE constexpr int quantKvMinCtas() { return AG_QUANT_KV_MIN_CTAS; }
+
 } // namespace attngen
 
 #endif // ATTNGEN_KERNEL_TILE_SIZE_H

@@ -19,6 +19,7 @@
 #ifndef ATTNGEN_QUANT_PROLOGUE_CUH
 #define ATTNGEN_QUANT_PROLOGUE_CUH
 
+#include "attngen/arch/mma_sm80.cuh"
 #include "attngen/arch/ptx_common.cuh"
 #include "attngen/kernel/config.h"
 #include "attngen/kernel/params.h"
@@ -501,7 +502,27 @@ namespace prologue {
 /// a compile-time choice, so no load is issued on both paths with predicates
 /// (ncu: ptxas had if-converted the 2-byte path, and every 16-byte load came
 /// with eight predicated-off 2-byte loads and the PRMTs joining them).
-template <class Cfg, bool kVec> __device__ __forceinline__ void quantKv(const AttnParams &p) {
+/// `sV` (quantVBytes<Cfg>(), 16-byte aligned, declared once by quant_kv for
+/// both instantiations): the 8-bit V^T image built in shared memory, and with
+/// kVPrefetch first the block's 16-bit V rows.
+template <class Cfg> __host__ __device__ constexpr bool quantVPrefetch(bool vec) {
+  // The rows' 16-byte chunks are swizzled by row (a power-of-two count).
+  constexpr int kChunks = Cfg::kHeadDim / 8;
+  return dtIs8Bit(Cfg::kPV) && vec && (kChunks & (kChunks - 1)) == 0;
+}
+template <class Cfg> __host__ __device__ constexpr int quantVBytes() {
+  constexpr int D = Cfg::kHeadDim, BN = Cfg::kBlockN;
+  return !dtIs8Bit(Cfg::kPV) ? 16 : quantVPrefetch<Cfg>(true) ? 2 * D * BN : D * BN;
+}
+/// Byte offset of 16-byte chunk j of V row r in the prefetched rows: chunks
+/// XOR-swizzled by the row, so that the 16 rows a half-warp's units read at
+/// one chunk index fall in different banks.
+template <int kChunks> __device__ __forceinline__ int vRowChunk(int r, int j) {
+  return (r * kChunks + (j ^ (r % kChunks))) * 16;
+}
+
+template <class Cfg, bool kVec>
+__device__ __forceinline__ void quantKv(const AttnParams &p, unsigned char *sVt) {
   constexpr int D = Cfg::kHeadDim, BN = Cfg::kBlockN;
   constexpr bool kV8 = dtIs8Bit(Cfg::kPV), kVStats = kV8 || Cfg::kSmoothV;
   static_assert(Cfg::kPV != dt::I4, "4-bit PV is not supported");
@@ -514,7 +535,26 @@ template <class Cfg, bool kVec> __device__ __forceinline__ void quantKv(const At
   __shared__ float sKMean[D], sVMean[D], sVInv[D], sAmax[BN];
   __shared__ float sKBalInv[Cfg::kBalance ? D : 1]; // 1 / a_c (a power of two)
   __shared__ float sTensorAmax;
-  __shared__ alignas(16) unsigned char sVt[kV8 ? D * BN : 16];
+
+  // 8-bit V: the block's V rows are copied into shared memory first
+  // (cp.async), so that their load runs under K's and the statistics' instead
+  // of after K's quantization (bench/NOTES.md Q-2).
+  constexpr bool kVPrefetch = quantVPrefetch<Cfg>(kVec);
+  if constexpr (kVPrefetch) {
+    constexpr int kChunks = D / 8;
+    const unsigned short *base = static_cast<const unsigned short *>(p.v);
+    const unsigned sBase = smemAddr(sVt);
+    static_assert(BN * kChunks % kThreads == 0, "whole passes of 16-byte chunks");
+#pragma unroll
+    for (int k = 0; k < BN * kChunks / kThreads; ++k) {
+      const int u = threadIdx.x + k * kThreads, r = u / kChunks, j = u % kChunks;
+      const int t = blk * BN + r;
+      if (t < nk) // rows past Nk are never read (valid[] below)
+        sm80::CpAsync16::run(sBase + vRowChunk<kChunks>(r, j),
+                             base + rowOffset(p.v_stride, b, h, t) + 8 * j);
+    }
+    sm80::CpAsyncCommit::run();
+  }
 
   // This block's K rows are requested first: their latency overlaps the
   // reduction of the chunk partials below.
@@ -640,6 +680,10 @@ template <class Cfg, bool kVec> __device__ __forceinline__ void quantKv(const At
       constexpr int kPerThread = (kUnits + kThreads - 1) / kThreads;
       U32x4 raw[kPerThread][4];
       int grp[kPerThread], slc[kPerThread];
+      if constexpr (kVPrefetch) {
+        sm80::CpAsyncWait<0>::run();
+        __syncthreads();
+      }
 #pragma unroll
       for (int k = 0; k < kPerThread; ++k) {
         const int u = threadIdx.x + k * kThreads, w = u / 32, l = u % 32;
@@ -647,11 +691,17 @@ template <class Cfg, bool kVec> __device__ __forceinline__ void quantKv(const At
         slc[k] = 2 * (w / (kGroups / 16)) + l / 16;
 #pragma unroll
         for (int e = 0; e < 4; ++e) {
-          const int col = 4 * grp[k] + e, t = blk * BN + (col / 32) * 32 + perm32(col % 32);
-          if (u < kUnits && t < nk)
-            raw[k][e] = loadRaw(base + rowOffset(p.v_stride, b, h, t), slc[k], vec);
+          const int col = 4 * grp[k] + e, r = (col / 32) * 32 + perm32(col % 32), t = blk * BN + r;
+          if (u < kUnits && t < nk) {
+            if constexpr (kVPrefetch)
+              raw[k][e] = *reinterpret_cast<const U32x4 *>(sVt + vRowChunk<D / 8>(r, slc[k]));
+            else
+              raw[k][e] = loadRaw(base + rowOffset(p.v_stride, b, h, t), slc[k], vec);
+          }
         }
       }
+      if constexpr (kVPrefetch) // the rows are in registers: the V^T image may overwrite them
+        __syncthreads();
 #pragma unroll
       for (int k = 0; k < kPerThread; ++k) {
         if (threadIdx.x + k * kThreads >= kUnits)
@@ -721,10 +771,11 @@ template <class Cfg, bool kVec> __device__ __forceinline__ void quantKv(const At
 
 template <class Cfg> __device__ __forceinline__ void quant_kv(const AttnParams &p) {
   using namespace prologue;
+  __shared__ alignas(16) unsigned char sV[quantVBytes<Cfg>()];
   if (canVectorize(p.k, p.k_stride) && canVectorize(p.v, p.v_stride))
-    quantKv<Cfg, true>(p);
+    quantKv<Cfg, true>(p, sV);
   else
-    quantKv<Cfg, false>(p);
+    quantKv<Cfg, false>(p, sV);
 }
 
 //===-- QuantQ -------------------------------------------------------------===//
