@@ -184,10 +184,12 @@ AG_HOST_DEVICE constexpr int attentionSmemBytes(int mainloop, int headDim, int q
 /// CTAs per SM QuantKV's registers are capped for (its __launch_bounds__):
 /// a memory-bound kernel wants many resident. At D = 128 with the V rows
 /// prefetched into shared memory ptxas takes 69 registers uncapped (3 CTAs
-/// of 256 threads per SM), 64 with no spill for 4. AG_QUANT_KV_MIN_CTAS
-/// sets it (A/B; bench/NOTES.md Q-2).
+/// of 256 threads per SM), 64 with no spill for 4. Measured on an H100
+/// (bench/NOTES.md Q-2, e2e, 3 rounds): 4 against uncapped -4 / -1 / 0% at
+/// N = 16k / 4k / 1k for fp8_fp8_d128, -0.3 / -1 / -1% at D = 64: 4.
+/// AG_QUANT_KV_MIN_CTAS sets it (A/B).
 #ifndef AG_QUANT_KV_MIN_CTAS
-#define AG_QUANT_KV_MIN_CTAS 1
+#define AG_QUANT_KV_MIN_CTAS 4
 #endif
 AG_HOST_DEVICE constexpr int quantKvMinCtas() { return AG_QUANT_KV_MIN_CTAS; }
 
