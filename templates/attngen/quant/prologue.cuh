@@ -506,19 +506,23 @@ namespace prologue {
 /// both instantiations): the 8-bit V^T image built in shared memory, and with
 /// kVPrefetch first the block's 16-bit V rows.
 template <class Cfg> __host__ __device__ constexpr bool quantVPrefetch(bool vec) {
-  // The rows' 16-byte chunks are swizzled by row (a power-of-two count).
+  // The rows' 16-byte chunks are swizzled by an index 0..7 (vRowChunk): a
+  // power-of-two count of at least 8.
   constexpr int kChunks = Cfg::kHeadDim / 8;
-  return dtIs8Bit(Cfg::kPV) && vec && (kChunks & (kChunks - 1)) == 0;
+  return dtIs8Bit(Cfg::kPV) && vec && kChunks >= 8 && (kChunks & (kChunks - 1)) == 0;
 }
 template <class Cfg> __host__ __device__ constexpr int quantVBytes() {
   constexpr int D = Cfg::kHeadDim, BN = Cfg::kBlockN;
   return !dtIs8Bit(Cfg::kPV) ? 16 : quantVPrefetch<Cfg>(true) ? 2 * D * BN : D * BN;
 }
-/// Byte offset of 16-byte chunk j of V row r in the prefetched rows: chunks
-/// XOR-swizzled by the row, so that the 16 rows a half-warp's units read at
-/// one chunk index fall in different banks.
+/// Byte offset of 16-byte chunk j of V row r in the prefetched rows. The
+/// transposing reads take, per quarter-warp (one shared-memory phase of
+/// 16-byte loads), one chunk index of the 8 tokens perm32(4i + e), i = 0..7:
+/// chunks are XOR-swizzled by that i (i = 4 (r / 16) + (r % 8) / 2 within
+/// the group of 32), so the 8 fall in different banks.
 template <int kChunks> __device__ __forceinline__ int vRowChunk(int r, int j) {
-  return (r * kChunks + (j ^ (r % kChunks))) * 16;
+  const int i = 4 * ((r % 32) / 16) + (r % 8) / 2;
+  return (r * kChunks + (j ^ i)) * 16;
 }
 
 template <class Cfg, bool kVec>
