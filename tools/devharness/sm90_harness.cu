@@ -71,7 +71,7 @@ using CfgI8F8KTensor = HCfg<dt::I8, dt::E4M3, 128, false, gran::Tensor, gran::Wa
       attngen_kv_stats_##tag(const __grid_constant__ attngen::AttnParams p) {                     \
     attngen::kv_stats<Cfg>(p);                                                                     \
   }                                                                                                \
-  extern "C" __global__ void __launch_bounds__(256)                                               \
+  extern "C" __global__ void __launch_bounds__(256, attngen::quantKvMinCtas(Cfg::kHeadDim))      \
       attngen_quant_kv_##tag(const __grid_constant__ attngen::AttnParams p) {                     \
     attngen::quant_kv<Cfg>(p);                                                                     \
   }                                                                                                \

@@ -140,7 +140,8 @@ std::string emitCuda(const KernelPlan &plan) {
     std::string bounds =
         k.role == KernelRole::Attention ? fmt::format("__launch_bounds__({}, 1)", k.threads)
         : k.role == KernelRole::QuantKV
-            ? fmt::format("__launch_bounds__({}, attngen::quantKvMinCtas())", k.threads)
+            ? fmt::format("__launch_bounds__({}, attngen::quantKvMinCtas(Cfg::kHeadDim))",
+                          k.threads)
             : fmt::format("__launch_bounds__({})", k.threads);
     out += fmt::format("\nextern \"C\" __global__ void {} {}(const __grid_constant__ "
                        "attngen::AttnParams p) {{\n  {}(p);\n}}\n",

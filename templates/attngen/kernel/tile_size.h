@@ -186,12 +186,16 @@ AG_HOST_DEVICE constexpr int attentionSmemBytes(int mainloop, int headDim, int q
 /// prefetched into shared memory ptxas takes 69 registers uncapped (3 CTAs
 /// of 256 threads per SM), 64 with no spill for 4. Measured on an H100
 /// (bench/NOTES.md Q-2, e2e, 3 rounds): 4 against uncapped -4 / -1 / 0% at
-/// N = 16k / 4k / 1k for fp8_fp8_d128, -0.3 / -1 / -1% at D = 64: 4.
-/// AG_QUANT_KV_MIN_CTAS sets it (A/B).
+/// N = 16k / 4k / 1k for fp8_fp8_d128, -0.3 / -1 / -1% at D = 64: 4 there.
+/// Not measured at D = 256 (where 64 registers spill with INT8 PV on sm_80,
+/// and shared memory allows 2 CTAs on sm_86 / 89 anyway): uncapped (1).
+/// AG_QUANT_KV_MIN_CTAS sets it for every head dim (A/B).
 #ifndef AG_QUANT_KV_MIN_CTAS
-#define AG_QUANT_KV_MIN_CTAS 4
+#define AG_QUANT_KV_MIN_CTAS 0
 #endif
-AG_HOST_DEVICE constexpr int quantKvMinCtas() { return AG_QUANT_KV_MIN_CTAS; }
+AG_HOST_DEVICE constexpr int quantKvMinCtas(int headDim) {
+  return AG_QUANT_KV_MIN_CTAS > 0 ? AG_QUANT_KV_MIN_CTAS : headDim <= 128 ? 4 : 1;
+}
 
 } // namespace attngen
 
