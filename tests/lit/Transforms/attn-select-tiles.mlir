@@ -9,13 +9,6 @@ attn.attention @wgmma_d128 <qk = int8, pv = e4m3, q = warp, k = block, v = chann
 
 // -----
 
-// head_dim above 128 halves block_n to keep two stages in shared memory.
-// CHECK-LABEL: attn.attention @wgmma_d256
-// CHECK-SAME: mainloop = wgmma tiles = <block_m = 128, block_n = 64, warps = 12, stages = 2>
-attn.attention @wgmma_d256 <qk = bf16, pv = bf16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = false, smooth_v = false, balance = false, mask = none, head_dim = 256, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> target = "sm_90a" mainloop = wgmma
-
-// -----
-
 // CHECK-LABEL: attn.attention @mma_sync
 // CHECK-SAME: mainloop = mma_sync tiles = <block_m = 64, block_n = 64, warps = 4, stages = 2>
 attn.attention @mma_sync <qk = int4, pv = e4m3, q = thread, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> target = "sm_89" mainloop = mma_sync

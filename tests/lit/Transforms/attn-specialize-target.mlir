@@ -45,12 +45,13 @@ attn.attention @int4_int8 <qk = int4, pv = int8, q = warp, k = warp, v = channel
 
 // -----
 
+// head_dim 256: the wgmma mainloop runs 64 and 128 only, so mma_sync on sm_90a too.
 // SM80-LABEL: attn.attention @bf16
 // SM80-SAME: target = "sm_80" mainloop = mma_sync
 // SM90-LABEL: attn.attention @bf16
 // SM90-SAME: target = "sm_90" mainloop = mma_sync
 // SM90A-LABEL: attn.attention @bf16
-// SM90A-SAME: target = "sm_90a" mainloop = wgmma
+// SM90A-SAME: target = "sm_90a" mainloop = mma_sync
 attn.attention @bf16 <qk = bf16, pv = bf16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = false, smooth_v = false, balance = false, mask = causal, head_dim = 256, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>
 
 // -----

@@ -93,7 +93,7 @@ TEST_CASE("compileToPlan sweeps operand types x targets x shapes", "[pipeline]")
             const KernelPlan &p = r.plan;
             ++legal;
             CHECK(p.target == t);
-            bool wgmma = t.hasWgmma() && qk != DType::I4;
+            bool wgmma = t.hasWgmma() && qk != DType::I4 && (headDim == 64 || headDim == 128);
             CHECK(p.mainloop == (wgmma ? Mainloop::Wgmma : Mainloop::MmaSync));
             TileChoice c = selectTileSize(wgmma ? 1 : 0, headDim, dtCode(qk), dtCode(pv),
                                           mask == MaskKind::Causal);

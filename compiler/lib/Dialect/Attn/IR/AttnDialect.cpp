@@ -200,14 +200,18 @@ LogicalResult mlir::attn::verifyTargetLegality(EmitErrorFn emitError,
   if (mainloop == Mainloop::Wgmma && v.qk == DType::I4)
     return emitError() << "the wgmma mainloop has no int4 operands; int4 QK "
                           "needs the mma_sync mainloop";
+  if (mainloop == Mainloop::Wgmma && v.headDim != 64 && v.headDim != 128)
+    return emitError() << "the wgmma mainloop runs head_dim 64 or 128, got "
+                       << v.headDim << "; the mma_sync mainloop runs the others";
   return success();
 }
 
 Mainloop mlir::attn::pickMainloop(const VariantFields &v,
                                   const attngen::Target &target) {
-  // wgmma takes 8- and 16-bit operands only; int4 runs on mma.sync.
-  auto wgmmaLegal = [](DType t) { return is8Bit(t) || is16BitFloat(t); };
-  if (target.hasWgmma() && wgmmaLegal(v.qk) && wgmmaLegal(v.pv))
+  // wgmma takes 8- and 16-bit operands and head dims 64 and 128 only
+  // (tile_size.h); int4 and other head dims run on mma.sync.
+  if (target.hasWgmma() &&
+      attngen::wgmmaSupports(v.headDim, toDtCode(v.qk), toDtCode(v.pv)))
     return Mainloop::Wgmma;
   return Mainloop::MmaSync;
 }
