@@ -332,7 +332,12 @@ __device__ __forceinline__ void qChannelAmax(const AttnParams &p, int chunk, int
 namespace prologue {
 /// KVStats' body for inputs that do (kVec) or do not allow 16-byte loads
 /// (chosen at compile time, as QuantKV's: no predicated-off 2-byte loads).
-template <class Cfg, bool kVec> __device__ __forceinline__ void kvStats(const AttnParams &p) {
+/// `sPart`: the residue partials, declared once by kv_stats for both
+/// instantiations (2 x 32 KB at D = 256 would pass the 48 KB of static
+/// shared memory).
+template <class Cfg, bool kVec>
+__device__ __forceinline__ void kvStats(const AttnParams &p,
+                                        float (&sPart)[32][Cfg::kHeadDim]) {
   constexpr int D = Cfg::kHeadDim, kSlices = D / 8;
   constexpr int kResPerPass = kThreads / kSlices; // residues covered by one pass
   constexpr int kPasses = 32 / kResPerPass;
@@ -342,7 +347,6 @@ template <class Cfg, bool kVec> __device__ __forceinline__ void kvStats(const At
   // Sequence b's keys only (kvSeqLen): a chunk past them is empty.
   const int nk = kvSeqLen(p, b), t0 = chunk * Cfg::kKvChunk;
   const int t1 = t0 + Cfg::kKvChunk < nk ? t0 + Cfg::kKvChunk : nk < t0 ? t0 : nk;
-  __shared__ float sPart[32][D];
   // QuantKV may start now: it loads its K rows (inputs) before it waits.
   allowDependentLaunch();
 
@@ -488,10 +492,11 @@ template <class Cfg> __device__ __forceinline__ void kv_stats(const AttnParams &
   using namespace prologue;
   // Q's rows are read only with balancing (qChannelAmax).
   const bool vecQ = !Cfg::kBalance || canVectorize(p.q, p.q_stride);
+  __shared__ float sPart[32][Cfg::kHeadDim];
   if (vecQ && canVectorize(p.k, p.k_stride) && canVectorize(p.v, p.v_stride))
-    kvStats<Cfg, true>(p);
+    kvStats<Cfg, true>(p, sPart);
   else
-    kvStats<Cfg, false>(p);
+    kvStats<Cfg, false>(p, sPart);
 }
 
 //===-- QuantKV ------------------------------------------------------------===//
