@@ -91,6 +91,8 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
                                        size_t(params->batch) * size_t(params->heads_kv), stream);
         !s)
       return s;
+  // The persistent attention kernel's resident CTAs (0: one CTA per tile).
+  const unsigned resident = (*module)->persistentCtas();
   bool previousLaunched = false; // the stream's previous kernel is this call's
   for (size_t i = 0; i < kernelPlan.kernels.size(); ++i) {
     const KernelDesc &k = kernelPlan.kernels[i];
@@ -99,7 +101,6 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
         (stages == LaunchStages::Attention && !attention))
       continue;
     // (A kernel that runs one tile per CTA gets one CTA per tile.)
-    const unsigned resident = (*module)->persistentCtas();
     const unsigned maxCtas = resident == 0 ? 0u : capped ? ctaCap : resident;
     GridDims g = gridFor(k.role, kernelPlan, *params, maxCtas);
     // QuantKV and the attention kernel may start under the previous kernel's

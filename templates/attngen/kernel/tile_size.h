@@ -26,10 +26,12 @@ constexpr int kSm90MaxSmemBytes = 232448;
 /// mma.sync: with 8-bit PV the two-level accumulation would hold two m64n256
 /// fp32 fragments (256 registers, over the 240 a consumer thread has), and
 /// with 16-bit PV it compiles but spills (68 bytes) and is not yet measured.
+/// The head dims the wgmma mainloop runs (the others take mma.sync).
+AG_HOST_DEVICE constexpr bool wgmmaHeadDim(int headDim) { return headDim == 64 || headDim == 128; }
 AG_HOST_DEVICE constexpr bool wgmmaSupports(int headDim, int qk, int pv) {
   const bool qkOk = qk == dt::I8 || qk == dt::E4M3 || qk == dt::F16 || qk == dt::BF16;
   const bool pvOk = pv == dt::I8 || pv == dt::E4M3 || pv == dt::F16 || pv == dt::BF16;
-  return qkOk && pvOk && (headDim == 64 || headDim == 128);
+  return qkOk && pvOk && wgmmaHeadDim(headDim);
 }
 
 AG_HOST_DEVICE constexpr int attentionSmemBytes(int mainloop, int headDim, int qk, int pv,
@@ -146,7 +148,7 @@ AG_HOST_DEVICE constexpr bool sm90Persistent(int pv, bool window, bool lowRank, 
 }
 
 #ifndef AG_SM90_Q_PREFETCH
-#define AG_SM90_Q_PREFETCH -1
+#define AG_SM90_Q_PREFETCH 1
 #endif
 /// Whether the persistent wgmma kernel's producer copies the next tile's
 /// 16-bit Q rows into a shared stage (the consumers quantize from there, not
@@ -156,9 +158,7 @@ AG_HOST_DEVICE constexpr bool sm90Persistent(int pv, bool window, bool lowRank, 
 /// the Q stagger off, -11 / -8 / -5% against the persistent kernel without it
 /// (G-4; it was slower only while the stagger was on). So wherever shared
 /// memory fits. AG_SM90_Q_PREFETCH=0/1 forces it off / on (where it fits).
-AG_HOST_DEVICE constexpr bool sm90QPrefetch() {
-  return AG_SM90_Q_PREFETCH >= 0 ? AG_SM90_Q_PREFETCH != 0 : true;
-}
+AG_HOST_DEVICE constexpr bool sm90QPrefetch() { return AG_SM90_Q_PREFETCH != 0; }
 
 /// Dynamic shared memory of the attention kernel.
 /// mma.sync: the Q tile, `stages` K and V tiles (tile images, 1024-byte

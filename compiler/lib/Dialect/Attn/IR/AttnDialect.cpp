@@ -200,7 +200,7 @@ LogicalResult mlir::attn::verifyTargetLegality(EmitErrorFn emitError,
   if (mainloop == Mainloop::Wgmma && v.qk == DType::I4)
     return emitError() << "the wgmma mainloop has no int4 operands; int4 QK "
                           "needs the mma_sync mainloop";
-  if (mainloop == Mainloop::Wgmma && v.headDim != 64 && v.headDim != 128)
+  if (mainloop == Mainloop::Wgmma && !attngen::wgmmaHeadDim(v.headDim))
     return emitError() << "the wgmma mainloop runs head_dim 64 or 128, got "
                        << v.headDim << "; the mma_sync mainloop runs the others";
   return success();
