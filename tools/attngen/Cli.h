@@ -46,10 +46,15 @@ Expected<Target> resolveTarget(const std::string &spelled, bool *fromDevice = nu
 /// Variant + target -> plan through the MLIR pipeline (error in builds
 /// without the compiler). `inputIR` / `planIR` receive the IR when non-null.
 /// `tuningDb` (empty: none) is the database select-tiles reads, bucketed by
-/// `shape` when given; its warnings and remarks go to stderr.
+/// `shape` when given; its warnings and remarks go to stderr. `tiles`, when
+/// given, replaces both (the verifier checks them like any other).
 Expected<KernelPlan> lowerVariant(const Variant &v, const Target &t, std::string *inputIR = nullptr,
                                   std::string *planIR = nullptr, const std::string &tuningDb = "",
-                                  const std::optional<ShapeHint> &shape = std::nullopt);
+                                  const std::optional<ShapeHint> &shape = std::nullopt,
+                                  const std::optional<Tiles> &tiles = std::nullopt);
+
+/// `--tiles BM,BN,WARPS,STAGES` (absent: nullopt).
+Expected<std::optional<Tiles>> parseTilesArg(const std::string &spelled);
 
 /// A kernel package directory: plan.json + kernel.cu (+ variant.attn).
 Status writePackage(const std::string &dir, const KernelPlan &plan, const std::string &source);

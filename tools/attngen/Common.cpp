@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <climits>
 #include <filesystem>
 #include <fstream>
@@ -117,10 +118,12 @@ Expected<Target> resolveTarget(const std::string &spelled, bool *fromDevice) {
 
 Expected<KernelPlan> lowerVariant(const Variant &v, const Target &t, std::string *inputIR,
                                   std::string *planIR, const std::string &tuningDb,
-                                  const std::optional<ShapeHint> &shape) {
+                                  const std::optional<ShapeHint> &shape,
+                                  const std::optional<Tiles> &tiles) {
 #ifdef ATTNGEN_HAS_COMPILER
   CompileOptions opts;
   opts.target = t;
+  opts.tiles = tiles;
   opts.tuningDb = tuningDb;
   opts.shape = shape;
   auto r = compileToPlan(v, opts);
@@ -135,10 +138,32 @@ Expected<KernelPlan> lowerVariant(const Variant &v, const Target &t, std::string
     *planIR = res.planIR;
   return res.plan;
 #else
-  (void)v, (void)t, (void)inputIR, (void)planIR, (void)tuningDb, (void)shape;
+  (void)v, (void)t, (void)inputIR, (void)planIR, (void)tuningDb, (void)shape, (void)tiles;
   return Error{"this build of attngen has no compiler (built with ATTNGEN_ENABLE_MLIR=OFF): "
                "emit a kernel package with a full build and use --package DIR"};
 #endif
+}
+
+Expected<std::optional<Tiles>> parseTilesArg(const std::string &spelled) {
+  if (spelled.empty())
+    return std::optional<Tiles>{};
+  int v[4];
+  size_t pos = 0;
+  for (int i = 0; i < 4; ++i) {
+    const size_t comma = spelled.find(',', pos);
+    if ((i < 3) != (comma != std::string::npos))
+      break;
+    const std::string item = spelled.substr(pos, i < 3 ? comma - pos : std::string::npos);
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v[i]);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || v[i] < 1)
+      break;
+    if (i == 3)
+      return std::optional<Tiles>{Tiles{v[0], v[1], v[2], v[3]}};
+    pos = comma + 1;
+  }
+  return Error{fmt::format("bad --tiles '{}': expected four positive integers "
+                           "BLOCK_M,BLOCK_N,WARPS,STAGES (e.g. 128,128,12,3)",
+                           spelled)};
 }
 
 int usage(const std::string &msg) {

@@ -71,7 +71,7 @@ static std::string sassSummary(const std::map<std::string, KernelSass> &kernels)
 
 int cmdEmit(int argc, char **argv) {
   auto args = Args::parse(argc, argv, {"variant", "target", "cubin", "package", "package-dir", "o",
-                                      "tuning-db", "shape"},
+                                      "tuning-db", "shape", "tiles"},
                           {"all", "ir", "plan-ir", "plan", "cuda", "ptx", "sass"});
   if (!args)
     return usage(args.message());
@@ -80,6 +80,9 @@ int cmdEmit(int argc, char **argv) {
   auto target = resolveTarget(args->get("target"));
   if (!target)
     return usage(target.message());
+  auto tiles = parseTilesArg(args->get("tiles"));
+  if (!tiles)
+    return usage(tiles.message());
   const bool all = args->has("all") || args->has("package-dir");
   auto vs = loadVariants(args->positional()[0], args->get("variant"), all);
   if (!vs)
@@ -102,7 +105,8 @@ int cmdEmit(int argc, char **argv) {
       if (!(hint = parseShapeHint(args->get("shape"), v.gqa, error)))
         return usage(error);
     }
-    auto plan = lowerVariant(v, *target, &inputIR, &planIR, args->get("tuning-db"), hint);
+    auto plan =
+        lowerVariant(v, *target, &inputIR, &planIR, args->get("tuning-db"), hint, *tiles);
     if (!plan)
       return fail(plan.message());
     const std::string src = emitCuda(*plan);
@@ -307,7 +311,7 @@ std::string explainPlan(const KernelPlan &plan, const ShapeArg &shape, bool with
 }
 
 int cmdExplain(int argc, char **argv) {
-  auto args = Args::parse(argc, argv, {"variant", "target", "shape", "tuning-db"},
+  auto args = Args::parse(argc, argv, {"variant", "target", "shape", "tuning-db", "tiles"},
                           {"no-resources"});
   if (!args)
     return usage(args.message());
@@ -323,9 +327,13 @@ int cmdExplain(int argc, char **argv) {
   auto shape = parseShape(args->get("shape", "1,32,16384"), v.gqa);
   if (!shape)
     return usage(shape.message());
+  auto tiles = parseTilesArg(args->get("tiles"));
+  if (!tiles)
+    return usage(tiles.message());
   auto plan = lowerVariant(v, *target, nullptr, nullptr, args->get("tuning-db"),
                            ShapeHint{shape->batch, shape->headsQ, shape->headsKv, shape->seqQ,
-                                     shape->seqK});
+                                     shape->seqK},
+                           *tiles);
   if (!plan)
     return fail(plan.message());
   fmt::print("{}", explainPlan(*plan, *shape, !args->has("no-resources")));

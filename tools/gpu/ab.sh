@@ -13,6 +13,9 @@
 #   AB_DEFINES="X=0|X=0|" AB_ENVS="ATTNGEN_ATTENTION_CTAS=0||" ...
 # A package path may contain {tree}, replaced by each arm's tree: trees whose generators differ
 # then each read their own packages (AB_PACKAGES="{tree}/.carry/packages/fp8_fp8_d64").
+# Or one tree and package variants as arms: AB_SUFFIXES="|_bm192" times each package of
+# AB_PACKAGES and the same path with each suffix appended (e.g. packages emitted with other
+# tiles: attngen emit --tiles), alternated like the other arms.
 # Kernels are looked up in AB_CACHE (default <tree>/.ab-cache: precompile them there to spare
 # the GPU the NVRTC time).
 # Prints one line per (package, arm, round), then each arm's median time per package and
@@ -32,8 +35,14 @@ for t in "${TREES[@]}"; do
 done
 rounds=${AB_ROUNDS:-3}
 # Arms: (tree, defines, label).
-ARM_TREE=() ARM_DEF=() ARM_LABEL=() ARM_ENV=()
-if [[ -n ${AB_DEFINES:-} ]]; then
+ARM_TREE=() ARM_DEF=() ARM_LABEL=() ARM_ENV=() ARM_SUFFIX=()
+if [[ -n ${AB_SUFFIXES:-} ]]; then
+  IFS='|' read -r -a sufs <<<"$AB_SUFFIXES|"
+  for sfx in "${sufs[@]}"; do
+    ARM_TREE+=("${TREES[0]}") ARM_DEF+=("") ARM_ENV+=("") ARM_SUFFIX+=("$sfx")
+    ARM_LABEL+=("${sfx:-base}")
+  done
+elif [[ -n ${AB_DEFINES:-} ]]; then
   IFS='|' read -r -a defs <<<"$AB_DEFINES|" # (read drops one trailing empty field)
   IFS='|' read -r -a envs <<<"${AB_ENVS:-}|"
   for i in "${!defs[@]}"; do
@@ -50,7 +59,7 @@ for pkg in ${AB_PACKAGES:?AB_PACKAGES: package directories}; do
       t=${ARM_TREE[$a]}
       # shellcheck disable=SC2086 # the arm's NAME=VALUE words
       ms=$(env ${ARM_ENV[$a]:-} ATTNGEN_NVRTC_DEFINES="${ARM_DEF[$a]}" \
-             ATTNGEN_CACHE_DIR="${AB_CACHE:-$PWD/$t/.ab-cache}" "$t/build-gpu/bin/attngen" bench --package "${pkg//\{tree\}/$t}" \
+             ATTNGEN_CACHE_DIR="${AB_CACHE:-$PWD/$t/.ab-cache}" "$t/build-gpu/bin/attngen" bench --package "${pkg//\{tree\}/$t}${ARM_SUFFIX[$a]:-}" \
              --shapes "${AB_SHAPES:-1,32,16384}" --reps "${AB_REPS:-20}" 2>&1 | tee -a "$OUT/ab.log" \
              | awk -F'|' '/^\| [0-9]/ {printf "%s ", $4}')
       echo "$(basename "${pkg//\{tree\}/$t}") ${ARM_LABEL[$a]// /+} round $r: ms $ms" | tee -a "$OUT/ab-lines.txt"

@@ -30,10 +30,13 @@ int fragmentRegisters(const Variant &v, Mainloop m, const Tiles &t) {
   return t.blockN / 2 + D / 2; // 16 rows per warp
 }
 
-/// Registers a thread may spend on fragments: wgmma consumers get 240
-/// (setmaxnreg) less about 32 for addresses and softmax state; mma.sync
-/// threads 255 less the same and the Q/P operand fragments.
-int fragmentBudget(Mainloop m) { return m == Mainloop::Wgmma ? 208 : 192; }
+/// Registers a thread may spend on fragments: wgmma consumers get
+/// sm90ConsumerRegs (setmaxnreg: 240 with two consumer warpgroups, 160 with
+/// three) less about 32 for addresses and softmax state; mma.sync threads 255
+/// less the same and the Q/P operand fragments.
+int fragmentBudget(Mainloop m, const Tiles &t) {
+  return m == Mainloop::Wgmma ? sm90ConsumerRegs(t.warps) - 32 : 192;
+}
 
 bool fail(std::string *why, std::string msg) {
   if (why)
@@ -113,10 +116,14 @@ bool isLegalConfig(const Variant &v, const Target &target, Mainloop m, const Tun
       return fail(why, fmt::format("{} has no wgmma", target.name()));
     if (!wgmmaSupports(v.head_dim, qk, pv))
       return fail(why, "the wgmma mainloop does not implement this variant");
-    if (t.blockM != 128 || t.warps != 12)
-      return fail(why, fmt::format("wgmma needs block_m 128 and 12 warps (1 producer + 2 "
-                                   "consumer warpgroups), got block_m {} and {} warps",
+    if ((t.warps != 12 && t.warps != 16) || t.blockM != 64 * sm90ConsumerWarpgroups(t.warps))
+      return fail(why, fmt::format("wgmma needs block_m 128 with 12 warps or 192 with 16 (1 "
+                                   "producer + 2 or 3 consumer warpgroups), got block_m {} "
+                                   "and {} warps",
                                    t.blockM, t.warps));
+    if (t.warps == 16 && !sm90ThreeConsumersFit(v.head_dim, qk, pv))
+      return fail(why, "three consumer warpgroups (16 warps) need head dim 64, 8-bit PV and "
+                       "free issue (FP8 PV)");
     if (t.blockN != 64 && t.blockN != 128)
       return fail(why, fmt::format("wgmma needs block_n 64 or 128, got {}", t.blockN));
     if (t.stages < 2 || t.stages > 4)
@@ -167,14 +174,17 @@ std::vector<TuneConfig> legalConfigs(const Variant &v, const Target &target, Mai
   std::vector<int> chunks = {1024};
   if (hasKvStats)
     chunks.assign(std::begin(kKvChunks), std::end(kKvChunks));
-  const std::vector<int> warps = m == Mainloop::Wgmma ? std::vector<int>{12} : std::vector<int>{4, 8};
+  const std::vector<int> warps =
+      m == Mainloop::Wgmma ? std::vector<int>{12, 16} : std::vector<int>{4, 8};
   const std::vector<int> blockNs =
       m == Mainloop::Wgmma ? std::vector<int>{64, 128} : std::vector<int>{32, 64, 128};
   for (int w : warps)
     for (int bn : blockNs)
       for (int s = 2; s <= 4; ++s)
         for (int kv : chunks)
-          add(TuneConfig{Tiles{m == Mainloop::Wgmma ? 128 : 16 * w, bn, w, s}, kv});
+          add(TuneConfig{
+              Tiles{m == Mainloop::Wgmma ? 64 * sm90ConsumerWarpgroups(w) : 16 * w, bn, w, s},
+              kv});
   return out;
 }
 
@@ -187,10 +197,10 @@ std::vector<Candidate> tuningCandidates(const KernelPlan &base,
     Candidate cand;
     cand.config = c;
     int regs = fragmentRegisters(base.variant, base.mainloop, c.tiles);
-    if (regs > fragmentBudget(base.mainloop)) {
+    if (regs > fragmentBudget(base.mainloop, c.tiles)) {
       cand.pruned = true;
       cand.reason = fmt::format("register budget: {} fragment registers per thread > {}", regs,
-                                fragmentBudget(base.mainloop));
+                                fragmentBudget(base.mainloop, c.tiles));
     }
     out.push_back(cand);
   }

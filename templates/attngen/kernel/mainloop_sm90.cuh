@@ -1,14 +1,15 @@
 //===- mainloop_sm90.cuh - The wgmma attention mainloop (sm_90a) -----------===//
 //
 // FA3-like, warp specialized and persistent: a CTA runs tiles of blockM = 128
-// query rows of one (batch, head) one after another (tileCoord) with three
-// warpgroups:
+// (or 192) query rows of one (batch, head) one after another (tileCoord) with
+// three (or four) warpgroups:
 //  - warpgroup 0, the producer: one thread moves each K / V tile image (plus
 //    the block's K scales) with one
 //    cp.async.bulk per tile into a `stages`-deep ring guarded by full / empty
 //    mbarriers. The images are contiguous in global memory, so no tensor map
 //    is needed. It gives its registers away (setmaxnreg.dec).
-//  - warpgroups 1 and 2, the consumers: 64 query rows each. First each
+//  - warpgroups 1 and 2 (and 3 where blockM = 192, tile_size.h
+//    sm90ThreeConsumersFit), the consumers: 64 query rows each. First each
 //    quantizes its rows of Q into the Q tile image in shared memory (as
 //    quant_q would; see quantizeQ), from a shared stage that the producer
 //    fills during the previous tile where it fits. Then per key block:
@@ -56,10 +57,14 @@
 namespace attngen {
 namespace sm90 {
 
-/// Named barriers: 1, 2 the pingpong's turns, 3 + cwg a consumer warpgroup
-/// (Q image, O stage), 5 a block-wide Q group, 6 the staggered Q, 7 + cwg a
-/// staged bias (bias.cuh), kTileBarrier both consumer warpgroups at a tile's start.
-constexpr int kTileBarrier = 9;
+/// Named barriers (16 in hardware): 1, 2 the pingpong's turns, 3 + cwg a
+/// consumer warpgroup (Q image, O stage), kQGroupBarrier a block-wide Q group,
+/// kQStaggerBarrier the staggered Q, kStagedBarrier + cwg a staged bias
+/// (bias.cuh), kTileBarrier all consumer warpgroups at a tile's start.
+constexpr int kQGroupBarrier = 6;
+constexpr int kQStaggerBarrier = 7;
+constexpr int kStagedBarrier = 8;
+constexpr int kTileBarrier = 11;
 
 /// Shapes and shared-memory layout derived from a Cfg.
 template <class Cfg> struct Sm90Shape {
@@ -109,7 +114,11 @@ template <class Cfg> struct Sm90Shape {
   static constexpr int kBarriers = 1 + 3 * kStages;
   static constexpr int kSmemBytes = kOffBar + 8 * kBarriers + 1024; // + alignment slack
 
-  static constexpr int kConsumerWarps = 8;
+  /// Consumer warpgroups of 64 query rows (tile_size.h): 2, or 3 where
+  /// sm90ThreeConsumersFit.
+  static constexpr int kConsumerWgs = sm90ConsumerWarpgroups(Cfg::kWarps);
+  static constexpr int kConsumerWarps = 4 * kConsumerWgs;
+  static constexpr int kConsumerThreads = 128 * kConsumerWgs;
 #ifndef AG_SM90_PINGPONG
 #define AG_SM90_PINGPONG -1
 #endif
@@ -117,8 +126,12 @@ template <class Cfg> struct Sm90Shape {
   /// where that measured faster (tile_size.h); AG_SM90_PINGPONG=0/1 forces it.
   static constexpr bool kPingpong =
       AG_SM90_PINGPONG < 0 ? sm90Pingpong(Cfg::kQK, Cfg::kPV) : AG_SM90_PINGPONG != 0;
-  static_assert(Cfg::kWarps == 12, "wgmma mainloop: 1 producer + 2 consumer warpgroups");
-  static_assert(BM == 128, "wgmma mainloop: blockM is two warpgroups of 64 rows");
+  static_assert(Cfg::kWarps == 12 || (Cfg::kWarps == 16 && sm90ThreeConsumersFit(D, Cfg::kQK,
+                                                                                  Cfg::kPV)),
+                "wgmma mainloop: 1 producer + 2 consumer warpgroups, or 3 (tile_size.h)");
+  static_assert(BM == 64 * kConsumerWgs, "wgmma mainloop: blockM is 64 rows per consumer");
+  static_assert(!kPingpong || kConsumerWgs == 2, "the pingpong's turns are for two");
+  static_assert(kStagedBarrier + kConsumerWgs <= kTileBarrier, "named barriers overlap");
   static_assert(BN == 64 || BN == 128, "QK wgmma N must be 64 or 128");
   static_assert(wgmmaSupports(D, Cfg::kQK, Cfg::kPV),
                 "wgmma mainloop: 8/16-bit QK and PV, head dim 64 or 128 (tile_size.h)");
@@ -137,13 +150,11 @@ template <class Cfg> struct Sm90Shape {
                      ScoreMods<Cfg>::kHasSoftcap);
 };
 
-/// The tiles of the persistent grid: CTA c runs tiles c, c + gridDim.x, ...
-/// (the runtime launches min(tiles, resident CTAs)). Query block fastest, then
-/// head, then batch, so the CTAs running together share one head's K/V in L2.
-/// Causal: reversed within a head, so the blocks with the most keys start
-/// first and the tail holds the short ones; a CTA's tiles step by the grid
-/// size through the query blocks, which spreads long and short ones over the
-/// CTAs.
+/// The tiles of the persistent grid: CTA c runs one tile of each round of
+/// gridDim.x tiles (ctaTile; the runtime launches min(tiles, resident CTAs)).
+/// Query block fastest, then head, then batch, so the CTAs running together
+/// share one head's K/V in L2. Causal: reversed within a head, so the blocks
+/// with the most keys start first and the tail holds the short ones.
 #ifndef AG_SM90_CAUSAL_REVERSE
 #define AG_SM90_CAUSAL_REVERSE 1
 #endif
@@ -154,6 +165,19 @@ struct TileCoord {
 /// stays an int.)
 template <class Cfg> __device__ __forceinline__ int tileCount(const AttnParams &p) {
   return (p.seq_q_pad / Cfg::kBlockM) * p.heads_q * p.batch;
+}
+#ifndef AG_SM90_CAUSAL_SNAKE
+#define AG_SM90_CAUSAL_SNAKE 1
+#endif
+/// The k-th tile of this CTA: round k of the grid's `grid` tiles. Causal
+/// rounds snake (odd ones backwards), so a CTA that took a long query block
+/// in one round takes a short one in the next; a plain stride hands every CTA
+/// the same query block in every round whenever the grid is a multiple of the
+/// query blocks per head (bench/NOTES.md W-2). AG_SM90_CAUSAL_SNAKE=0: the stride.
+template <class Cfg> __device__ __forceinline__ int ctaTile(int k, int grid) {
+  const int c = (int)blockIdx.x;
+  return Cfg::kCausal && AG_SM90_CAUSAL_SNAKE && (k & 1) ? k * grid + (grid - 1 - c)
+                                                         : k * grid + c;
 }
 template <class Cfg> __device__ __forceinline__ TileCoord tileCoord(const AttnParams &p, int t) {
   constexpr bool kReverse = Cfg::kCausal && AG_SM90_CAUSAL_REVERSE;
@@ -272,7 +296,7 @@ template <class Cfg> struct Sm90Consumer {
   /// storeOutputStaged; static shared memory beside the plan's layout and a
   /// staged bias, which has the first claim) where it fits (bench/NOTES.md
   /// E-5). AG_SM90_STAGE_O=0 turns it off.
-  static constexpr int kOStageBytes = 2 * 64 * kOStagePitch<D>;
+  static constexpr int kOStageBytes = S::kConsumerWgs * 64 * kOStagePitch<D>;
   static constexpr bool kStageO =
       AG_SM90_STAGE_O != 0 && Cfg::kOut != dt::F32 &&
       S::kSmemBytes + (kStaged ? kStagedBytes + 1024 : 0) + kOStageBytes <= kSm90MaxSmemBytes;
@@ -289,7 +313,7 @@ template <class Cfg> struct Sm90Consumer {
   struct QStage {
     alignas(128) unsigned char raw[kQStage ? kQStageBytes : 16]; ///< rows of 2 D bytes
     unsigned long long full;  ///< the copy landed (tx count)
-    unsigned long long empty; ///< the 8 consumer warps have read it
+    unsigned long long empty; ///< the consumer warps have read it
   };
   __device__ static __forceinline__ QStage &qStage() {
     __shared__ QStage stage;
@@ -362,7 +386,7 @@ template <class Cfg> struct Sm90Consumer {
   /// measured faster (tile_size.h sm90QStagger); AG_SM90_Q_STAGGER=0/1 forces it.
   static constexpr bool kQStagger =
       (AG_SM90_Q_STAGGER < 0 ? sm90QStagger(D) : AG_SM90_Q_STAGGER != 0) &&
-      Cfg::kQGran != gran::Block;
+      Cfg::kQGran != gran::Block && S::kConsumerWgs == 2;
 
   /// Q quantization inside the kernel (wgmma plans have no QuantQ prologue).
   /// Consumer warp w owns tile rows 16w..16w+15, the rows of its own wgmma
@@ -414,7 +438,7 @@ template <class Cfg> struct Sm90Consumer {
     // flight), so warpgroup 0 reaches its first QK sooner and warpgroup 1's
     // quantization runs under it (both share the issue slots otherwise).
     if (kQStagger && cwg == 1)
-      asm volatile("bar.sync 6, 256;" ::: "memory");
+      asm volatile("bar.sync %0, 256;" ::"n"(kQStaggerBarrier) : "memory");
     if constexpr (!kQStage)
       loadQChannelStats(kMean, bal, j, hkv);
     const bool dump = p.q_quant != nullptr;
@@ -460,16 +484,18 @@ template <class Cfg> struct Sm90Consumer {
       for (int w = 16; w >= kSlices; w /= 2)
         m = quantMax2(m, __shfl_xor_sync(0xffffffffu, m, w));
       if constexpr (Cfg::kQGran == gran::Block) {
-        // The 8 consumer warps meet in the (not yet written) Q image.
+        // The consumer warps meet in the (not yet written) Q image.
         float *sRed = reinterpret_cast<float *>(smem);
         if (lane == 0)
           sRed[warpRow0 / 16] = m;
-        asm volatile("bar.sync 5, 256;" ::: "memory");
+        asm volatile("bar.sync %0, %1;" ::"n"(kQGroupBarrier), "n"(S::kConsumerThreads)
+                     : "memory");
         m = 0.f;
 #pragma unroll
-        for (int w = 0; w < 8; ++w)
+        for (int w = 0; w < S::kConsumerWarps; ++w)
           m = quantMax2(m, sRed[w]);
-        asm volatile("bar.sync 5, 256;" ::: "memory");
+        asm volatile("bar.sync %0, %1;" ::"n"(kQGroupBarrier), "n"(S::kConsumerThreads)
+                     : "memory");
       }
 #pragma unroll
       for (int it = 0; it < kIters; ++it)
@@ -514,7 +540,7 @@ template <class Cfg> struct Sm90Consumer {
     fenceProxyAsyncShared();
     asm volatile("bar.sync %0, 128;" ::"r"(3 + cwg) : "memory");
     if (kQStagger && cwg == 0)
-      asm volatile("bar.arrive 6, 256;" ::: "memory");
+      asm volatile("bar.arrive %0, 256;" ::"n"(kQStaggerBarrier) : "memory");
     if constexpr (kQStage)
       if (lane == 0) // this warp's reads of the stage are done
         Mbarrier::arrive(&qStage().empty);
@@ -601,7 +627,7 @@ template <class Cfg> struct Sm90Consumer {
       float bacc[kLowRank ? BN / 2 : 1];
       if constexpr (kLowRank) {
         using LR = LowRankImages<Cfg, BN, BM>;
-        Staged<>::ready(cwg);
+        Staged<kStagedBarrier>::ready(cwg);
         const unsigned sA = LR::qbImage(), sB = LR::kbImage(cwg, it & 1);
         wgmmaFence();
         BiasMmaOp::init(bacc, kMajorDesc<LR::kRowBytes>(sA, BM, cwg * 64, 0),
@@ -657,7 +683,7 @@ template <class Cfg> struct Sm90Consumer {
       // the dense table's tile staged one block ahead.
       if constexpr (kDense) {
         using DI = DenseImages<Cfg, BN>;
-        Staged<>::ready(cwg);
+        Staged<kStagedBarrier>::ready(cwg);
         DI::template add<BN / 8>(x, row[0] - m0 - 64 * cwg, cwg, it & 1, lane);
         if constexpr (kHasNext) // the next block's tile, into the buffer just freed
           DI::stage(p, b, h, m0 + 64 * cwg, nNext * BN, cwg, (it + 1) & 1, threadIdx.x % 128);
@@ -872,7 +898,7 @@ template <class Cfg> struct Sm90Consumer {
     // The epilogue: O, then the LSE.
     bool staged = false;
     if constexpr (kStageO) {
-      __shared__ alignas(16) unsigned char sO[2][64 * kOStagePitch<D>]; // kOStageBytes
+      __shared__ alignas(16) unsigned char sO[S::kConsumerWgs][64 * kOStagePitch<D>]; // kOStageBytes
       if (prologue::canVectorize(p.o, p.o_stride)) {
         storeOutputStaged<Cfg>(p, o, lRow, row, b, h, lane, sO[cwg], m0 + 64 * cwg,
                                threadIdx.x % 128, 3 + cwg);
@@ -924,7 +950,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
     // producer's copies fill only the image before them), then handed to the
     // async proxy that the PV wgmma reads through.
     constexpr int kChunks = S::kRowSumRows * S::kVRowBytes / 16;
-    static_assert(kStages * kChunks <= 384, "one 16-byte store per thread");
+    static_assert(kStages * kChunks <= 32 * Cfg::kWarps, "one 16-byte store per thread");
     if ((int)threadIdx.x < kStages * kChunks) {
       const int s = threadIdx.x / kChunks, c = threadIdx.x % kChunks;
       reinterpret_cast<uint4 *>(smemBase() + S::kOffV + s * S::kVSlotBytes +
@@ -938,7 +964,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
 
   if (warpGroup == 0) {
     // ---- producer ---------------------------------------------------------
-    setMaxNRegDec<24>();
+    setMaxNRegDec<sm90ProducerRegs()>();
     if (threadIdx.x == 0) {
       unsigned char *smem = smemBase();
       unsigned long long *fullK = barrier(1), *fullV = barrier(1 + kStages);
@@ -946,8 +972,8 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
       const int kvBlocks = p.seq_k_pad / BN;
       int it = 0; // visits over all of the CTA's tiles (ring slots count visits)
       unsigned qPhase = 0;
-      const int stride = S::kPersistent ? (int)gridDim.x : tileCount<Cfg>(p);
-      for (int tile = blockIdx.x; tile < tileCount<Cfg>(p); tile += stride, qPhase ^= 1u) {
+      const int grid = S::kPersistent ? (int)gridDim.x : tileCount<Cfg>(p);
+      for (int k = 0, tile; (tile = ctaTile<Cfg>(k, grid)) < tileCount<Cfg>(p); ++k, qPhase ^= 1u) {
         const TileCoord t = tileCoord<Cfg>(p, tile);
         if constexpr (Consumer::kQStage) {
           // This tile's Q rows (those below seq_q), once the consumers have
@@ -996,7 +1022,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
   }
 
   // ---- consumers ------------------------------------------------------------
-  setMaxNRegInc<240>();
+  setMaxNRegInc<sm90ConsumerRegs(Cfg::kWarps)>();
   int it = 0;
   unsigned qPhase = 0;
   bool turnHeld = false;
@@ -1004,12 +1030,14 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
     it = Consumer(p, smemBase(), tileCoord<Cfg>(p, tile)).run(it, qPhase, turnHeld);
   };
   if constexpr (S::kPersistent) {
-    for (int tile = blockIdx.x; tile < tileCount<Cfg>(p); tile += gridDim.x, qPhase ^= 1u) {
-      // The two warpgroups start each tile together: the staggered Q, a
+    for (int k = 0, tile; (tile = ctaTile<Cfg>(k, (int)gridDim.x)) < tileCount<Cfg>(p);
+         ++k, qPhase ^= 1u) {
+      // The consumer warpgroups start each tile together: the staggered Q, a
       // block-wide Q group and the pingpong's turns pair their named barriers
       // per tile.
-      if (tile != (int)blockIdx.x)
-        asm volatile("bar.sync %0, 256;" ::"r"(kTileBarrier) : "memory");
+      if (k > 0)
+        asm volatile("bar.sync %0, %1;" ::"n"(kTileBarrier), "n"(S::kConsumerThreads)
+                     : "memory");
       runTile(tile);
     }
   } else {

@@ -37,6 +37,23 @@ AG_HOST_DEVICE constexpr bool wgmmaSupports(int headDim, int qk, int pv) {
 AG_HOST_DEVICE constexpr int attentionSmemBytes(int mainloop, int headDim, int qk, int pv,
                                                 int blockM, int blockN, int stages);
 
+/// The wgmma mainloop's warpgroups: one producer and `warps / 4 - 1`
+/// consumers of 64 query rows each (blockM = 64 consumers). Two consumers
+/// (12 warps) or three (16 warps, blockM = 192, as FA3 runs head dim 64).
+AG_HOST_DEVICE constexpr int sm90ConsumerWarpgroups(int warps) { return warps / 4 - 1; }
+/// Registers per thread after setmaxnreg: the producer keeps 24, the
+/// consumers take what the 64K register file leaves, in multiples of 8
+/// (2 consumers: 240; 3: 160).
+AG_HOST_DEVICE constexpr int sm90ProducerRegs() { return 24; }
+AG_HOST_DEVICE constexpr int sm90ConsumerRegs(int warps) {
+  return sm90ConsumerWarpgroups(warps) == 2 ? 240 : 160;
+}
+/// Whether the wgmma mainloop runs three consumer warpgroups for a variant:
+/// only where the two-level accumulation fits 160 registers (S, P, O and the
+/// block's PV: head dim 64 with 8-bit PV) and the consumers issue freely (the
+/// pingpong's turns are written for two).
+AG_HOST_DEVICE constexpr bool sm90ThreeConsumersFit(int headDim, int qk, int pv);
+
 AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, int qk, int pv,
                                                bool causal) {
   // wgmma: two consumer warpgroups of 64 query rows each (128 rows per CTA)
@@ -68,6 +85,10 @@ AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, in
 AG_HOST_DEVICE constexpr bool sm90Pingpong(int qk, int pv) {
   const bool pv16 = pv == dt::F16 || pv == dt::BF16;
   return !(pv == dt::E4M3 || (qk == dt::I8 && pv16));
+}
+
+AG_HOST_DEVICE constexpr bool sm90ThreeConsumersFit(int headDim, int qk, int pv) {
+  return headDim == 64 && dtIs8Bit(pv) && !sm90Pingpong(qk, pv);
 }
 
 #ifndef AG_SM90_ROWSUM_MMA

@@ -160,9 +160,10 @@ template <int kRowBytes, int kGran, int kPitch = 0> struct RowStager {
 };
 
 /// Waits for this warpgroup's staged copies and makes them visible to all of
-/// its threads and to its wgmmas (async proxy). Named barrier 7 + warpgroup.
-/// A template so that only the wgmma mainloop instantiates it (sm_90 fence).
-template <int kBarrier = 7> struct Staged {
+/// its threads and to its wgmmas (async proxy). Named barrier kBarrier +
+/// warpgroup (the mainloop's numbering). A template so that only the wgmma
+/// mainloop instantiates it (sm_90 fence).
+template <int kBarrier> struct Staged {
   static __device__ __forceinline__ void ready(int cwg) {
     sm80::CpAsyncWait<0>::run();
     fenceProxyAsyncShared();
@@ -178,7 +179,7 @@ template <int kBarrier = 7> struct Staged {
 /// the mainloop then runs the product as bf16 / f16 wgmma (mainloop_sm90.cuh).
 /// Measured on the way here (H200, lowrank64, bench_bias.py): B fragments
 /// gathered from global memory ran 4.5x the no-bias kernel, ldmatrix'ed from
-/// shared memory into mma.sync 2.2x. Named barrier 7 + warpgroup. Rows are
+/// shared memory into mma.sync 2.2x. Waits through Staged. Rows are
 /// copied in 16-byte pieces when R % 8 == 0 (the launch then checks 16-byte
 /// alignment), else 8 / 4 bytes, or 2 for an odd R (plain loads and stores).
 template <class Cfg, int BN, int BM, int kRank = ScoreMods<Cfg>::kBiasRank>
@@ -189,8 +190,8 @@ struct LowRankImages {
   static constexpr int kGran = kRank % 8 == 0 ? 8 : kRank % 4 == 0 ? 4 : kRank % 2 == 0 ? 2 : 1;
   static_assert(kRank >= 1 && kRank <= 64, "bias rank in [1, 64]");
 
-  /// Static shared memory of the images.
-  static constexpr int kBytes = (BM + 4 * BN) * kRowBytes;
+  /// Static shared memory of the images (two kb images per warpgroup).
+  static constexpr int kBytes = (BM + 2 * (BM / 64) * BN) * kRowBytes;
   /// The qb image of the CTA's BM rows, then per warpgroup two kb images.
   static __device__ __forceinline__ unsigned qbImage() {
     __shared__ alignas(1024) unsigned char sImages[kBytes];
@@ -266,7 +267,8 @@ template <class Cfg> struct DenseBias {
 /// aligned rows.
 template <class Cfg, int BN> struct DenseImages {
   static constexpr int kRowBytes = 2 * BN, kPitch = kRowBytes + 16;
-  static constexpr int kBytes = 4 * 64 * kPitch; ///< static shared memory
+  /// Static shared memory: two buffers per consumer warpgroup.
+  static constexpr int kBytes = 2 * (Cfg::kBlockM / 64) * 64 * kPitch;
   static __device__ __forceinline__ unsigned image(int cwg, int buf) {
     __shared__ alignas(128) unsigned char sTiles[kBytes];
     return smemAddr(sTiles) + (unsigned)((2 * cwg + buf) * 64 * kPitch);

@@ -238,6 +238,18 @@ LogicalResult mlir::attn::verifyTilesLegality(EmitErrorFn emitError,
       return emitError() << "wgmma tiles need warps to be a multiple of 4 "
                             "(whole warpgroups), got "
                          << warps;
+    // One producer and two or three consumer warpgroups (tile_size.h).
+    if ((warps != 12 && warps != 16) ||
+        blockM != 64 * attngen::sm90ConsumerWarpgroups(warps))
+      return emitError() << "wgmma tiles need block_m = 128 with 12 warps or "
+                            "192 with 16 (1 producer + 2 or 3 consumer "
+                            "warpgroups), got block_m = "
+                         << blockM << " with " << warps << " warps";
+    if (warps == 16 && !attngen::sm90ThreeConsumersFit(
+                           v.headDim, toDtCode(v.qk), toDtCode(v.pv)))
+      return emitError() << "three consumer warpgroups (16 warps) need "
+                            "head_dim = 64 and e4m3 PV, got head_dim = "
+                         << v.headDim;
   } else if (blockM % (16 * warps) != 0) {
     // Each warp owns 16-row slices of the query tile.
     return emitError() << "mma_sync tiles need block_m to be a multiple of 16 "
