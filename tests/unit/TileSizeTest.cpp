@@ -18,8 +18,14 @@ TEST_CASE("wgmma tiles fit shared memory and the kernel's layout", "[tiles]") {
             continue;
           const TileChoice t = selectTileSize(1, d, qk, pv, causal);
           INFO("D " << d << " qk " << qk << " pv " << pv);
-          CHECK(t.blockM == 128);
-          CHECK(t.warps == 12);
+          // Three consumer warpgroups where they fit and not causal, else two.
+          const bool three = !causal && sm90ThreeConsumersFit(d, qk, pv);
+          CHECK(three == (d == 64 && dtIs8Bit(qk) && pv == dt::E4M3 && !causal));
+          CHECK(t.blockM == (three ? 192 : 128));
+          CHECK(t.warps == (three ? 16 : 12));
+          CHECK(t.blockM == 64 * sm90ConsumerWarpgroups(t.warps));
+          CHECK(sm90ProducerRegs() * 128 + sm90ConsumerRegs(t.warps) * 32 * (t.warps - 4) <=
+                65536);
           CHECK((t.blockN == 64 || t.blockN == 128));
           CHECK(t.stages >= 2);
           const int smem = attentionSmemBytes(1, d, qk, pv, t.blockM, t.blockN, t.stages);

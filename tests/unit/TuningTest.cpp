@@ -127,6 +127,38 @@ TEST_CASE("isLegalConfig names the broken rule", "[tuning]") {
   CHECK(why.find("no wgmma") != std::string::npos);
   CHECK_FALSE(isLegalConfig(v, {90, true}, Mainloop::Wgmma, {Tiles{128, 128, 12, 3}, 1000}, &why));
   CHECK(why.find("kv_chunk") != std::string::npos);
+  // Three consumer warpgroups: block_m 192 with 16 warps, where they fit (D = 64, FP8 PV).
+  CHECK_FALSE(isLegalConfig(v, {90, true}, Mainloop::Wgmma, {Tiles{192, 128, 16, 3}, 1024}, &why));
+  CHECK(why.find("three consumer warpgroups") != std::string::npos);
+  CHECK_FALSE(isLegalConfig(v, {90, true}, Mainloop::Wgmma, {Tiles{128, 128, 16, 3}, 1024}, &why));
+  CHECK(why.find("192 with 16") != std::string::npos);
+  v.head_dim = 64;
+  CHECK(isLegalConfig(v, {90, true}, Mainloop::Wgmma, {Tiles{192, 128, 16, 3}, 1024}, &why));
+  v.pv = DType::I8; // INT8 PV takes turns (pingpong), written for two
+  CHECK_FALSE(isLegalConfig(v, {90, true}, Mainloop::Wgmma, {Tiles{192, 128, 16, 3}, 1024}, &why));
+}
+
+TEST_CASE("wgmma configs at D = 64 include three consumer warpgroups within 160 registers",
+          "[tuning]") {
+  Variant v = test::defaultPlan().variant;
+  v.head_dim = 64;
+  const Target sm90a{90, true};
+  std::vector<TuneConfig> all = legalConfigs(v, sm90a, Mainloop::Wgmma, false);
+  int three = 0;
+  for (const TuneConfig &c : all) {
+    INFO(toString(c));
+    CHECK(c.tiles.blockM == 64 * sm90ConsumerWarpgroups(c.tiles.warps));
+    three += c.tiles.warps == 16;
+  }
+  CHECK(three == 2 * 3); // block_n 64 / 128, stages 2..4
+  CHECK(all.size() == 2 * 2 * 3);
+  KernelPlan base = test::defaultPlan();
+  base.variant = v;
+  for (const Candidate &c : tuningCandidates(base, std::nullopt))
+    CHECK_FALSE(c.pruned); // S + 2 O = 64 + 64 <= 160 - 32 at block_n 128
+  base.variant.head_dim = 128; // 16 warps are not even legal there
+  for (const Candidate &c : tuningCandidates(base, std::nullopt))
+    CHECK(c.config.tiles.warps == 12);
 }
 
 TEST_CASE("applyConfig retiles the attention kernel only", "[tuning]") {

@@ -40,6 +40,8 @@ common options:
   --shape S        B,H,N (self-attention) or B,Hq,Hkv,Nq,Nk
   --tuning-db P    (emit, explain, run, bench) tiles from this tuning database, bucketed
                    by the shape
+  --tiles BM,BN,W,S  (emit, explain) the attention tiles by hand (block_m, block_n,
+                   warps, stages), checked like the tuner's
 
 exit codes: 0 ok, 1 failure, 2 usage error, 3 needs a GPU and none is present
 )";

@@ -15,11 +15,12 @@ export ATTNGEN_CACHE_DIR=$PWD/.carry/cache
 for f in bench/variants.attn examples/*.attn; do
   build/bin/attngen emit "$f" --all --target sm_90a --package-dir .carry/packages
 done
-# Tiles other than the heuristic's, as packages NAME_bm192 (tests and A/Bs run them too):
-# three consumer warpgroups (tile_size.h sm90ThreeConsumersFit).
-for vt in fp8_fp8_d64:192,128,16,3 fp8_fp8_d64_causal:192,128,16,3 int8_fp8_d64:192,128,16,3; do
-  build/bin/attngen emit bench/variants.attn --variant "${vt%%:*}" --target sm_90a \
-    --tiles "${vt#*:}" --package ".carry/packages/${vt%%:*}_bm192"
+# Tiles other than the heuristic's, as packages NAME_bm128 / NAME_bm192 (the GPU tests and
+# A/Bs run them too): two or three consumer warpgroups (tile_size.h sm90ThreeConsumersFit).
+for vt in fp8_fp8_d64:128,128,12,3 int8_fp8_d64:128,128,12,3 fp8_fp8_d64_causal:192,128,16,3; do
+  v=${vt%%:*} tiles=${vt#*:}
+  build/bin/attngen emit bench/variants.attn --variant "$v" --target sm_90a \
+    --tiles "$tiles" --package ".carry/packages/${v}_bm${tiles%%,*}"
 done
 build/bin/attngen compile-packages .carry/packages --target sm_90a
 rm -rf .carry/mma && mkdir -p .carry/mma

@@ -340,7 +340,7 @@ template <class Cfg> struct Sm90Consumer {
   float capOffset[2];
   int row[2];
   float qScale[2];
-  unsigned sQ;
+  unsigned sQ; ///< this warpgroup's first row in the Q image (shared address)
   float o[D / 2];
   float mRow[2], lRow[2];
   QkT acc[BN / 2];
@@ -375,7 +375,9 @@ template <class Cfg> struct Sm90Consumer {
 #pragma unroll
     for (int i = 0; i < BN / 2; ++i)
       acc[i] = 0;
-    sQ = smemAddr(smem);
+    // (Folding the warpgroup's rows in here keeps threadIdx out of the QK
+    // issue: at 160 registers re-deriving it there spilled one register.)
+    sQ = smemAddr(smem) + (unsigned)(cwg * 64 * S::kQkPanel);
   }
 
 #ifndef AG_SM90_Q_STAGGER
@@ -571,7 +573,7 @@ template <class Cfg> struct Sm90Consumer {
     wgmmaFence(); // acc was last written by ordinary instructions
 #pragma unroll
     for (int kk = 0; kk < S::kQkSteps; ++kk)
-      QkMmaOp::run(acc, kMajorDesc<S::kQkRowBytes>(sQ, BM, cwg * 64, kk),
+      QkMmaOp::run(acc, kMajorDesc<S::kQkRowBytes>(sQ, BM, 0, kk),
                    kMajorDesc<S::kQkRowBytes>(sK, BN, 0, kk), kk > 0);
   }
 

@@ -48,11 +48,25 @@ AG_HOST_DEVICE constexpr int sm90ProducerRegs() { return 24; }
 AG_HOST_DEVICE constexpr int sm90ConsumerRegs(int warps) {
   return sm90ConsumerWarpgroups(warps) == 2 ? 240 : 160;
 }
+/// Whether the two consumer warpgroups of the wgmma mainloop take turns
+/// issuing their GEMMs (named-barrier pingpong) or issue freely. Measured on
+/// the H200 at D=128, N=16k, kernel only, same build otherwise (bench/NOTES.md,
+/// round 5): without the turns FP8 PV is faster (int8/fp8 772 -> 806 TFLOPS,
+/// causal 731 -> 780; fp8/fp8 causal 721 -> 727), and so is int8 QK with
+/// 16-bit PV (592 -> 605); with them INT8 PV (579 -> 620) and 16-bit QK
+/// (bf16/bf16 causal 570 -> 588) are faster.
+AG_HOST_DEVICE constexpr bool sm90Pingpong(int qk, int pv) {
+  const bool pv16 = pv == dt::F16 || pv == dt::BF16;
+  return !(pv == dt::E4M3 || (qk == dt::I8 && pv16));
+}
+
 /// Whether the wgmma mainloop runs three consumer warpgroups for a variant:
 /// only where the two-level accumulation fits 160 registers (S, P, O and the
-/// block's PV: head dim 64 with 8-bit PV) and the consumers issue freely (the
+/// block's PV: head dim 64, 8-bit QK and PV) and the consumers issue freely (the
 /// pingpong's turns are written for two).
-AG_HOST_DEVICE constexpr bool sm90ThreeConsumersFit(int headDim, int qk, int pv);
+AG_HOST_DEVICE constexpr bool sm90ThreeConsumersFit(int headDim, int qk, int pv) {
+  return headDim == 64 && dtIs8Bit(qk) && dtIs8Bit(pv) && !sm90Pingpong(qk, pv);
+}
 
 AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, int qk, int pv,
                                                bool causal) {
@@ -66,29 +80,20 @@ AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, in
   // unless that overflows shared memory (16-bit Q/K/V at D = 256), then 2.
   // mma.sync: 4 warps x 16 rows = 64 rows per CTA, blockN 64, as FA2 does on
   // sm_80/89 (register pressure of the S and O fragments bounds it).
-  (void)causal; // masking changes no tile today
+  // Three consumer warpgroups (blockM = 192, 16 warps) where they fit
+  // (sm90ThreeConsumersFit: D = 64, FP8 PV), not causal. Measured on an H100
+  // (bench/NOTES.md W-1, W-2; e2e, A/B in one call, N = 16k / 4k / 1k, H = 32,
+  // B*N = 16k): fp8/fp8 0.90 / 0.96 / 1.00, int8/fp8 0.85 / 0.92 / 0.98 of the
+  // two-consumer time; causal fp8/fp8 1.12 / 0.99 / 1.09 (the snaking rounds
+  // balance 128-row tiles better), so causal keeps 128.
   if (mainloop != 1)
     return TileChoice{64, 64, 4, 2};
+  if (!causal && sm90ThreeConsumersFit(headDim, qk, pv))
+    return TileChoice{192, 128, 16, 3};
   const int blockN = headDim <= 128 ? 128 : 64;
   const int stages =
       attentionSmemBytes(1, headDim, qk, pv, 128, blockN, 3) <= kSm90MaxSmemBytes ? 3 : 2;
   return TileChoice{128, blockN, 8 + 4, stages};
-}
-
-/// Whether the two consumer warpgroups of the wgmma mainloop take turns
-/// issuing their GEMMs (named-barrier pingpong) or issue freely. Measured on
-/// the H200 at D=128, N=16k, kernel only, same build otherwise (bench/NOTES.md,
-/// round 5): without the turns FP8 PV is faster (int8/fp8 772 -> 806 TFLOPS,
-/// causal 731 -> 780; fp8/fp8 causal 721 -> 727), and so is int8 QK with
-/// 16-bit PV (592 -> 605); with them INT8 PV (579 -> 620) and 16-bit QK
-/// (bf16/bf16 causal 570 -> 588) are faster.
-AG_HOST_DEVICE constexpr bool sm90Pingpong(int qk, int pv) {
-  const bool pv16 = pv == dt::F16 || pv == dt::BF16;
-  return !(pv == dt::E4M3 || (qk == dt::I8 && pv16));
-}
-
-AG_HOST_DEVICE constexpr bool sm90ThreeConsumersFit(int headDim, int qk, int pv) {
-  return headDim == 64 && dtIs8Bit(pv) && !sm90Pingpong(qk, pv);
 }
 
 #ifndef AG_SM90_ROWSUM_MMA

@@ -180,7 +180,22 @@ attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smoot
 // -----
 
 // expected-error-re @+1 {{tiles need {{[0-9]+}} bytes of shared memory, more than the 232448 available}}
-attn.attention @a <qk = f16, pv = f16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 256, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> mainloop = wgmma tiles = <block_m = 256, block_n = 64, warps = 8, stages = 4>
+attn.attention @a <qk = f16, pv = f16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> mainloop = wgmma tiles = <block_m = 128, block_n = 128, warps = 12, stages = 4>
+
+// -----
+
+// expected-error @+1 {{wgmma tiles need block_m = 128 with 12 warps or 192 with 16 (1 producer + 2 or 3 consumer warpgroups), got block_m = 256 with 8 warps}}
+attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 64, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> mainloop = wgmma tiles = <block_m = 256, block_n = 64, warps = 8, stages = 3>
+
+// -----
+
+// expected-error @+1 {{three consumer warpgroups (16 warps) need head_dim = 64, 8-bit QK and e4m3 PV, got head_dim = 128, qk = int8, pv = e4m3}}
+attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> mainloop = wgmma tiles = <block_m = 192, block_n = 128, warps = 16, stages = 3>
+
+// -----
+
+// expected-error @+1 {{three consumer warpgroups (16 warps) need head_dim = 64, 8-bit QK and e4m3 PV, got head_dim = 64, qk = int8, pv = int8}}
+attn.attention @a <qk = int8, pv = int8, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 64, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> mainloop = wgmma tiles = <block_m = 192, block_n = 128, warps = 16, stages = 3>
 
 // -----
 

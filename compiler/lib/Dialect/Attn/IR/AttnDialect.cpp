@@ -248,8 +248,9 @@ LogicalResult mlir::attn::verifyTilesLegality(EmitErrorFn emitError,
     if (warps == 16 && !attngen::sm90ThreeConsumersFit(
                            v.headDim, toDtCode(v.qk), toDtCode(v.pv)))
       return emitError() << "three consumer warpgroups (16 warps) need "
-                            "head_dim = 64 and e4m3 PV, got head_dim = "
-                         << v.headDim;
+                            "head_dim = 64, 8-bit QK and e4m3 PV, got head_dim = "
+                         << v.headDim << ", qk = " << stringifyDType(v.qk)
+                         << ", pv = " << stringifyDType(v.pv);
   } else if (blockM % (16 * warps) != 0) {
     // Each warp owns 16-row slices of the query tile.
     return emitError() << "mma_sync tiles need block_m to be a multiple of 16 "
