@@ -299,3 +299,8 @@ attn.kernel @attngen_quant_kv role = quant_kv threads = 256 smem_bytes = 0
 
 // expected-error @+1 {{the wgmma mainloop runs head_dim 64 or 128, got 256; the mma_sync mainloop runs the others}}
 attn.attention @a <qk = bf16, pv = bf16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = false, smooth_v = false, balance = false, mask = none, head_dim = 256, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> target = "sm_90a" mainloop = wgmma
+
+// -----
+
+// expected-error @+1 {{head_dim 96 is not implemented: the kernels run head_dim 64, 128 or 256}}
+attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 96, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false>

@@ -20,7 +20,7 @@ attn.attention @specialized <qk = e4m3, pv = e4m3, q = block, k = tensor, v = ch
 
 // CHECK-LABEL: attn.attention @user_tiles
 // CHECK-SAME: mainloop = mma_sync tiles = <block_m = 128, block_n = 64, warps = 8, stages = 3>
-attn.attention @user_tiles <qk = f16, pv = f16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = false, smooth_v = false, balance = false, mask = none, head_dim = 96, layout = bhnd, gqa = 1, input = f16, output = f16, lse = false> mainloop = mma_sync tiles = <block_m = 128, block_n = 64, warps = 8, stages = 3>
+attn.attention @user_tiles <qk = f16, pv = f16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = false, smooth_v = false, balance = false, mask = none, head_dim = 64, layout = bhnd, gqa = 1, input = f16, output = f16, lse = false> mainloop = mma_sync tiles = <block_m = 128, block_n = 64, warps = 8, stages = 3>
 
 // CHECK-LABEL: attn.plan @sm80
 // CHECK-SAME: target = "sm_80" mainloop = mma_sync tiles = <block_m = 64, block_n = 64, warps = 4, stages = 2> kv_chunk = 1024 {

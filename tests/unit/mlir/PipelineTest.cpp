@@ -147,6 +147,8 @@ TEST_CASE("illegal variants return the verifier's message", "[pipeline]") {
        "head_dim must be a positive multiple of 16 and at most 256, got 100"},
       {"8-bit head_dim", [](Variant &v) { v.head_dim = 48; }, "sm_90a",
        "8-bit QK (int8) needs head_dim to be a multiple of 32, got 48"},
+      {"unimplemented head_dim", [](Variant &v) { v.head_dim = 96; }, "sm_89",
+       "head_dim 96 is not implemented: the kernels run head_dim 64, 128 or 256"},
       {"gqa", [](Variant &v) { v.gqa = 0; }, "sm_90a", "gqa must be at least 1, got 0"},
       {"scale", [](Variant &v) { v.scale = -0.5; }, "sm_90a", "scale must be positive"},
       {"int4 pv", [](Variant &v) { v.pv = DType::I4; }, "sm_89", "int4 PV is not supported"},

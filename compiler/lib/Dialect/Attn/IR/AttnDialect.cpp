@@ -133,6 +133,13 @@ LogicalResult mlir::attn::verifyVariant(EmitErrorFn emitError,
                        << v.headDim;
   if (v.gqa < 1)
     return emitError() << "gqa must be at least 1, got " << v.gqa;
+  // The IR describes any multiple of 16; the templates implement three
+  // (quant/prologue.cuh splits a row into D / 8 slices over 256 threads, in
+  // whole passes of 32 residues).
+  if (v.headDim != 64 && v.headDim != 128 && v.headDim != 256)
+    return emitError() << "head_dim " << v.headDim
+                       << " is not implemented: the kernels run head_dim 64, "
+                          "128 or 256";
   // `!(x > 0)` also rejects NaN.
   if (v.scale && !(*v.scale > 0.0))
     return emitError() << "scale must be positive, got " << *v.scale;
