@@ -299,39 +299,43 @@ TEST_CASE("emitted translation units compile for every family and target", "[nvr
     }
 }
 
-TEST_CASE("wgmma at head dim 64: two and three consumer warpgroups", "[nvrtc]") {
-  // The compiler's tiles (three consumers for non-causal FP8 PV, tile_size.h)
-  // and both counts forced where three fit: the kernel compiles with its
-  // tensor-core ops, launches 32 * warps threads and keeps the fragments in
-  // registers but for the known case.
-  for (const Family &f : kFamilies) {
-    if (!wgmmaSupports(64, toDtCode(f.qk), toDtCode(f.pv)))
-      continue;
-    for (bool causal : {false, true}) {
-      KernelPlan plan = makePlan(f, kSm90a, 64, causal, /*attentionOnly=*/false);
-      REQUIRE(plan.mainloop == Mainloop::Wgmma);
-      const bool fits = sm90ThreeConsumersFit(64, toDtCode(f.qk), toDtCode(f.pv));
-      CHECK(plan.tiles.warps == (fits && !causal ? 16 : 12));
-      for (int warps : {12, 16}) {
-        if (warps == 16 && !fits)
-          continue;
-        KernelPlan p = plan;
-        p.tiles.warps = warps;
-        p.tiles.blockM = 64 * sm90ConsumerWarpgroups(warps);
-        p.kernels.back().threads = 32 * warps;
-        p.kernels.back().smemBytes = attentionSmemBytes(
-            1, 64, toDtCode(f.qk), toDtCode(f.pv), p.tiles.blockM, p.tiles.blockN, p.tiles.stages);
-        // Known: with three consumers at 160 registers and blockN 128, ptxas
-        // spills one word around each block's QK issue (it re-derives the
-        // warpgroup's Q rows from threadIdx there; bench/NOTES.md W-1).
-        const bool knownSpill = warps == 16 && p.tiles.blockN == 128;
-        checkCompiles(p, emitCuda(p),
-                      std::string(f.name) + " D=64 " + (causal ? "causal " : "") +
-                          std::to_string(warps) + " warps (wgmma, emitted TU)",
-                      knownSpill);
+TEST_CASE("wgmma at head dims 64 and 128: two and three consumer warpgroups", "[nvrtc]") {
+  // The compiler's tiles (three consumers for non-causal FP8 PV without
+  // extras, tile_size.h) and both counts forced where three fit: the kernel
+  // compiles with its tensor-core ops, launches 32 * warps threads and keeps
+  // the fragments in registers but for the known case.
+  for (int d : {64, 128})
+    for (const Family &f : kFamilies) {
+      if (!wgmmaSupports(d, toDtCode(f.qk), toDtCode(f.pv)))
+        continue;
+      for (bool causal : {false, true}) {
+        KernelPlan plan = makePlan(f, kSm90a, d, causal, /*attentionOnly=*/false);
+        REQUIRE(plan.mainloop == Mainloop::Wgmma);
+        const bool fits = sm90ThreeConsumersFit(d, toDtCode(f.qk), toDtCode(f.pv));
+        CHECK(plan.tiles.warps == (fits && !causal ? 16 : 12));
+        for (int warps : {12, 16}) {
+          if (warps == 16 && !fits)
+            continue;
+          KernelPlan p = plan;
+          p.tiles.warps = warps;
+          p.tiles.blockM = 64 * sm90ConsumerWarpgroups(warps);
+          p.kernels.back().threads = 32 * warps;
+          p.kernels.back().smemBytes =
+              attentionSmemBytes(1, d, toDtCode(f.qk), toDtCode(f.pv), p.tiles.blockM,
+                                 p.tiles.blockN, p.tiles.stages);
+          // Known: with three consumers at 160 registers, D = 64 and blockN
+          // 128, ptxas spills one word around each block's QK issue (bench/
+          // NOTES.md W-1; 40-48 bytes of stack). D = 128 (the split P V) and
+          // blockN 64 do not spill.
+          const bool knownSpill = warps == 16 && d == 64 && p.tiles.blockN == 128;
+          checkCompiles(p, emitCuda(p),
+                        std::string(f.name) + " D=" + std::to_string(d) + " " +
+                            (causal ? "causal " : "") + std::to_string(warps) +
+                            " warps (wgmma, emitted TU)",
+                        knownSpill);
+        }
       }
     }
-  }
 }
 
 TEST_CASE("emitted translation units compile at head dim 256", "[nvrtc]") {
@@ -443,6 +447,13 @@ TEST_CASE("score modifiers compile on both mainloops for every target", "[nvrtc]
           wg.variant.softcap = m.softcap;
           wg.variant.bias = m.bias;
           wg.variant.bias_rank = m.biasRank;
+          // The compiler's tiles for the modified variant (extras keep two consumers).
+          const TileChoice wtc = selectTileSize(1, 128, toDtCode(f.qk), toDtCode(f.pv), m.causal,
+                                                wg.variant.hasKernelExtras());
+          wg.tiles = Tiles{wtc.blockM, wtc.blockN, wtc.warps, wtc.stages};
+          wg.kernels.back().threads = 32 * wtc.warps;
+          wg.kernels.back().smemBytes = attentionSmemBytes(
+              1, 128, toDtCode(f.qk), toDtCode(f.pv), wtc.blockM, wtc.blockN, wtc.stages);
           // Known: INT8 PV on wgmma holds two accumulators; with a bias from
           // memory (low-rank rank 32-64, dense) or the soft cap's tanhf, ptxas
           // spills 4-16 bytes there.

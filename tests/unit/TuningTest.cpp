@@ -55,7 +55,8 @@ std::string readAll(const std::string &path) {
 
 } // namespace
 
-TEST_CASE("wgmma configs: block_m 128, 12 warps, block_n 64/128, stages within 227 KB",
+TEST_CASE("wgmma configs: block_m 128 / 12 warps or 192 / 16, block_n 64/128, stages within "
+          "227 KB",
           "[tuning]") {
   Variant v = test::defaultPlan().variant;
   const Target sm90a{90, true};
@@ -64,17 +65,19 @@ TEST_CASE("wgmma configs: block_m 128, 12 warps, block_n 64/128, stages within 2
   CHECK(all.front() == heuristicConfig(v, Mainloop::Wgmma));
   for (const TuneConfig &c : all) {
     INFO(toString(c));
-    CHECK(c.tiles.blockM == 128);
-    CHECK(c.tiles.warps == 12);
+    CHECK(((c.tiles.blockM == 128 && c.tiles.warps == 12) ||
+           (c.tiles.blockM == 192 && c.tiles.warps == 16)));
     CHECK((c.tiles.blockN == 64 || c.tiles.blockN == 128));
     CHECK(smemOf(v, Mainloop::Wgmma, c.tiles) <= kSm90MaxSmemBytes);
   }
-  // 8-bit QK / fp8 PV at D = 128: every stage count fits, three chunks each.
-  CHECK(all.size() == 2 * 3 * 3);
+  // 8-bit QK / fp8 PV at D = 128: two or three consumers, every stage count fits,
+  // three chunks each.
+  CHECK(all.size() == 2 * 2 * 3 * 3);
   CHECK(contains(all, TuneConfig{Tiles{128, 128, 12, 4}, 512}));
+  CHECK(contains(all, TuneConfig{Tiles{192, 128, 16, 4}, 512}));
   // Without KVStats the chunk is not a tuning dimension.
   std::vector<TuneConfig> noStats = legalConfigs(v, sm90a, Mainloop::Wgmma, false);
-  CHECK(noStats.size() == 2 * 3);
+  CHECK(noStats.size() == 2 * 2 * 3);
   for (const TuneConfig &c : noStats)
     CHECK(c.kvChunk == 1024);
 
@@ -127,9 +130,13 @@ TEST_CASE("isLegalConfig names the broken rule", "[tuning]") {
   CHECK(why.find("no wgmma") != std::string::npos);
   CHECK_FALSE(isLegalConfig(v, {90, true}, Mainloop::Wgmma, {Tiles{128, 128, 12, 3}, 1000}, &why));
   CHECK(why.find("kv_chunk") != std::string::npos);
-  // Three consumer warpgroups: block_m 192 with 16 warps, where they fit (D = 64, FP8 PV).
-  CHECK_FALSE(isLegalConfig(v, {90, true}, Mainloop::Wgmma, {Tiles{192, 128, 16, 3}, 1024}, &why));
+  // Three consumer warpgroups: block_m 192 with 16 warps, where they fit (8-bit QK, FP8
+  // PV, D = 64 or 128).
+  CHECK(isLegalConfig(v, {90, true}, Mainloop::Wgmma, {Tiles{192, 128, 16, 3}, 1024}, &why));
+  v.qk = v.pv = DType::BF16;
+  CHECK_FALSE(isLegalConfig(v, {90, true}, Mainloop::Wgmma, {Tiles{192, 128, 16, 2}, 1024}, &why));
   CHECK(why.find("three consumer warpgroups") != std::string::npos);
+  v = test::defaultPlan().variant;
   CHECK_FALSE(isLegalConfig(v, {90, true}, Mainloop::Wgmma, {Tiles{128, 128, 16, 3}, 1024}, &why));
   CHECK(why.find("192 with 16") != std::string::npos);
   v.head_dim = 64;
@@ -156,9 +163,16 @@ TEST_CASE("wgmma configs at D = 64 include three consumer warpgroups within 160 
   base.variant = v;
   for (const Candidate &c : tuningCandidates(base, std::nullopt))
     CHECK_FALSE(c.pruned); // S + 2 O = 64 + 64 <= 160 - 32 at block_n 128
-  base.variant.head_dim = 128; // 16 warps are not even legal there
-  for (const Candidate &c : tuningCandidates(base, std::nullopt))
-    CHECK(c.config.tiles.warps == 12);
+  base.variant.head_dim = 128; // three consumers split the P V: S + O = 128 registers
+  int threeAt128 = 0;
+  for (const Candidate &c : tuningCandidates(base, std::nullopt)) {
+    INFO(toString(c.config) << " " << c.reason);
+    if (c.config.tiles.warps != 16)
+      continue;
+    ++threeAt128;
+    CHECK_FALSE(c.pruned); // max(S + O, O + half + P) <= 160 - 32
+  }
+  CHECK(threeAt128 > 0);
 }
 
 TEST_CASE("applyConfig retiles the attention kernel only", "[tuning]") {
@@ -219,7 +233,7 @@ TEST_CASE("a KVStats chunk equivalent on the shape is pruned", "[tuning]") {
   auto kept = [&](long long n) {
     std::vector<int> chunks;
     for (const Candidate &c : tuningCandidates(base, ShapeHint{1, 8, 8, n, n}))
-      if (!c.pruned && c.config.tiles == Tiles{128, 128, 12, 3})
+      if (!c.pruned && c.config.tiles == heuristicConfig(base.variant, base.mainloop).tiles)
         chunks.push_back(c.config.kvChunk);
       else if (c.pruned)
         CHECK(c.reason.find("same KVStats grid as") == 0);
@@ -231,7 +245,7 @@ TEST_CASE("a KVStats chunk equivalent on the shape is pruned", "[tuning]") {
   CHECK(kept(16384) == std::vector<int>{512, 1024, 2048}); // 32, 16, 8 chunks
   // Without KVStats there is one chunk size to begin with.
   base.kernels.erase(base.kernels.begin());
-  CHECK(tuningCandidates(base, ShapeHint{1, 8, 8, 500, 500}).size() == 6);
+  CHECK(tuningCandidates(base, ShapeHint{1, 8, 8, 500, 500}).size() == 2 * 2 * 3);
 }
 
 TEST_CASE("shape hints and buckets", "[tuning]") {

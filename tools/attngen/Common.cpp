@@ -9,6 +9,7 @@
 
 #ifdef ATTNGEN_HAS_COMPILER
 #include "attngen/Pipeline/Compiler.h"
+#include "attngen/Tuning/TuneSpace.h"
 #endif
 
 #include <fmt/format.h>
@@ -132,6 +133,13 @@ Expected<KernelPlan> lowerVariant(const Variant &v, const Target &t, std::string
   auto &res = std::get<CompileResult>(r);
   if (!res.notes.empty())
     fmt::print(stderr, "{}\n", res.notes);
+  // Tiles by hand meet the tuner's rules too (the verifier checks the
+  // structural ones; these are what the templates static_assert).
+  std::string why;
+  if (tiles && !isLegalConfig(res.plan.variant, res.plan.target, res.plan.mainloop,
+                              TuneConfig{res.plan.tiles, res.plan.kvChunk}, &why))
+    return Error{fmt::format("variant '{}' for {}: --tiles {},{},{},{}: {}", v.name, t.name(),
+                             tiles->blockM, tiles->blockN, tiles->warps, tiles->stages, why)};
   if (inputIR)
     *inputIR = res.inputIR;
   if (planIR)

@@ -41,7 +41,7 @@ common options:
   --tuning-db P    (emit, explain, run, bench) tiles from this tuning database, bucketed
                    by the shape
   --tiles BM,BN,W,S  (emit, explain) the attention tiles by hand (block_m, block_n,
-                   warps, stages), checked like the tuner's
+                   warps, stages), checked by the tuner's rules
 
 exit codes: 0 ok, 1 failure, 2 usage error, 3 needs a GPU and none is present
 )";

@@ -25,8 +25,12 @@ constexpr int kKvChunks[] = {512, 1024, 2048};
 /// accumulation on wgmma). Over the budget, ptxas spills in the inner loop.
 int fragmentRegisters(const Variant &v, Mainloop m, const Tiles &t) {
   const int D = v.head_dim;
-  if (m == Mainloop::Wgmma) // 64 rows per warpgroup of 128 threads
+  if (m == Mainloop::Wgmma) { // 64 rows per warpgroup of 128 threads
+    // The split P V (tile_size.h sm90SplitPv): S and O, or O, a half and P.
+    if (sm90SplitPv(D, t.warps))
+      return std::max(t.blockN / 2 + D / 2, D / 2 + D / 4 + 4 + t.blockN / 8);
     return t.blockN / 2 + D / 2 * (bitWidth(v.pv) == 8 ? 2 : 1);
+  }
   return t.blockN / 2 + D / 2; // 16 rows per warp
 }
 
@@ -122,8 +126,8 @@ bool isLegalConfig(const Variant &v, const Target &target, Mainloop m, const Tun
                                    "and {} warps",
                                    t.blockM, t.warps));
     if (t.warps == 16 && !sm90ThreeConsumersFit(v.head_dim, qk, pv))
-      return fail(why, "three consumer warpgroups (16 warps) need head dim 64, 8-bit PV and "
-                       "free issue (FP8 PV)");
+      return fail(why, "three consumer warpgroups (16 warps) need 8-bit QK, FP8 PV and head "
+                       "dim 64 or 128");
     if (t.blockN != 64 && t.blockN != 128)
       return fail(why, fmt::format("wgmma needs block_n 64 or 128, got {}", t.blockN));
     if (t.stages < 2 || t.stages > 4)
@@ -159,7 +163,7 @@ bool isLegalConfig(const Variant &v, const Target &target, Mainloop m, const Tun
 
 TuneConfig heuristicConfig(const Variant &v, Mainloop m) {
   TileChoice c = selectTileSize(mainloopCode(m), v.head_dim, toDtCode(v.qk), toDtCode(v.pv),
-                                v.mask == MaskKind::Causal);
+                                v.mask == MaskKind::Causal, v.hasKernelExtras());
   return TuneConfig{Tiles{c.blockM, c.blockN, c.warps, c.stages}, 1024};
 }
 

@@ -97,6 +97,9 @@ template <class Cfg> struct Sm90Shape {
   static constexpr int kRowSumRows = sm90RowSumRows(Cfg::kPV);
   static constexpr bool kRowSumMma = sm90RowSumMma(Cfg::kPV, ScoreMods<Cfg>::kHasSoftcap);
   static constexpr int kPvN = D + (kRowSumMma ? kRowSumRows : 0);
+  /// FP8 P V as two wgmmas of D / 2 channels (tile_size.h sm90SplitPv).
+  static constexpr bool kSplitPv = sm90SplitPv(D, Cfg::kWarps);
+  static_assert(!kSplitPv || Cfg::kPV == dt::E4M3, "the split P V is FP8's");
   /// P's exponentials of the first kPolyGroups 8-column groups of a block
   /// run on the FMA pipe (exp2_poly.h; tile_size.h sm90PolyExpGroups).
   static constexpr int kPolyGroups = sm90PolyExpGroups(Cfg::kPV, ScoreMods<Cfg>::kHasSoftcap);
@@ -280,6 +283,9 @@ template <class Cfg> struct Sm90Consumer {
   using QkMmaOp = typename QkOp<Cfg::kQK, BN>::Op;
   using PvT = typename PvOp<Cfg::kPV, S::kPvN>::T;
   using PvMmaOp = typename PvOp<Cfg::kPV, S::kPvN>::Op;
+  /// The split P V's halves: channels [0, D/2), then [D/2, D) and the row sums.
+  using PvLoOp = typename PvOp<Cfg::kPV, D / 2>::Op;
+  using PvHiOp = typename PvOp<Cfg::kPV, S::kPvN - D / 2>::Op;
   /// int8 QK: x = float bits of (acc + 1.5 * 2^23), i.e. float(acc) + kMagic,
   /// exact for |acc| < 2^22; the softmax subtracts kMagic before scaling.
   static constexpr float kMagic = S::kQkInt ? 12582912.f : 0.f;
@@ -787,6 +793,10 @@ template <class Cfg> struct Sm90Consumer {
 
     // O += P V (fresh accumulator for 8-bit P), then S(n+1) = Q K^T.
     Mbarrier::wait(fullV + s, phase);
+    if constexpr (S::kSplitPv) {
+      splitPv<kHasNext>(pa, sV, s, alpha, it);
+      return;
+    }
     PvT ob[S::kPv8 ? S::kPvN / 2 : 1];
     (void)ob; // unused by 16-bit PV
     myTurn();
@@ -840,6 +850,58 @@ template <class Cfg> struct Sm90Consumer {
         for (int r = 0; r < 2; ++r)
           lRow[r] = fmaf(lRow[r], alpha[r], ob[D / 2 + 2 * r]);
       }
+    }
+  }
+
+  /// The split FP8 P V (S::kSplitPv): each half's wgmmas, retired and added
+  /// into O (o * alpha + half, the two-level accumulation of one block as in
+  /// step) before the next; then S(n + 1) = Q K^T, waited for. Only O, P and
+  /// one half are live, never S with them.
+  template <bool kHasNext>
+  __device__ __forceinline__ void splitPv(const unsigned (&pa)[S::kPvSteps][4], unsigned sV,
+                                          int s, const float (&alpha)[2], int it) {
+    constexpr int R = S::kVSlotRows, kSteps = S::kPvSteps, kLo = D / 4;
+    {
+      float ob[kLo];
+      wgmmaFence();
+      PvLoOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, R, 0, 0));
+#pragma unroll
+      for (int kk = 1; kk < kSteps; ++kk)
+        PvLoOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, R, 0, kk), 1);
+      wgmmaCommit();
+      wgmmaWait<0>();
+      fenceRegs(ob);
+#pragma unroll
+      for (int i = 0; i < kLo; ++i)
+        o[i] = fmaf(o[i], alpha[(i % 4) / 2], ob[i]);
+    }
+    {
+      float ob[(S::kPvN - D / 2) / 2];
+      wgmmaFence();
+      PvHiOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, R, D / 2, 0));
+#pragma unroll
+      for (int kk = 1; kk < kSteps; ++kk)
+        PvHiOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, R, D / 2, kk), 1);
+      wgmmaCommit();
+      wgmmaWait<0>();
+      fenceRegs(ob);
+      if (lane == 0)
+        Mbarrier::arrive(empty + s);
+#pragma unroll
+      for (int i = 0; i < kLo; ++i)
+        o[kLo + i] = fmaf(o[kLo + i], alpha[(i % 4) / 2], ob[i]);
+      if constexpr (S::kRowSumMma) {
+        // Columns D/2 .. D/2 + 7 of this half are the row sums of P8.
+#pragma unroll
+        for (int r = 0; r < 2; ++r)
+          lRow[r] = fmaf(lRow[r], alpha[r], ob[kLo + 2 * r]);
+      }
+    }
+    if constexpr (kHasNext) {
+      issueQk(it + 1);
+      wgmmaCommit();
+      wgmmaWait<0>();
+      fenceRegs(acc);
     }
   }
 

@@ -60,16 +60,28 @@ AG_HOST_DEVICE constexpr bool sm90Pingpong(int qk, int pv) {
   return !(pv == dt::E4M3 || (qk == dt::I8 && pv16));
 }
 
+/// Whether three consumer warpgroups split the FP8 P V of a key block into
+/// two wgmmas of D / 2 channels each (the second with the row-sum rows),
+/// retired one after the other, and issue S(n + 1) only after both: then S,
+/// the block's PV and P are never live together, and O + S fit 160
+/// registers at D = 128 (bench/NOTES.md W-4).
+AG_HOST_DEVICE constexpr bool sm90SplitPv(int headDim, int warps) {
+  return headDim == 128 && warps == 16;
+}
 /// Whether the wgmma mainloop runs three consumer warpgroups for a variant:
 /// only where the two-level accumulation fits 160 registers (S, P, O and the
-/// block's PV: head dim 64, 8-bit QK and PV) and the consumers issue freely (the
-/// pingpong's turns are written for two).
+/// block's PV: head dim 64, 8-bit QK and PV; head dim 128 with FP8 PV split
+/// by sm90SplitPv) and the consumers issue freely (the pingpong's turns are
+/// written for two).
 AG_HOST_DEVICE constexpr bool sm90ThreeConsumersFit(int headDim, int qk, int pv) {
-  return headDim == 64 && dtIs8Bit(qk) && dtIs8Bit(pv) && !sm90Pingpong(qk, pv);
+  return (headDim == 64 || (headDim == 128 && pv == dt::E4M3)) && dtIs8Bit(qk) &&
+         dtIs8Bit(pv) && !sm90Pingpong(qk, pv);
 }
 
+/// `extras`: the kernel carries more than the plain softmax (a window, a soft
+/// cap, ALiBi or a bias, FP32 O, or a block-wide Q group).
 AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, int qk, int pv,
-                                               bool causal) {
+                                               bool causal, bool extras = false) {
   // wgmma: two consumer warpgroups of 64 query rows each (128 rows per CTA)
   // plus one producer warpgroup (12 warps); they take turns on the tensor
   // cores so one's softmax overlaps the other's GEMMs. blockN = 128 at
@@ -81,14 +93,19 @@ AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, in
   // mma.sync: 4 warps x 16 rows = 64 rows per CTA, blockN 64, as FA2 does on
   // sm_80/89 (register pressure of the S and O fragments bounds it).
   // Three consumer warpgroups (blockM = 192, 16 warps) where they fit
-  // (sm90ThreeConsumersFit: D = 64, FP8 PV), not causal. Measured on an H100
-  // (bench/NOTES.md W-1, W-2; e2e, A/B in one call, N = 16k / 4k / 1k, H = 32,
-  // B*N = 16k): fp8/fp8 0.90 / 0.96 / 1.00, int8/fp8 0.85 / 0.92 / 0.98 of the
-  // two-consumer time; causal fp8/fp8 1.12 / 0.99 / 1.09 (the snaking rounds
-  // balance 128-row tiles better), so causal keeps 128.
+  // (sm90ThreeConsumersFit: D = 64, or D = 128 with the P V split; FP8 PV),
+  // not causal, and not with extras (at 160 registers they spill: 36-532
+  // bytes in ptxas at D = 64). Measured on an H100 (bench/NOTES.md W-1, W-2,
+  // W-4; e2e, A/B in one call, N = 16k / 4k / 1k, H = 32, B*N = 16k): D = 64
+  // fp8/fp8 0.90 / 0.96 / 1.00, int8/fp8 0.85 / 0.92 / 0.98 of the
+  // two-consumer time; D = 128 fp8/fp8 0.90 / 0.92 / 0.98, int8/fp8 0.91 /
+  // 0.95 / 0.97 (3 stages: then the Q stage does not fit, yet 3 beat 2 with
+  // it, 0.94 / 0.93 / 1.00); causal fp8/fp8 1.12 / 0.99 / 1.09 at D = 64 and
+  // 1.08 / 0.97 / 1.04 at D = 128 (the snaking rounds balance 128-row tiles
+  // better), so causal keeps 128.
   if (mainloop != 1)
     return TileChoice{64, 64, 4, 2};
-  if (!causal && sm90ThreeConsumersFit(headDim, qk, pv))
+  if (!causal && !extras && sm90ThreeConsumersFit(headDim, qk, pv))
     return TileChoice{192, 128, 16, 3};
   const int blockN = headDim <= 128 ? 128 : 64;
   const int stages =

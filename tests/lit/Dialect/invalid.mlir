@@ -189,12 +189,12 @@ attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smoot
 
 // -----
 
-// expected-error @+1 {{three consumer warpgroups (16 warps) need head_dim = 64, 8-bit QK and e4m3 PV, got head_dim = 128, qk = int8, pv = e4m3}}
-attn.attention @a <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> mainloop = wgmma tiles = <block_m = 192, block_n = 128, warps = 16, stages = 3>
+// expected-error @+1 {{three consumer warpgroups (16 warps) need head_dim = 64 or 128, 8-bit QK and e4m3 PV, got head_dim = 128, qk = f16, pv = f16}}
+attn.attention @a <qk = f16, pv = f16, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> mainloop = wgmma tiles = <block_m = 192, block_n = 128, warps = 16, stages = 3>
 
 // -----
 
-// expected-error @+1 {{three consumer warpgroups (16 warps) need head_dim = 64, 8-bit QK and e4m3 PV, got head_dim = 64, qk = int8, pv = int8}}
+// expected-error @+1 {{three consumer warpgroups (16 warps) need head_dim = 64 or 128, 8-bit QK and e4m3 PV, got head_dim = 64, qk = int8, pv = int8}}
 attn.attention @a <qk = int8, pv = int8, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = none, head_dim = 64, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> mainloop = wgmma tiles = <block_m = 192, block_n = 128, warps = 16, stages = 3>
 
 // -----

@@ -96,6 +96,13 @@ struct Variant {
   /// Whether the scores are modified beyond the mask (softcap or a bias):
   /// the kernel then forms each score before its row max.
   bool hasScoreMod() const { return softcap > 0 || bias != BiasKind::None; }
+  /// Whether the attention kernel carries more than the plain softmax (a
+  /// window, a score modifier, FP32 O or a block-wide Q group): tile choices
+  /// that sit at the register limit avoid these (tile_size.h selectTileSize).
+  bool hasKernelExtras() const {
+    return hasWindow() || hasScoreMod() || output == DType::F32 ||
+           q_granularity == Granularity::Block;
+  }
   bool operator==(const Variant &o) const;
   bool operator!=(const Variant &o) const { return !(*this == o); }
 };

@@ -255,7 +255,7 @@ LogicalResult mlir::attn::verifyTilesLegality(EmitErrorFn emitError,
     if (warps == 16 && !attngen::sm90ThreeConsumersFit(
                            v.headDim, toDtCode(v.qk), toDtCode(v.pv)))
       return emitError() << "three consumer warpgroups (16 warps) need "
-                            "head_dim = 64, 8-bit QK and e4m3 PV, got head_dim = "
+                            "head_dim = 64 or 128, 8-bit QK and e4m3 PV, got head_dim = "
                          << v.headDim << ", qk = " << stringifyDType(v.qk)
                          << ", pv = " << stringifyDType(v.pv);
   } else if (blockM % (16 * warps) != 0) {

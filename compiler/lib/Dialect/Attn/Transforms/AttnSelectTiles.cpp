@@ -80,7 +80,7 @@ struct AttnSelectTilesPass : mlir::attn::impl::AttnSelectTilesBase<AttnSelectTil
     if (!tiles) {
       attngen::TileChoice c = attngen::selectTileSize(
           toMainloopCode(*mainloop), v.headDim, toDtCode(v.qk), toDtCode(v.pv),
-          v.mask == MaskKind::Causal);
+          v.mask == MaskKind::Causal, toSpecVariant(v, "").hasKernelExtras());
       tiles = TilesAttr::get(op.getContext(), c.blockM, c.blockN, c.warps,
                              c.stages);
     }
