@@ -21,7 +21,10 @@
 //    RS) in a fresh accumulator per block for FP8 / INT8 (two-level),
 //    directly into O for 16-bit PV. PV(n) and QK(n+1) are issued together.
 //    FP8 PV is N = D + 8 wide: 8 rows of e4m3 1.0 after V's channels in each
-//    slot make its last columns the row sums of P (no FADD per score).
+//    slot make its last columns the row sums of P (no FADD per score). With
+//    three consumers at D = 128 the PV runs as two halves of D / 2 channels,
+//    each retired into O before the next, and S(n+1) is issued after both
+//    (splitPv): O + S then fit the 160 registers a consumer has.
 // For INT8 PV and 16-bit QK the two consumer warpgroups take turns issuing
 // (pingpong named barriers), so one's softmax overlaps the other's
 // tensor-core work; for the others issuing freely measured faster
