@@ -53,8 +53,8 @@ Expected<KernelPlan> lowerVariant(const Variant &v, const Target &t, std::string
                                   const std::optional<ShapeHint> &shape = std::nullopt,
                                   const std::optional<Tiles> &tiles = std::nullopt);
 
-/// `--tiles BM,BN,WARPS,STAGES` (absent: nullopt).
-Expected<std::optional<Tiles>> parseTilesArg(const std::string &spelled);
+/// `--tiles BM,BN,WARPS,STAGES` (not `given`: nullopt).
+Expected<std::optional<Tiles>> parseTilesArg(bool given, const std::string &spelled);
 
 /// A kernel package directory: plan.json + kernel.cu (+ variant.attn).
 Status writePackage(const std::string &dir, const KernelPlan &plan, const std::string &source);

@@ -152,8 +152,8 @@ Expected<KernelPlan> lowerVariant(const Variant &v, const Target &t, std::string
 #endif
 }
 
-Expected<std::optional<Tiles>> parseTilesArg(const std::string &spelled) {
-  if (spelled.empty())
+Expected<std::optional<Tiles>> parseTilesArg(bool given, const std::string &spelled) {
+  if (!given)
     return std::optional<Tiles>{};
   int v[4];
   size_t pos = 0;

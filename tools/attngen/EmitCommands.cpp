@@ -80,7 +80,7 @@ int cmdEmit(int argc, char **argv) {
   auto target = resolveTarget(args->get("target"));
   if (!target)
     return usage(target.message());
-  auto tiles = parseTilesArg(args->get("tiles"));
+  auto tiles = parseTilesArg(args->has("tiles"), args->get("tiles"));
   if (!tiles)
     return usage(tiles.message());
   const bool all = args->has("all") || args->has("package-dir");
@@ -327,7 +327,7 @@ int cmdExplain(int argc, char **argv) {
   auto shape = parseShape(args->get("shape", "1,32,16384"), v.gqa);
   if (!shape)
     return usage(shape.message());
-  auto tiles = parseTilesArg(args->get("tiles"));
+  auto tiles = parseTilesArg(args->has("tiles"), args->get("tiles"));
   if (!tiles)
     return usage(tiles.message());
   auto plan = lowerVariant(v, *target, nullptr, nullptr, args->get("tuning-db"),

@@ -13,9 +13,10 @@
 #   AB_DEFINES="X=0|X=0|" AB_ENVS="ATTNGEN_ATTENTION_CTAS=0||" ...
 # A package path may contain {tree}, replaced by each arm's tree: trees whose generators differ
 # then each read their own packages (AB_PACKAGES="{tree}/.carry/packages/fp8_fp8_d64").
-# Or one tree and package variants as arms: AB_SUFFIXES="|_bm192" times each package of
+# Or one tree and package variants as arms: AB_SUFFIXES="|_bm128" times each package of
 # AB_PACKAGES and the same path with each suffix appended (e.g. packages emitted with other
-# tiles: attngen emit --tiles), alternated like the other arms.
+# tiles: attngen emit --tiles; prepare.sh makes a few), alternated like the other arms. It
+# takes the place of AB_DEFINES / AB_ENVS, and only the first of AB_TREES is used.
 # Kernels are looked up in AB_CACHE (default <tree>/.ab-cache: precompile them there to spare
 # the GPU the NVRTC time).
 # Prints one line per (package, arm, round), then each arm's median time per package and
