@@ -26,9 +26,11 @@ constexpr int kKvChunks[] = {512, 1024, 2048};
 int fragmentRegisters(const Variant &v, Mainloop m, const Tiles &t) {
   const int D = v.head_dim;
   if (m == Mainloop::Wgmma) { // 64 rows per warpgroup of 128 threads
-    // The split P V (tile_size.h sm90SplitPv): S and O, or O, a half and P.
+    // The split P V (tile_size.h sm90SplitPv): S and O, or O, the larger half
+    // (D / 2 channels and the row-sum rows) and P (8-bit: blockN / 8).
     if (sm90SplitPv(D, t.warps))
-      return std::max(t.blockN / 2 + D / 2, D / 2 + D / 4 + 4 + t.blockN / 8);
+      return std::max(t.blockN / 2 + D / 2,
+                      D / 2 + (D / 2 + sm90RowSumRows(toDtCode(v.pv))) / 2 + t.blockN / 8);
     return t.blockN / 2 + D / 2 * (bitWidth(v.pv) == 8 ? 2 : 1);
   }
   return t.blockN / 2 + D / 2; // 16 rows per warp
@@ -120,7 +122,7 @@ bool isLegalConfig(const Variant &v, const Target &target, Mainloop m, const Tun
       return fail(why, fmt::format("{} has no wgmma", target.name()));
     if (!wgmmaSupports(v.head_dim, qk, pv))
       return fail(why, "the wgmma mainloop does not implement this variant");
-    if ((t.warps != 12 && t.warps != 16) || t.blockM != 64 * sm90ConsumerWarpgroups(t.warps))
+    if (!sm90WarpLayout(t.blockM, t.warps))
       return fail(why, fmt::format("wgmma needs block_m 128 with 12 warps or 192 with 16 (1 "
                                    "producer + 2 or 3 consumer warpgroups), got block_m {} "
                                    "and {} warps",

@@ -132,10 +132,9 @@ template <class Cfg> struct Sm90Shape {
   /// where that measured faster (tile_size.h); AG_SM90_PINGPONG=0/1 forces it.
   static constexpr bool kPingpong =
       AG_SM90_PINGPONG < 0 ? sm90Pingpong(Cfg::kQK, Cfg::kPV) : AG_SM90_PINGPONG != 0;
-  static_assert(Cfg::kWarps == 12 || (Cfg::kWarps == 16 && sm90ThreeConsumersFit(D, Cfg::kQK,
-                                                                                  Cfg::kPV)),
+  static_assert(sm90WarpLayout(BM, Cfg::kWarps) &&
+                    (kConsumerWgs == 2 || sm90ThreeConsumersFit(D, Cfg::kQK, Cfg::kPV)),
                 "wgmma mainloop: 1 producer + 2 consumer warpgroups, or 3 (tile_size.h)");
-  static_assert(BM == 64 * kConsumerWgs, "wgmma mainloop: blockM is 64 rows per consumer");
   static_assert(!kPingpong || kConsumerWgs == 2, "the pingpong's turns are for two");
   static_assert(kStagedBarrier + kConsumerWgs <= kTileBarrier, "named barriers overlap");
   static_assert(BN == 64 || BN == 128, "QK wgmma N must be 64 or 128");
@@ -805,11 +804,7 @@ template <class Cfg> struct Sm90Consumer {
     myTurn();
     wgmmaFence();
     if constexpr (S::kPv8) {
-      constexpr int R = S::kVSlotRows;
-      PvMmaOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, R, 0, 0));
-#pragma unroll
-      for (int kk = 1; kk < kSteps; ++kk)
-        PvMmaOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, R, 0, kk), 1);
+      issuePv8<PvMmaOp>(ob, pa, sV, 0);
     } else {
 #pragma unroll
       for (int kk = 0; kk < kSteps; ++kk) {
@@ -833,26 +828,46 @@ template <class Cfg> struct Sm90Consumer {
     }
     if (lane == 0)
       Mbarrier::arrive(empty + s);
-    if constexpr (S::kPv8) {
+    if constexpr (S::kPvInt) {
 #pragma unroll
       for (int i = 0; i < D / 2; ++i) {
         const int r = (i % 4) / 2;
-        if constexpr (S::kPvInt) {
-          // o * alpha + float(ob) * blockScale / 127, float(ob) by the magic trick.
-          const float sc = blockScale[r] * (1.f / 127.f);
-          o[i] = fmaf(__int_as_float(ob[i] + 0x4B400000), sc,
-                      fmaf(o[i], alpha[r], -12582912.f * sc));
-        } else {
-          o[i] = fmaf(o[i], alpha[r], ob[i]);
-        }
+        // o * alpha + float(ob) * blockScale / 127, float(ob) by the magic trick.
+        const float sc = blockScale[r] * (1.f / 127.f);
+        o[i] = fmaf(__int_as_float(ob[i] + 0x4B400000), sc,
+                    fmaf(o[i], alpha[r], -12582912.f * sc));
       }
-      if constexpr (S::kRowSumMma) {
-        // Columns D..D+7 of P V are the row sums of P8 (the rows of 1.0):
-        // registers D/2 and D/2 + 2 hold this thread's rows l/4 and l/4 + 8.
+    } else if constexpr (S::kPv8) {
+      foldPvFp8<0, D / 2>(ob, alpha);
+    }
+  }
+
+  /// Issues an 8-bit P V into the fresh accumulator `ob` (not committed): P's
+  /// fragments against the V slot at shared address sV from its row
+  /// (channel) row0 on, N = 2 kN columns.
+  template <class Op, int kN>
+  __device__ __forceinline__ void issuePv8(PvT (&ob)[kN], const unsigned (&pa)[S::kPvSteps][4],
+                                           unsigned sV, int row0) {
+    constexpr int R = S::kVSlotRows;
+    Op::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, R, row0, 0));
 #pragma unroll
-        for (int r = 0; r < 2; ++r)
-          lRow[r] = fmaf(lRow[r], alpha[r], ob[D / 2 + 2 * r]);
-      }
+    for (int kk = 1; kk < S::kPvSteps; ++kk)
+      Op::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, R, row0, kk), 1);
+  }
+
+  /// FP8's two-level accumulation of one block's (retired) P V: O's
+  /// registers [kFrom, kFrom + kCount) = o * alpha + ob; registers after
+  /// those in ob, where present, are the row-sum columns (the slot's rows of
+  /// e4m3 1.0): kCount and kCount + 2 hold this thread's rows l/4 and l/4 + 8.
+  template <int kFrom, int kCount, int kN>
+  __device__ __forceinline__ void foldPvFp8(const float (&ob)[kN], const float (&alpha)[2]) {
+#pragma unroll
+    for (int i = 0; i < kCount; ++i)
+      o[kFrom + i] = fmaf(o[kFrom + i], alpha[(i % 4) / 2], ob[i]);
+    if constexpr (S::kRowSumMma && kN > kCount) {
+#pragma unroll
+      for (int r = 0; r < 2; ++r)
+        lRow[r] = fmaf(lRow[r], alpha[r], ob[kCount + 2 * r]);
     }
   }
 
@@ -863,42 +878,26 @@ template <class Cfg> struct Sm90Consumer {
   template <bool kHasNext>
   __device__ __forceinline__ void splitPv(const unsigned (&pa)[S::kPvSteps][4], unsigned sV,
                                           int s, const float (&alpha)[2], int it) {
-    constexpr int R = S::kVSlotRows, kSteps = S::kPvSteps, kLo = D / 4;
+    constexpr int kLo = D / 4; // O registers per half
     {
       float ob[kLo];
       wgmmaFence();
-      PvLoOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, R, 0, 0));
-#pragma unroll
-      for (int kk = 1; kk < kSteps; ++kk)
-        PvLoOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, R, 0, kk), 1);
+      issuePv8<PvLoOp>(ob, pa, sV, 0);
       wgmmaCommit();
       wgmmaWait<0>();
       fenceRegs(ob);
-#pragma unroll
-      for (int i = 0; i < kLo; ++i)
-        o[i] = fmaf(o[i], alpha[(i % 4) / 2], ob[i]);
+      foldPvFp8<0, kLo>(ob, alpha);
     }
     {
-      float ob[(S::kPvN - D / 2) / 2];
+      float ob[(S::kPvN - D / 2) / 2]; // D / 2 channels and the row sums
       wgmmaFence();
-      PvHiOp::init(ob, pa[0], kMajorDesc<S::kVRowBytes>(sV, R, D / 2, 0));
-#pragma unroll
-      for (int kk = 1; kk < kSteps; ++kk)
-        PvHiOp::run(ob, pa[kk], kMajorDesc<S::kVRowBytes>(sV, R, D / 2, kk), 1);
+      issuePv8<PvHiOp>(ob, pa, sV, D / 2);
       wgmmaCommit();
       wgmmaWait<0>();
       fenceRegs(ob);
       if (lane == 0)
         Mbarrier::arrive(empty + s);
-#pragma unroll
-      for (int i = 0; i < kLo; ++i)
-        o[kLo + i] = fmaf(o[kLo + i], alpha[(i % 4) / 2], ob[i]);
-      if constexpr (S::kRowSumMma) {
-        // Columns D/2 .. D/2 + 7 of this half are the row sums of P8.
-#pragma unroll
-        for (int r = 0; r < 2; ++r)
-          lRow[r] = fmaf(lRow[r], alpha[r], ob[kLo + 2 * r]);
-      }
+      foldPvFp8<kLo, kLo>(ob, alpha);
     }
     if constexpr (kHasNext) {
       issueQk(it + 1);

@@ -26,6 +26,11 @@ constexpr int kSm90MaxSmemBytes = 232448;
 /// mma.sync: with 8-bit PV the two-level accumulation would hold two m64n256
 /// fp32 fragments (256 registers, over the 240 a consumer thread has), and
 /// with 16-bit PV it compiles but spills (68 bytes) and is not yet measured.
+/// The head dims the kernels implement at all: quant/prologue.cuh splits a
+/// row into D / 8 slices over 256 threads in whole passes of 32 residues.
+AG_HOST_DEVICE constexpr bool kernelHeadDim(int headDim) {
+  return headDim == 64 || headDim == 128 || headDim == 256;
+}
 /// The head dims the wgmma mainloop runs (the others take mma.sync).
 AG_HOST_DEVICE constexpr bool wgmmaHeadDim(int headDim) { return headDim == 64 || headDim == 128; }
 AG_HOST_DEVICE constexpr bool wgmmaSupports(int headDim, int qk, int pv) {
@@ -41,12 +46,17 @@ AG_HOST_DEVICE constexpr int attentionSmemBytes(int mainloop, int headDim, int q
 /// consumers of 64 query rows each (blockM = 64 consumers). Two consumers
 /// (12 warps) or three (16 warps, blockM = 192, as FA3 runs head dim 64).
 AG_HOST_DEVICE constexpr int sm90ConsumerWarpgroups(int warps) { return warps / 4 - 1; }
-/// Registers per thread after setmaxnreg: the producer keeps 24, the
-/// consumers take what the 64K register file leaves, in multiples of 8
-/// (2 consumers: 240; 3: 160).
+/// Whether (blockM, warps) is a warp layout of the wgmma mainloop: one
+/// producer and two (12 warps, blockM 128) or three (16, 192) consumers.
+AG_HOST_DEVICE constexpr bool sm90WarpLayout(int blockM, int warps) {
+  return (warps == 12 || warps == 16) && blockM == 64 * sm90ConsumerWarpgroups(warps);
+}
+/// Registers per thread after setmaxnreg: the producer keeps 24 (setmaxnreg's
+/// least), the consumers take what the 64K register file leaves, rounded
+/// down to setmaxnreg's multiple of 8 (2 consumers: 240; 3: 160).
 AG_HOST_DEVICE constexpr int sm90ProducerRegs() { return 24; }
 AG_HOST_DEVICE constexpr int sm90ConsumerRegs(int warps) {
-  return sm90ConsumerWarpgroups(warps) == 2 ? 240 : 160;
+  return (65536 - 128 * sm90ProducerRegs()) / (128 * sm90ConsumerWarpgroups(warps)) / 8 * 8;
 }
 /// Whether the two consumer warpgroups of the wgmma mainloop take turns
 /// issuing their GEMMs (named-barrier pingpong) or issue freely. Measured on

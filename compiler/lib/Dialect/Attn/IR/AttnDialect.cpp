@@ -134,9 +134,8 @@ LogicalResult mlir::attn::verifyVariant(EmitErrorFn emitError,
   if (v.gqa < 1)
     return emitError() << "gqa must be at least 1, got " << v.gqa;
   // The IR describes any multiple of 16; the templates implement three
-  // (quant/prologue.cuh splits a row into D / 8 slices over 256 threads, in
-  // whole passes of 32 residues).
-  if (v.headDim != 64 && v.headDim != 128 && v.headDim != 256)
+  // (tile_size.h kernelHeadDim).
+  if (!attngen::kernelHeadDim(v.headDim))
     return emitError() << "head_dim " << v.headDim
                        << " is not implemented: the kernels run head_dim 64, "
                           "128 or 256";
@@ -246,8 +245,7 @@ LogicalResult mlir::attn::verifyTilesLegality(EmitErrorFn emitError,
                             "(whole warpgroups), got "
                          << warps;
     // One producer and two or three consumer warpgroups (tile_size.h).
-    if ((warps != 12 && warps != 16) ||
-        blockM != 64 * attngen::sm90ConsumerWarpgroups(warps))
+    if (!attngen::sm90WarpLayout(blockM, warps))
       return emitError() << "wgmma tiles need block_m = 128 with 12 warps or "
                             "192 with 16 (1 producer + 2 or 3 consumer "
                             "warpgroups), got block_m = "
