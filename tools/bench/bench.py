@@ -3,12 +3,15 @@
 
 Protocol (../../docs/BENCHMARK.md): bf16 inputs [B, H, N, D], H = 32, B * N = 16k tokens;
 CUDA events around each call, warm-up, median of many runs, fresh random normal inputs,
-two input sets alternated; TFLOPS = 4 B H N^2 D / time, halved for causal. attngen is
+two input sets alternated; every implementation of a shape (SDPA's included) timed once per
+round, round robin, the median of the rounds reported, with the SM clock and board power
+nvidia-smi sampled while it ran; TFLOPS = 4 B H N^2 D / time, halved for causal. attngen is
 timed end to end (all quantization prologues included) and kernel only (the attention
 kernel on already-quantized operands). Accuracy of each attngen output against an FP32
 reference on the first heads. Prints a table with progress, writes JSON and a PNG plot.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -91,6 +94,104 @@ def print_accuracy(acc):
         print(f"| {name} | {m['cos']:.5f} | {m['rel_l1']:.4f} | {m['max_abs']:.4f} |")
 
 
+class ClockSampler:
+    """nvidia-smi sampling the SM clock and board power every 100 ms into a CSV for the whole
+    run; during(windows) averages the samples inside the given (start, end) wall times, so
+    each row says under which clocks it was timed (the power cap moves them by ~10%)."""
+
+    def __init__(self, path):
+        self.path, self.proc = path, None
+        try:
+            import subprocess
+            self.file = open(path, "w")
+            self.proc = subprocess.Popen(
+                ["nvidia-smi", "--query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu",
+                 "--format=csv,noheader,nounits", "-lms", "100"], stdout=self.file,
+                stderr=subprocess.DEVNULL)
+        except (OSError, ValueError):
+            self.proc = None
+
+    def samples(self):
+        self.file.flush()
+        out = []
+        for line in open(self.path):
+            f = [x.strip() for x in line.split(",")]
+            try:
+                t = time.mktime(time.strptime(f[0].split(".")[0], "%Y/%m/%d %H:%M:%S"))
+                t += float("0." + f[0].split(".")[1]) if "." in f[0] else 0.0
+                out.append((t, float(f[1]), float(f[2]), float(f[3])))
+            except (ValueError, IndexError):
+                continue
+        return out
+
+    def during(self, windows):
+        if self.proc is None:
+            return {}
+        inside = [s for s in self.samples() if any(a <= s[0] <= b for a, b in windows)]
+        if not inside:
+            return {}
+        return {"sm_mhz": statistics.mean(s[1] for s in inside), "power_w": statistics.mean(s[2] for s in inside),
+                "temp_c": max(s[3] for s in inside)}
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait()
+
+
+def sdpa_arms(sets, causal):
+    """torch SDPA's flash and cuDNN backends on input set i % 2."""
+    call = lambda i: F.scaled_dot_product_attention(*sets[i % 2], is_causal=bool(causal))
+    return [{"name": name, "backend": backend, "run": call}
+            for name, backend in (("sdpa-flash", SDPBackend.FLASH_ATTENTION),
+                                  ("sdpa-cudnn", SDPBackend.CUDNN_ATTENTION))]
+
+
+def package_arms(packages, sets, d, causal, b, h, n):
+    """One arm per package that runs this shape as SDPA does: end to end on input set i % 2,
+    kernel only (the attention kernel on operands already quantized into its workspace), the
+    model's floor, and its accuracy against an FP32 reference of the first two heads."""
+    q0, k0, v0 = (t[:1, :2].float() for t in sets[0])
+    with sdpa_kernel(SDPBackend.MATH):
+        ref = F.scaled_dot_product_attention(q0, k0, v0, is_causal=bool(causal))
+    arms = []
+    for pname, pkg in packages.items():
+        v = pkg.plan["variant"]
+        # Same inputs as SDPA: bf16 [B, H, N, D] self-attention, no GQA. Score modifiers
+        # and windows are bench_mods.py's (they need their base variant and a dense-bias
+        # baseline).
+        mods = (v.get("bias", "none") != "none" or v.get("softcap", 0) > 0
+                or v.get("window_left", -1) >= 0 or v.get("window_right", -1) >= 0)
+        if (pkg.head_dim != d or pkg.causal != bool(causal) or v["input"] != "bf16"
+                or v["layout"] != "bhnd" or v["gqa"] != 1 or mods):
+            continue
+        kern = attngen.load_package(pkg.path)
+        # The variant's output type (not the inputs'), and the LSE it may return.
+        odt = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[v["output"]]
+        outs = [torch.empty_like(s[0], dtype=odt) for s in sets]
+        lse = torch.empty((b, h, n), device="cuda", dtype=torch.float32) if v["lse"] else None
+        ws = kern.workspace(sets[0][0], sets[0][1])
+
+        def run(i, stage="all", kern=kern, outs=outs, ws=ws, lse=lse):
+            return kern.launch(*sets[i % 2], outs[i % 2], ws, lse=lse, stage=stage)
+
+        def kernel_only(i, run=run, state={}):
+            if not state:  # the workspace holds input set 0's quantized operands
+                run(0, "prologue")
+                state["ready"] = True
+            return run(0, "attention")
+
+        def accuracy(run=run, outs=outs):
+            outs[0].fill_(float("nan"))
+            run(0)
+            torch.cuda.synchronize()
+            return metrics(outs[0][:1, :2], ref)
+
+        arms.append({"name": pname, "run": run, "kernel": kernel_only, "accuracy": accuracy,
+                     "cost": kern.cost(sets[0][0], sets[0][1])})
+    return arms
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--packages", required=True, help="directory of kernel packages (attngen emit --package)")
@@ -101,6 +202,8 @@ def main():
     ap.add_argument("--tokens", type=int, default=16384)
     ap.add_argument("--heads", type=int, default=32)
     ap.add_argument("--reps", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="times each implementation is timed per shape, round robin; the median is reported")
     ap.add_argument("--out", default=os.environ.get("OUT", "."))
     args = ap.parse_args()
 
@@ -115,6 +218,7 @@ def main():
         wanted = args.recipes.split(",")
         packages = {n: p for n, p in packages.items() if any(n.startswith(w) for w in wanted)}
     rows = []
+    smi = ClockSampler(os.path.join(args.out, "clocks.csv"))
     torch.manual_seed(0)
     for d in map(int, args.dims.split(",")):
         for n in map(int, args.lens.split(",")):
@@ -124,56 +228,43 @@ def main():
                         for _ in range(2)]
                 fl = flops(b, h, n, d, causal)
                 base = {"D": d, "N": n, "B": b, "H": h, "causal": causal}
-                for name, backend in (("sdpa-flash", SDPBackend.FLASH_ATTENTION),
-                                      ("sdpa-cudnn", SDPBackend.CUDNN_ATTENTION)):
-                    try:
-                        with sdpa_kernel(backend):
-                            ms = time_fn(lambda i: F.scaled_dot_product_attention(*sets[i % 2], is_causal=bool(causal)),
-                                         reps=args.reps)
-                        rows.append({**base, "impl": name, "ms": ms, "tflops": fl / ms / 1e9})
-                    except RuntimeError as e:  # a backend may refuse a shape
-                        rows.append({**base, "impl": name, "error": str(e)[:200]})
-                    print(f"  D={d} N={n} causal={causal} {name}: {rows[-1].get('tflops', 0):.0f} TFLOPS", flush=True)
-                # FP32 reference of the first two heads of batch 0 (accuracy).
-                q0, k0, v0 = (t[:1, :2].float() for t in sets[0])
-                with sdpa_kernel(SDPBackend.MATH):
-                    ref = F.scaled_dot_product_attention(q0, k0, v0, is_causal=bool(causal))
-                for pname, pkg in packages.items():
-                    v = pkg.plan["variant"]
-                    # Same inputs as SDPA: bf16 [B, H, N, D] self-attention, no GQA.
-                    # Score modifiers and windows are bench_mods.py's (they need their base
-                    # variant and a dense-bias baseline).
-                    mods = (v.get("bias", "none") != "none" or v.get("softcap", 0) > 0
-                            or v.get("window_left", -1) >= 0 or v.get("window_right", -1) >= 0)
-                    if (pkg.head_dim != d or pkg.causal != bool(causal) or v["input"] != "bf16"
-                            or v["layout"] != "bhnd" or v["gqa"] != 1 or mods):
+                arms = sdpa_arms(sets, causal) + package_arms(packages, sets, d, causal, b, h, n)
+                # Rounds: every arm timed once per round, in the same order, so that a drift of
+                # the machine's clocks (power, heat) spreads over all of them alike.
+                for r in range(args.rounds):
+                    for arm in arms:
+                        if arm.get("error"):
+                            continue
+                        t0 = time.time()
+                        try:
+                            with sdpa_kernel(arm["backend"]) if "backend" in arm else contextlib.nullcontext():
+                                arm.setdefault("ms_rounds", []).append(time_fn(arm["run"], reps=args.reps))
+                                if "kernel" in arm:
+                                    arm.setdefault("ms_kernel_rounds", []).append(time_fn(arm["kernel"], reps=args.reps))
+                        except RuntimeError as e:  # an SDPA backend may refuse a shape
+                            arm["error"] = str(e)[:200]
+                        arm.setdefault("windows", []).append((t0, time.time()))
+                for arm in arms:
+                    row = {**base, "impl": arm["name"]}
+                    if arm.get("error"):
+                        rows.append({**row, "error": arm["error"]})
+                        print(f"  D={d} N={n} causal={causal} {arm['name']}: {arm['error'][:160]}", flush=True)
                         continue
-                    kern = attngen.load_package(pkg.path)
-                    # The variant's output type (not the inputs'), and the LSE it may return.
-                    odt = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}[v["output"]]
-                    outs = [torch.empty_like(s[0], dtype=odt) for s in sets]
-                    lse = torch.empty((b, h, n), device="cuda", dtype=torch.float32) if v["lse"] else None
-                    ws = kern.workspace(sets[0][0], sets[0][1])
-                    run = lambda i, stage="all": kern.launch(*sets[i % 2], outs[i % 2], ws, lse=lse, stage=stage)
-                    ms = time_fn(run, reps=args.reps)
-                    run(0, "prologue")
-                    ms_k = time_fn(lambda i: kern.launch(*sets[0], outs[0], ws, lse=lse, stage="attention"),
-                                   reps=args.reps)
-                    outs[0].fill_(float("nan"))
-                    run(0)
-                    torch.cuda.synchronize()
-                    m = metrics(outs[0][:1, :2], ref)
-                    # The model's tightest floor of the attention kernel (attngen explain):
-                    # the fraction of it the kernel reaches.
-                    cost = kern.cost(sets[0][0], sets[0][1])
-                    rows.append({**base, "impl": pname, "ms": ms, "tflops": fl / ms / 1e9,
-                                 "ms_kernel": ms_k, "tflops_kernel": fl / ms_k / 1e9,
-                                 "floor_ms": cost["floor_ms"], "bound": cost["bound"],
-                                 "of_floor": cost["floor_ms"] / ms_k, **m})
-                    print(f"  D={d} N={n} causal={causal} {pname}: {fl / ms / 1e9:.0f} TFLOPS e2e, "
-                          f"{fl / ms_k / 1e9:.0f} kernel, cos {m['cos']:.5f} relL1 {m['rel_l1']:.4f}", flush=True)
-                del sets
+                    ms = statistics.median(arm["ms_rounds"])
+                    row.update(ms=ms, tflops=fl / ms / 1e9, ms_rounds=arm["ms_rounds"], **smi.during(arm["windows"]))
+                    if "kernel" in arm:
+                        ms_k = statistics.median(arm["ms_kernel_rounds"])
+                        row.update(ms_kernel=ms_k, tflops_kernel=fl / ms_k / 1e9, ms_kernel_rounds=arm["ms_kernel_rounds"],
+                                   floor_ms=arm["cost"]["floor_ms"], bound=arm["cost"]["bound"],
+                                   of_floor=arm["cost"]["floor_ms"] / ms_k, **arm["accuracy"]())
+                    rows.append(row)
+                    clk = f", {row['sm_mhz']:.0f} MHz {row['power_w']:.0f} W" if "sm_mhz" in row else ""
+                    print(f"  D={d} N={n} causal={causal} {arm['name']}: {row['tflops']:.0f} TFLOPS e2e"
+                          + (f", {row['tflops_kernel']:.0f} kernel, cos {row['cos']:.5f} relL1 {row['rel_l1']:.4f}"
+                             if "kernel" in arm else "") + clk, flush=True)
+                del sets, arms
                 torch.cuda.empty_cache()
+    smi.stop()
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "bench.json"), "w") as f:
