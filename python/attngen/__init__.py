@@ -361,7 +361,9 @@ PackageInfo = namedtuple("PackageInfo", "path name head_dim causal plan")
 
 
 def list_packages(root, native_only=True):
-    """{name: PackageInfo} of the package directories under `root`, by variant name. With
+    """{name: PackageInfo} of the package directories under `root`, by directory name (the
+    variant's name for `attngen emit --package-dir`; a variant emitted twice, e.g. with other
+    tiles as NAME_bm128, is listed under each directory). With
     native_only (the default) only the packages for the arch-specific target of their SM
     (sm_90a on Hopper) are listed, so that a variant also emitted for the portable target
     (tools/gpu/prepare.sh's NAME_mma packages: the mma.sync mainloop) does not replace it."""
@@ -372,9 +374,9 @@ def list_packages(root, native_only=True):
         t = plan.get("target", {})
         if native_only and t.get("sm", 0) >= 90 and not t.get("arch_specific", False):
             continue
-        v = plan["variant"]
-        out[v["name"]] = PackageInfo(os.path.dirname(plan_path), v["name"], v["head_dim"],
-                                     v["mask"] == "causal", plan)
+        v, path = plan["variant"], os.path.dirname(plan_path)
+        out[os.path.basename(path)] = PackageInfo(path, os.path.basename(path), v["head_dim"],
+                                                  v["mask"] == "causal", plan)
     return out
 
 
