@@ -4,6 +4,8 @@
   python3 bench/diag_timeline.py apply SNAPDIR   # adds AG_SM90_DIAG_TL to SNAPDIR's templates
   python3 bench/diag_timeline.py table FILE      # per-block phase durations from its TL lines
   python3 bench/diag_timeline.py cta FILE        # once-per-CTA phases from its TLC lines
+  python3 bench/diag_timeline.py tiles SNAPDIR   # adds AG_SM90_DIAG_TT (per-tile stamps) instead
+  python3 bench/diag_timeline.py tiletable FILE  # per-tile phase durations from its TT lines
 
 `apply` edits a snapshot's mainloop_sm90.cuh: with AG_SM90_DIAG_TL=1 (ATTNGEN_NVRTC_DEFINES),
 lane 0 of each consumer warpgroup of CTA (60, 5) stamps clock64 at four points of each of
@@ -115,6 +117,102 @@ template <class Cfg> struct Sm90Consumer {''', 1)
     open(p, 'w').write(s)
 
 
+def tiles(snap):
+    """With AG_SM90_DIAG_TT=1, lane 0 of each consumer warpgroup of the CTA in the middle of
+    the persistent grid stamps clock64 at five points of each of its first 24 tiles (run()'s
+    entry, after Q's quantization, after the first S, before the epilogue, after it) and
+    prints them ("TT cwg k t0 t1 t2 t3 t4") when its tiles are done."""
+    p = snap + '/templates/attngen/kernel/mainloop_sm90.cuh'
+    s = open(p).read()
+    sel = 'AG_SM90_DIAG_TT && blockIdx.x == gridDim.x / 2 && (threadIdx.x % 128) == 0'
+    edits = [
+        ('template <class Cfg> struct Sm90Consumer {', '''#ifndef AG_SM90_DIAG_TT
+#define AG_SM90_DIAG_TT 0
+#endif
+__device__ unsigned long long agDiagTT[4][24][5];
+__device__ int agDiagTTk[4];
+__device__ __forceinline__ void agTT(int cwg, int i) {
+  if (SEL) {
+    const int k = agDiagTTk[cwg];
+    unsigned long long t;
+    asm volatile("mov.u64 %0, %%clock64;" : "=l"(t)::"memory");
+    if (k < 24)
+      agDiagTT[cwg][k][i] = t;
+    if (i == 4)
+      agDiagTTk[cwg] = k + 1;
+  }
+}
+template <class Cfg> struct Sm90Consumer {'''.replace('SEL', sel)),
+        ('''  __device__ __forceinline__ int run(int it0, unsigned qPhase, bool &turnHeld) {
+''', '''  __device__ __forceinline__ int run(int it0, unsigned qPhase, bool &turnHeld) {
+    agTT(cwg, 0);
+'''),
+        ('''    quantizeQ(qPhase);
+    if (nFirst < nEnd) {''', '''    quantizeQ(qPhase);
+    agTT(cwg, 1);
+    if (nFirst < nEnd) {'''),
+        ('''      wgmmaWait<0>();
+      fenceRegs(acc);
+    }
+    // Blocks before''', '''      wgmmaWait<0>();
+      fenceRegs(acc);
+    }
+    agTT(cwg, 2);
+    // Blocks before'''),
+        ('''    // The epilogue: O, then the LSE.
+''', '''    // The epilogue: O, then the LSE.
+    agTT(cwg, 3);
+'''),
+        ('''    return n < nEnd ? it + 1 : it;
+  }
+};''', '''    agTT(cwg, 4);
+    return n < nEnd ? it + 1 : it;
+  }
+};'''),
+        ('''  int it = 0;
+  unsigned qPhase = 0;
+''', '''  int it = 0;
+  unsigned qPhase = 0;
+  if (SEL) // each launch stamps its own tiles (the last launch's lines are read)
+    agDiagTTk[threadIdx.x / 128 - 1] = 0;
+'''.replace('SEL', sel)),
+        ('''  } else {
+    runTile(blockIdx.x); // the grid has one CTA per tile
+  }
+''', '''  } else {
+    runTile(blockIdx.x); // the grid has one CTA per tile
+  }
+  if (SEL) {
+    const int cwg = threadIdx.x / 128 - 1;
+    for (int k = 0; k < agDiagTTk[cwg] && k < 24; ++k)
+      printf("TT %d %d %llu %llu %llu %llu %llu\\n", cwg, k, agDiagTT[cwg][k][0], agDiagTT[cwg][k][1],
+             agDiagTT[cwg][k][2], agDiagTT[cwg][k][3], agDiagTT[cwg][k][4]);
+  }
+'''.replace('SEL', sel)),
+    ]
+    for old, new in edits:
+        if old not in s:
+            sys.exit('diag_timeline: the mainloop changed; no match for:\n' + old)
+        s = s.replace(old, new, 1)
+    open(p, 'w').write(s)
+
+
+def tiletable(path):
+    rows = {}
+    for line in open(path):
+        f = line.split()
+        if len(f) == 8 and f[0] == 'TT':
+            rows[(int(f[1]), int(f[2]))] = [int(v) for v in f[3:]]
+    med = statistics.median
+    for w in sorted({w for w, _ in rows}):
+        ks = sorted(k for x, k in rows if x == w and k >= 1)
+        ph = [[rows[(w, k)][i + 1] - rows[(w, k)][i] for k in ks] for i in range(4)]
+        gap = [rows[(w, k)][0] - rows[(w, k - 1)][4] for k in ks]
+        print('warpgroup %d (tiles 1..%d, medians): between tiles %d, Q quantization %d, first S %d, '
+              'blocks %d, epilogue %d clocks' % ((w, ks[-1] if ks else 0, med(gap)) +
+                                                 tuple(med(x) for x in ph)))
+
+
 def cta(path):
     for line in open(path):
         f = line.split()
@@ -147,6 +245,7 @@ def table(path):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 3 or sys.argv[1] not in ('apply', 'table', 'cta'):
+    verbs = {'apply': apply, 'table': table, 'cta': cta, 'tiles': tiles, 'tiletable': tiletable}
+    if len(sys.argv) != 3 or sys.argv[1] not in verbs:
         sys.exit(__doc__)
-    {'apply': apply, 'table': table, 'cta': cta}[sys.argv[1]](sys.argv[2])
+    verbs[sys.argv[1]](sys.argv[2])

@@ -48,6 +48,10 @@ class _Cost(ctypes.Structure):
         ("bound", ctypes.c_char * 16)]
 
 
+class _Tiles(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_int) for n in ("block_m", "block_n", "warps", "stages", "kv_chunk")]
+
+
 class _Stats(ctypes.Structure):
     _fields_ = [("nvrtc_compiles", ctypes.c_uint64), ("compile_ms", ctypes.c_double),
                 ("memory_hits", ctypes.c_uint64), ("memory_misses", ctypes.c_uint64),
@@ -81,6 +85,8 @@ def _library():
                                             ctypes.POINTER(sz)]
     lib.attngen_build_block_map.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(_Tensors),
                                             vp, sz, vp]
+    lib.attngen_kernel_set_tuning_db.argtypes = [vp, ctypes.c_char_p]
+    lib.attngen_kernel_tiles.argtypes = [vp, ctypes.POINTER(_Problem), ctypes.POINTER(_Tiles)]
     lib.attngen_kernel_plan_json.argtypes = [vp]
     lib.attngen_kernel_plan_json.restype = ctypes.c_char_p
     lib.attngen_kernel_release.argtypes = [vp]
@@ -89,7 +95,8 @@ def _library():
     lib.attngen_version.restype = ctypes.c_char_p
     for name in ("attngen_compile", "attngen_load_package", "attngen_workspace_bytes",
                  "attngen_launch_stages", "attngen_stats", "attngen_kernel_cost",
-                 "attngen_block_map_bytes", "attngen_build_block_map"):
+                 "attngen_block_map_bytes", "attngen_build_block_map",
+                 "attngen_kernel_set_tuning_db", "attngen_kernel_tiles"):
         getattr(lib, name).restype = i
     _lib = lib
     return lib
@@ -168,6 +175,19 @@ class Kernel:
             _check(_library().attngen_workspace_bytes(self._h, ctypes.byref(p), ctypes.byref(n)))
             self._ws[key] = torch.empty(n.value, dtype=torch.uint8, device=q.device)
         return self._ws[key]
+
+    def set_tuning_db(self, path):
+        """Launches take their tiles per shape from the tuning database at `path` (`attngen
+        tune`; None: the plan's own tiles). Kernels start with $ATTNGEN_TUNING_DB when set."""
+        _check(_library().attngen_kernel_set_tuning_db(self._h, os.fspath(path).encode() if path else None))
+        self._ws.clear()  # the workspace size follows the tiles
+
+    def tiles(self, q, k):
+        """The tiles a launch on q's and k's shape runs with: block_m, block_n, warps,
+        stages, kv_chunk (the plan's, or the tuning database's choice for the shape)."""
+        p, t = self._shape(q, k), _Tiles()
+        _check(_library().attngen_kernel_tiles(self._h, ctypes.byref(p), ctypes.byref(t)))
+        return {name: getattr(t, name) for name, _ in _Tiles._fields_}
 
     def cost(self, q, k):
         """The I/O and roofline model of this kernel on q's and k's shape (as `attngen
@@ -343,18 +363,26 @@ class Kernel:
         return (o, lse) if return_lse else o
 
 
-def compile(dsl_text, target=None):
-    """JIT-compiles the one variant of `dsl_text` (needs a build with the compiler)."""
+def compile(dsl_text, target=None, tuning_db=None):
+    """JIT-compiles the one variant of `dsl_text` (needs a build with the compiler).
+    tuning_db: as Kernel.set_tuning_db."""
     h = ctypes.c_void_p()
     _check(_library().attngen_compile(dsl_text.encode(), target.encode() if target else None, ctypes.byref(h)))
-    return Kernel(h)
+    k = Kernel(h)
+    if tuning_db:
+        k.set_tuning_db(tuning_db)
+    return k
 
 
-def load_package(path):
-    """Loads a kernel package (plan.json + kernel.cu) written by `attngen emit --package`."""
+def load_package(path, tuning_db=None):
+    """Loads a kernel package (plan.json + kernel.cu) written by `attngen emit --package`.
+    tuning_db: as Kernel.set_tuning_db."""
     h = ctypes.c_void_p()
     _check(_library().attngen_load_package(os.fspath(path).encode(), ctypes.byref(h)))
-    return Kernel(h)
+    k = Kernel(h)
+    if tuning_db:
+        k.set_tuning_db(tuning_db)
+    return k
 
 
 PackageInfo = namedtuple("PackageInfo", "path name head_dim causal plan")

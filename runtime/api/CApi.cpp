@@ -7,16 +7,20 @@
 #include "attngen/Frontend/Parser.h"
 #include "attngen/runtime/Jit.h"
 #include "attngen/runtime/Launch.h"
+#include "attngen/runtime/Tune.h"
 
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <memory>
 
 struct attngen_kernel_s {
   std::shared_ptr<attngen::Kernel> kernel;
   std::string planJson;
+  /// The tuning database its launches take their tiles from (none: the plan's).
+  std::shared_ptr<attngen::TunedKernels> tuned;
 };
 
 namespace {
@@ -48,8 +52,18 @@ int wrap(attngen::Expected<std::shared_ptr<attngen::Kernel>> k, attngen_kernel_t
   if (!k)
     return fail(k.message());
   std::string json = attngen::toJson((*k)->plan());
-  *out = new attngen_kernel_s{std::move(*k), std::move(json)};
+  *out = new attngen_kernel_s{std::move(*k), std::move(json), nullptr};
+  if (const char *db = std::getenv("ATTNGEN_TUNING_DB"); db && *db)
+    (*out)->tuned = std::make_shared<attngen::TunedKernels>((*out)->kernel, db);
   return succeed();
+}
+
+/// The kernel that runs `p`: the handle's own, or its tuning database's choice.
+attngen::Expected<std::shared_ptr<attngen::Kernel>> kernelFor(attngen_kernel_t k,
+                                                              const attngen::Problem &p) {
+  if (!k->tuned)
+    return k->kernel;
+  return k->tuned->forProblem(p);
 }
 
 } // namespace
@@ -127,7 +141,10 @@ int attngen_workspace_bytes(attngen_kernel_t kernel, const attngen_problem *prob
     if (!kernel || !problem || !out)
       return fail("attngen_workspace_bytes: kernel, problem and out must not be null");
     const attngen::Problem p = toProblem(*problem);
-    auto layout = attngen::computeWorkspace(kernel->kernel->plan(), p);
+    auto k = kernelFor(kernel, p);
+    if (!k)
+      return fail(k.message());
+    auto layout = attngen::computeWorkspace((*k)->plan(), p);
     if (!layout)
       return fail(layout.message());
     *out = layout->totalBytes;
@@ -141,7 +158,10 @@ int attngen_block_map_bytes(attngen_kernel_t kernel, const attngen_problem *prob
   return guarded("attngen_block_map_bytes", [&]() -> int {
     if (!kernel || !problem || !tensors || !out)
       return fail("attngen_block_map_bytes: kernel, problem, tensors and out must not be null");
-    auto bytes = kernel->kernel->blockMapBytes(toProblem(*problem), toTensors(*tensors));
+    auto k = kernelFor(kernel, toProblem(*problem));
+    if (!k)
+      return fail(k.message());
+    auto bytes = (*k)->blockMapBytes(toProblem(*problem), toTensors(*tensors));
     if (!bytes)
       return fail(bytes.message());
     *out = *bytes;
@@ -155,9 +175,11 @@ int attngen_build_block_map(attngen_kernel_t kernel, const attngen_problem *prob
   return guarded("attngen_build_block_map", [&]() -> int {
     if (!kernel || !problem || !tensors)
       return fail("attngen_build_block_map: kernel, problem and tensors must not be null");
-    attngen::Status s = kernel->kernel->buildBlockMap(toProblem(*problem), toTensors(*tensors),
-                                                      map, map_bytes,
-                                                      static_cast<CUstream>(stream));
+    auto k = kernelFor(kernel, toProblem(*problem));
+    if (!k)
+      return fail(k.message());
+    attngen::Status s = (*k)->buildBlockMap(toProblem(*problem), toTensors(*tensors), map,
+                                            map_bytes, static_cast<CUstream>(stream));
     return s ? succeed() : fail(s.message());
   });
 }
@@ -180,9 +202,12 @@ int attngen_launch_stages(attngen_kernel_t kernel, const attngen_problem *proble
                   "_ATTENTION");
     const attngen::Problem p = toProblem(*problem);
     const attngen::Tensors t = toTensors(*tensors);
-    attngen::Status s =
-        kernel->kernel->launch(p, t, workspace, workspace_bytes, static_cast<CUstream>(stream),
-                               static_cast<attngen::LaunchStages>(stages));
+    auto k = kernelFor(kernel, p);
+    if (!k)
+      return fail(k.message());
+    attngen::Status s = (*k)->launch(p, t, workspace, workspace_bytes,
+                                     static_cast<CUstream>(stream),
+                                     static_cast<attngen::LaunchStages>(stages));
     return s ? succeed() : fail(s.message());
   });
 }
@@ -193,13 +218,16 @@ int attngen_kernel_cost(attngen_kernel_t kernel, const attngen_problem *problem,
     if (!kernel || !problem || !out)
       return fail("attngen_kernel_cost: kernel, problem and out must not be null");
     const attngen::Problem p = toProblem(*problem);
+    auto k = kernelFor(kernel, p);
+    if (!k)
+      return fail(k.message());
     // The model assumes the shape the launch would accept.
-    if (auto layout = attngen::computeWorkspace(kernel->kernel->plan(), p); !layout)
+    if (auto layout = attngen::computeWorkspace((*k)->plan(), p); !layout)
       return fail(layout.message());
     attngen::ProblemShape shape;
     shape.batch = p.batch, shape.headsQ = p.heads_q, shape.headsKV = p.heads_kv;
     shape.seqQ = p.seq_q, shape.seqK = p.seq_k;
-    const attngen::CostReport r = attngen::analyzeCost(kernel->kernel->plan(), shape);
+    const attngen::CostReport r = attngen::analyzeCost((*k)->plan(), shape);
     *out = attngen_cost{};
     out->flops = r.flops, out->exps = r.exps;
     out->hbm_bytes_compulsory = r.bytesCompulsory, out->hbm_bytes_prologue = r.bytesPrologue;
@@ -207,6 +235,32 @@ int attngen_kernel_cost(attngen_kernel_t kernel, const attngen_problem *problem,
     out->matmul_ms = r.tMatmul * 1e3, out->exp_ms = r.tExp * 1e3, out->memory_ms = r.tHbm * 1e3;
     out->floor_ms = r.tFloor * 1e3;
     std::snprintf(out->bound, sizeof out->bound, "%s", r.bound.c_str());
+    return succeed();
+  });
+}
+
+int attngen_kernel_set_tuning_db(attngen_kernel_t kernel, const char *path_or_null) {
+  return guarded("attngen_kernel_set_tuning_db", [&]() -> int {
+    if (!kernel)
+      return fail("attngen_kernel_set_tuning_db: kernel must not be null");
+    kernel->tuned = path_or_null && *path_or_null
+                        ? std::make_shared<attngen::TunedKernels>(kernel->kernel, path_or_null)
+                        : nullptr;
+    return succeed();
+  });
+}
+
+int attngen_kernel_tiles(attngen_kernel_t kernel, const attngen_problem *problem,
+                         attngen_tiles *out) {
+  return guarded("attngen_kernel_tiles", [&]() -> int {
+    if (!kernel || !problem || !out)
+      return fail("attngen_kernel_tiles: kernel, problem and out must not be null");
+    auto k = kernelFor(kernel, toProblem(*problem));
+    if (!k)
+      return fail(k.message());
+    const attngen::KernelPlan &plan = (*k)->plan();
+    *out = attngen_tiles{plan.tiles.blockM, plan.tiles.blockN, plan.tiles.warps,
+                         plan.tiles.stages, plan.kvChunk};
     return succeed();
   });
 }

@@ -160,4 +160,57 @@ Expected<TuneOutcome> tuneShape(const KernelPlan &base, const ShapeHint &shape,
   return out;
 }
 
+TunedKernels::TunedKernels(std::shared_ptr<Kernel> base, std::string dbPath)
+    : base(std::move(base)), dbPath(std::move(dbPath)) {}
+
+const TuningDb &TunedKernels::database() const {
+  if (!db) {
+    db = TuningDb::load(dbPath);
+    notes = db->warnings();
+  }
+  return *db;
+}
+
+std::vector<std::string> TunedKernels::warnings() const {
+  std::lock_guard<std::mutex> lock(mutex);
+  database();
+  return notes;
+}
+
+std::optional<TuneConfig> TunedKernels::configFor(const Problem &p) const {
+  std::lock_guard<std::mutex> lock(mutex);
+  const KernelPlan &plan = base->plan();
+  std::vector<std::string> found;
+  const TuningEntry *e =
+      database().lookup(plan.variant, plan.target, plan.mainloop,
+                        ShapeHint{p.batch, p.heads_q, p.heads_kv, p.seq_q, p.seq_k}, found);
+  for (std::string &w : found) // an illegal entry is reported once
+    if (std::find(notes.begin(), notes.end(), w) == notes.end())
+      notes.push_back(std::move(w));
+  if (!e || e->config == TuneConfig{plan.tiles, plan.kvChunk})
+    return std::nullopt;
+  return e->config;
+}
+
+Expected<std::shared_ptr<Kernel>> TunedKernels::forProblem(const Problem &p) const {
+  const std::optional<TuneConfig> config = configFor(p);
+  if (!config)
+    return base;
+  const std::string name = toString(*config);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = byConfig.find(name); it != byConfig.end())
+      return it->second;
+  }
+  // Compiled outside the lock (NVRTC takes seconds); a race compiles twice and
+  // the caches make the second one a hit.
+  const KernelPlan plan = applyConfig(base->plan(), *config);
+  auto kernel = Runtime::instance().load(plan, emitCuda(plan));
+  if (!kernel)
+    return Error{fmt::format("the tiles {} of tuning database {} for {}: {}", name, dbPath,
+                             base->plan().variant.name, kernel.message())};
+  std::lock_guard<std::mutex> lock(mutex);
+  return byConfig.emplace(name, *kernel).first->second;
+}
+
 } // namespace attngen

@@ -12,6 +12,8 @@
 
 #include "attngen/Codegen/EmitCuda.h"
 #include "attngen/Spec/Plan.h"
+#include "attngen/Tuning/TuningDb.h"
+#include "attngen/runtime/Workspace.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -128,6 +130,85 @@ TEST_CASE("C API compiles DSL text, and a package of its plan loads the same ker
 
   attngen_kernel_release(pkg);
   attngen_kernel_release(again);
+  attngen_kernel_release(k);
+}
+
+TEST_CASE("C API: a tuning database picks each shape's tiles for launches", "[capi][nvrtc]") {
+  using namespace attngen;
+  // FP8 at D = 64: the plan's own tiles are 192 rows and three consumer warpgroups.
+  const char *dsl = "variant t { qk = fp8; pv = fp8; head_dim = 64; }\n";
+  attngen_kernel_t k = nullptr;
+  int rc = attngen_compile(dsl, "sm_90a", &k);
+  INFO(lastError());
+  REQUIRE(rc == 0);
+  std::string error;
+  auto plan = planFromJson(attngen_kernel_plan_json(k), error);
+  INFO(error);
+  REQUIRE(plan);
+  REQUIRE(plan->tiles.blockM == 192);
+  const attngen_problem shortP = {16, 4, 4, 1024, 1024}, longP = {1, 4, 4, 16384, 16384};
+  attngen_tiles t = {};
+  REQUIRE(attngen_kernel_tiles(k, &shortP, &t) == 0);
+  CHECK(t.block_m == 192);
+  CHECK(t.warps == 16);
+
+  // The 1k bucket tuned to 128 rows / 12 warps, the 16k bucket to the plan's own tiles.
+  char dirTemplate[] = "/tmp/attngen-tuned-XXXXXX";
+  REQUIRE(::mkdtemp(dirTemplate));
+  const std::string dir = dirTemplate, db = dir + "/tuning.json", bad = dir + "/bad.json";
+  const TuneConfig shortCfg{Tiles{128, 128, 12, 3}, plan->kvChunk};
+  for (const attngen_problem &p : {shortP, longP}) {
+    TuningEntry e;
+    e.variant = tuningVariantKey(plan->variant);
+    e.arch = "sm_90a";
+    e.shape = ShapeHint{p.batch, p.heads_q, p.heads_kv, p.seq_q, p.seq_k};
+    e.bucket = shapeBucket(e.shape);
+    e.config = p.seq_q == 1024 ? shortCfg : TuneConfig{plan->tiles, plan->kvChunk};
+    e.ms = 1;
+    e.device = "test";
+    e.candidates = {{e.config, 1, "ok"}};
+    e.generator = tuningGeneratorVersion();
+    REQUIRE(TuningDb::store(db, e, error));
+  }
+  size_t own = 0, tuned = 0;
+  REQUIRE(attngen_workspace_bytes(k, &shortP, &own) == 0);
+  REQUIRE(attngen_kernel_set_tuning_db(k, db.c_str()) == 0);
+  rc = attngen_kernel_tiles(k, &shortP, &t); // compiles the tuned kernel
+  INFO(lastError());
+  REQUIRE(rc == 0);
+  CHECK(t.block_m == 128);
+  CHECK(t.warps == 12);
+  CHECK(t.stages == 3);
+  REQUIRE(attngen_kernel_tiles(k, &longP, &t) == 0);
+  CHECK(t.block_m == 192);
+  CHECK(t.warps == 16);
+  // The workspace follows the tuned tiles (Q's rows pad to 1024 instead of 1152).
+  REQUIRE(attngen_workspace_bytes(k, &shortP, &tuned) == 0);
+  const Problem sp{shortP.batch, shortP.heads_q, shortP.heads_kv, shortP.seq_q, shortP.seq_k};
+  auto retiled = computeWorkspace(applyConfig(*plan, shortCfg), sp);
+  REQUIRE(retiled);
+  CHECK(tuned == retiled->totalBytes);
+  CHECK(tuned != own);
+  // Launch arguments of the tuned kernel are validated like the plan's.
+  attngen_tensors none = {};
+  CHECK(attngen_launch(k, &shortP, &none, nullptr, 0, nullptr) != 0);
+  CHECK(contains(lastError(), "tensor q is null"));
+
+  // A corrupt file is no database: the plan's tiles, no error.
+  std::ofstream(bad) << "{ not json";
+  REQUIRE(attngen_kernel_set_tuning_db(k, bad.c_str()) == 0);
+  REQUIRE(attngen_kernel_tiles(k, &shortP, &t) == 0);
+  CHECK(t.block_m == 192);
+  // Turned off.
+  REQUIRE(attngen_kernel_set_tuning_db(k, db.c_str()) == 0);
+  REQUIRE(attngen_kernel_set_tuning_db(k, nullptr) == 0);
+  REQUIRE(attngen_kernel_tiles(k, &shortP, &t) == 0);
+  CHECK(t.block_m == 192);
+  CHECK(attngen_kernel_set_tuning_db(nullptr, db.c_str()) != 0);
+  CHECK(attngen_kernel_tiles(k, nullptr, &t) != 0);
+  for (const std::string &f : {db, bad, db + ".lock"})
+    ::unlink(f.c_str());
+  ::rmdir(dir.c_str());
   attngen_kernel_release(k);
 }
 #else

@@ -116,6 +116,19 @@ typedef struct attngen_cost {
 } attngen_cost;
 int attngen_kernel_cost(attngen_kernel_t kernel, const attngen_problem *problem,
                         attngen_cost *out);
+/* A tuning database (`attngen tune`; docs/TUNING.md) for the kernel's launches:
+ * each problem then runs with the tiles of the database's entry for its shape
+ * bucket (else the nearest tuned bucket), compiled on first use through the
+ * caches; a problem the database has nothing for keeps the plan's tiles.
+ * NULL or "" turns it off. Kernels start with $ATTNGEN_TUNING_DB when set.
+ * Workspace sizes, block maps, costs and launches all follow the choice. */
+int attngen_kernel_set_tuning_db(attngen_kernel_t kernel, const char *path_or_null);
+/* The tiles a launch of `problem` runs with (the plan's or the database's). */
+typedef struct attngen_tiles {
+  int block_m, block_n, warps, stages, kv_chunk;
+} attngen_tiles;
+int attngen_kernel_tiles(attngen_kernel_t kernel, const attngen_problem *problem,
+                         attngen_tiles *out);
 /* The kernel's plan as JSON (valid until the kernel is released). */
 const char *attngen_kernel_plan_json(attngen_kernel_t kernel);
 /* Releases a handle (NULL is fine). */

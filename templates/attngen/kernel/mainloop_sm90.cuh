@@ -1089,6 +1089,11 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
 
   // ---- consumers ------------------------------------------------------------
   setMaxNRegInc<sm90ConsumerRegs(Cfg::kWarps)>();
+#ifndef AG_SM90_TILE_BARRIER
+#define AG_SM90_TILE_BARRIER 0
+#endif
+  constexpr bool kTileBarrierNeeded = AG_SM90_TILE_BARRIER || S::kPingpong ||
+                                      Consumer::kQStagger || Cfg::kQGran == gran::Block;
   int it = 0;
   unsigned qPhase = 0;
   bool turnHeld = false;
@@ -1098,10 +1103,11 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
   if constexpr (S::kPersistent) {
     for (int k = 0, tile; (tile = ctaTile<Cfg>(k, (int)gridDim.x)) < tileCount<Cfg>(p);
          ++k, qPhase ^= 1u) {
-      // The consumer warpgroups start each tile together: the staggered Q, a
-      // block-wide Q group and the pingpong's turns pair their named barriers
-      // per tile.
-      if (k > 0)
+      // The consumer warpgroups start each tile together where named barriers
+      // pair them per tile (the staggered Q, a block-wide Q group, the
+      // pingpong's turns); otherwise each goes on at its own pace, bounded by
+      // the K/V ring (AG_SM90_TILE_BARRIER=1 forces the barrier).
+      if (k > 0 && kTileBarrierNeeded)
         asm volatile("bar.sync %0, %1;" ::"n"(kTileBarrier), "n"(S::kConsumerThreads)
                      : "memory");
       runTile(tile);

@@ -14,9 +14,13 @@
 
 #include "attngen/Tuning/TuningDb.h"
 #include "attngen/runtime/Error.h"
+#include "attngen/runtime/Problem.h"
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +56,39 @@ struct TuneOutcome {
 /// failure (compile, launch, wrong result) is recorded in its status.
 Expected<TuneOutcome> tuneShape(const KernelPlan &base, const ShapeHint &shape,
                                 const TuneOptions &options);
+
+class Kernel;
+
+/// A tuning database applied at launch: for each problem, the kernel of
+/// `base`'s plan with the tiles of the database's entry for the problem's
+/// shape (TuningDb::lookup: its bucket, else the nearest tuned one), emitted
+/// and compiled through the runtime's caches the first time a config is
+/// needed; `base` itself where the database has nothing for the variant and
+/// target or the entry holds base's own tiles. The file is read once, at the
+/// first lookup; what it drops (a corrupt file, stale or illegal entries) is
+/// in warnings(). Thread-safe.
+class TunedKernels {
+public:
+  TunedKernels(std::shared_ptr<Kernel> base, std::string dbPath);
+
+  /// The config the database chooses for `problem`; nullopt: base's own.
+  std::optional<TuneConfig> configFor(const Problem &problem) const;
+  /// The kernel to launch `problem` with (compiled here on first use).
+  Expected<std::shared_ptr<Kernel>> forProblem(const Problem &problem) const;
+
+  const std::string &path() const { return dbPath; }
+  std::vector<std::string> warnings() const;
+
+private:
+  const TuningDb &database() const; // under `mutex`
+
+  std::shared_ptr<Kernel> base;
+  std::string dbPath;
+  mutable std::mutex mutex;
+  mutable std::optional<TuningDb> db;
+  mutable std::vector<std::string> notes;
+  mutable std::map<std::string, std::shared_ptr<Kernel>> byConfig; // toString(config)
+};
 
 } // namespace attngen
 

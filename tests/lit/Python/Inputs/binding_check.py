@@ -44,3 +44,11 @@ class _OtherStream:
 # One workspace per stream: two streams running at once would share quantized operands.
 print("same stream, same workspace:", kern.workspace(q, k) is kern.workspace(q, k))
 print("other stream, other workspace:", kern.workspace(q, k, _OtherStream()) is not kern.workspace(q, k))
+
+# A tuning database: a missing file holds no entry, so a shape keeps the plan's tiles; the
+# workspace cache is dropped with it (its size follows the tiles).
+plan_tiles = dict(kern.plan["tiles"], kv_chunk=kern.plan["kv_chunk"])
+print("plan tiles without a database:", kern.tiles(q, k) == plan_tiles)
+kern.set_tuning_db("/nonexistent/attngen-tuning.json")
+print("plan tiles with an empty database:", kern.tiles(q, k) == plan_tiles, len(kern._ws))
+kern.set_tuning_db(None)
