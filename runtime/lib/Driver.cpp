@@ -102,12 +102,14 @@ Expected<std::unique_ptr<LoadedModule>> LoadedModule::load(const std::string &cu
   size_t bytes = 0;
   r = api.moduleGetGlobal(&flag, &bytes, m->module, PersistentSymbol);
   if (r == CUDA_SUCCESS) {
-    if (bytes != sizeof(int) && bytes != 2 * sizeof(int))
-      return Error{fmt::format("'{}' in the module has {} bytes, not 4 or 8 (its size says "
-                               "whether the attention kernel is persistent)",
+    if (bytes != sizeof(int) && bytes != 2 * sizeof(int) && bytes != 3 * sizeof(int))
+      return Error{fmt::format("'{}' in the module has {} bytes, not 4, 8 or 12 (its size "
+                               "says whether the attention kernel is persistent, and whether "
+                               "it schedules its tiles dynamically)",
                                PersistentSymbol, bytes)};
     const KernelDesc *attention = plan.find(KernelRole::Attention);
-    if (bytes == 2 * sizeof(int) && attention) {
+    m->dynamic = bytes == 3 * sizeof(int) && attention;
+    if (bytes >= 2 * sizeof(int) && attention) {
       CUfunction fn = m->fns[size_t(attention - plan.kernels.data())];
       int perSm = 0;
       if ((r = api.occupancyMaxActiveBlocks(&perSm, fn, attention->threads,

@@ -91,6 +91,14 @@ Status Kernel::launch(const Problem &problem, const Tensors &tensors, void *work
                                        size_t(params->batch) * size_t(params->heads_kv), stream);
         !s)
       return s;
+  // The dynamic schedule's tile counter starts at zero every launch.
+  if ((*module)->dynamicTiles() && stages != LaunchStages::Prologue) {
+    if (!params->tile_counter)
+      return Error{"the attention kernel schedules its tiles dynamically but the workspace "
+                   "has no tile counter (a plan that is not a wgmma plan?)"};
+    if (Status s = memsetWordsOnStream(params->tile_counter, 0, 1, stream); !s)
+      return s;
+  }
   // The persistent attention kernel's resident CTAs (0: one CTA per tile).
   const unsigned resident = (*module)->persistentCtas();
   bool previousLaunched = false; // the stream's previous kernel is this call's

@@ -27,6 +27,7 @@ const FieldSlot Fields[] = {
     {"v_partial", nullptr, &AttnParams::v_partial}, {"v_mean", nullptr, &AttnParams::v_mean},
     {"q_partial", nullptr, &AttnParams::q_partial}, {"qk_balance", nullptr, &AttnParams::qk_balance},
     {"kv_head", nullptr, &AttnParams::kv_head},     {"kv_done", &AttnParams::kv_done, nullptr},
+    {"tile_counter", &AttnParams::tile_counter, nullptr},
 };
 } // namespace
 
@@ -96,6 +97,9 @@ Expected<WorkspaceLayout> computeWorkspace(const KernelPlan &plan, const Problem
       balance && hasQuantKV ? B * Hkv * D * F : 0,                          // qk_balance
       hasKVStats ? B * Hkv * 7 * D * F : 0,                                 // kv_head
       hasKVStats ? B * Hkv * sizeof(unsigned) : 0,                          // kv_done
+      // Every wgmma plan: whether its kernel schedules dynamically is the
+      // module's word (attngen_persistent), and one int is no cost.
+      plan.mainloop == Mainloop::Wgmma ? sizeof(int) : 0,                   // tile_counter
   };
   static_assert(sizeof(sizes) / sizeof(sizes[0]) == sizeof(Fields) / sizeof(Fields[0]),
                 "one size per workspace field");

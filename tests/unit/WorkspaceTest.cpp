@@ -65,12 +65,13 @@ TEST_CASE("workspace of the default int8/fp8 plan", "[workspace]") {
   CHECK(regionBytes(*l, "qk_balance") == B * Hkv * D * 4);
   CHECK(regionBytes(*l, "kv_head") == B * Hkv * 7 * D * 4); // partials reduced per head
   CHECK(regionBytes(*l, "kv_done") == B * Hkv * 4);         // KVStats' per-head counters
-  // Everything but the counters (32 bytes, last) is a multiple of 256: the
-  // total is the sum with the counters rounded up.
+  CHECK(regionBytes(*l, "tile_counter") == 4); // the dynamic tile schedule's (wgmma plans)
+  // Everything but the counters (32 and 4 bytes, last) is a multiple of 256:
+  // the total is the sum with each counter rounded up.
   size_t sum = 0;
   for (const auto &r : l->regions)
     sum += r.bytes;
-  CHECK(l->totalBytes == sum - B * Hkv * 4 + 256);
+  CHECK(l->totalBytes == sum - B * Hkv * 4 - 4 + 2 * 256);
   checkWellFormed(*l);
 }
 

@@ -15,12 +15,13 @@
 
 namespace attngen {
 
-/// 1 if the attention kernel's CTAs loop over tiles, else 0: the emitted
-/// module's attngen_persistent has 1 + this many ints, and the runtime sizes
-/// the grid by that array's size.
+/// 1 if the attention kernel's CTAs loop over tiles in a static order, 2 if
+/// they take them from params.tile_counter, else 0: the emitted module's
+/// attngen_persistent has 1 + this many ints, and the runtime sizes the grid
+/// (and zeroes the counter) by that array's size.
 template <class Cfg> constexpr int attentionPersistent() {
   if constexpr (Cfg::kMainloop == 1)
-    return sm90::Sm90Shape<Cfg>::kPersistent ? 1 : 0;
+    return sm90::Sm90Shape<Cfg>::kDynamicTiles ? 2 : sm90::Sm90Shape<Cfg>::kPersistent ? 1 : 0;
   else
     return 0;
 }

@@ -153,6 +153,8 @@ template <class Cfg> struct Sm90Shape {
       sm90Persistent(Cfg::kPV, ScoreMods<Cfg>::kWindow, ScoreMods<Cfg>::kBiasRank > 0,
                      ScoreMods<Cfg>::kDenseBias,
                      ScoreMods<Cfg>::kHasSoftcap);
+  /// ... and take them from params.tile_counter (tile_size.h sm90DynamicTiles).
+  static constexpr bool kDynamicTiles = kPersistent && sm90DynamicTiles(Cfg::kCausal);
 };
 
 /// The tiles of the persistent grid: CTA c runs one tile of each round of
@@ -183,6 +185,53 @@ template <class Cfg> __device__ __forceinline__ int ctaTile(int k, int grid) {
   const int c = (int)blockIdx.x;
   return Cfg::kCausal && AG_SM90_CAUSAL_SNAKE && (k & 1) ? k * grid + (grid - 1 - c)
                                                          : k * grid + c;
+}
+/// The dynamic schedule's hand-over (Sm90Shape::kDynamicTiles): one thread
+/// of the producer warpgroup (postTiles) takes each tile from
+/// params.tile_counter (tiles in the static order, so the longest causal ones
+/// go first and the shortest make the tail) and posts it in one of two slots;
+/// the producer thread and the consumer warps read it and free the slot. Past
+/// the last tile it posts a number >= tileCount, which ends every loop. (A
+/// thread of its own: in the copying thread's loop, within its registers, the
+/// atomic spilled.)
+struct TileSlots {
+  unsigned long long full[2], empty[2];
+  int tile[2];
+};
+__device__ __forceinline__ TileSlots &tileSlots() {
+  __shared__ TileSlots slots;
+  return slots;
+}
+template <class Cfg> __device__ __forceinline__ void postTiles(const AttnParams &p, int tiles) {
+  TileSlots &s = tileSlots();
+  for (int k = 0;; ++k) {
+    const int slot = k & 1;
+    Mbarrier::wait(&s.empty[slot], ((unsigned)(k >> 1) & 1u) ^ 1u);
+    const int tile = atomicAdd(static_cast<int *>(p.tile_counter), 1);
+    s.tile[slot] = tile;
+    Mbarrier::arrive(&s.full[slot]);
+    if (tile >= tiles)
+      return;
+  }
+}
+/// The CTA's k-th tile: its round robin tile, or the posted one. `kWarp`: the
+/// caller is a whole consumer warp (its lane 0 frees the slot), else the
+/// producer's one thread.
+template <class Cfg, bool kWarp>
+__device__ __forceinline__ int takeTile(int k, int grid) {
+  if constexpr (!Sm90Shape<Cfg>::kDynamicTiles) {
+    return ctaTile<Cfg>(k, grid);
+  } else {
+    TileSlots &s = tileSlots();
+    const int slot = k & 1;
+    Mbarrier::wait(&s.full[slot], (unsigned)(k >> 1) & 1u);
+    const int tile = s.tile[slot];
+    if constexpr (kWarp)
+      __syncwarp();
+    if (!kWarp || threadIdx.x % 32 == 0)
+      Mbarrier::arrive(&s.empty[slot]);
+    return tile;
+  }
 }
 template <class Cfg> __device__ __forceinline__ TileCoord tileCoord(const AttnParams &p, int t) {
   constexpr bool kReverse = Cfg::kCausal && AG_SM90_CAUSAL_REVERSE;
@@ -1009,6 +1058,11 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
       Mbarrier::init(&Consumer::qStage().full, 1);
       Mbarrier::init(&Consumer::qStage().empty, S::kConsumerWarps);
     }
+    if constexpr (S::kDynamicTiles)
+      for (int i = 0; i < 2; ++i) {
+        Mbarrier::init(&tileSlots().full[i], 1);
+        Mbarrier::init(&tileSlots().empty[i], S::kConsumerWarps + 1);
+      }
     fenceBarrierInit();
   }
   if constexpr (S::kRowSumMma) {
@@ -1030,7 +1084,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
 
   if (warpGroup == 0) {
     // ---- producer ---------------------------------------------------------
-    setMaxNRegDec<sm90ProducerRegs()>();
+    setMaxNRegDec<sm90ProducerRegs(S::kDynamicTiles)>();
     if (threadIdx.x == 0) {
       unsigned char *smem = smemBase();
       unsigned long long *fullK = barrier(1), *fullV = barrier(1 + kStages);
@@ -1039,7 +1093,8 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
       int it = 0; // visits over all of the CTA's tiles (ring slots count visits)
       unsigned qPhase = 0;
       const int grid = S::kPersistent ? (int)gridDim.x : tileCount<Cfg>(p);
-      for (int k = 0, tile; (tile = ctaTile<Cfg>(k, grid)) < tileCount<Cfg>(p); ++k, qPhase ^= 1u) {
+      for (int k = 0, tile; (tile = takeTile<Cfg, false>(k, grid)) < tileCount<Cfg>(p);
+           ++k, qPhase ^= 1u) {
         const TileCoord t = tileCoord<Cfg>(p, tile);
         if constexpr (Consumer::kQStage) {
           // This tile's Q rows (those below seq_q), once the consumers have
@@ -1083,6 +1138,8 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
                            S::kVBytes, fullV + s);
         }
       }
+    } else if (S::kDynamicTiles && threadIdx.x == 32) {
+      postTiles<Cfg>(p, tileCount<Cfg>(p));
     }
     return;
   }
@@ -1101,7 +1158,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
     it = Consumer(p, smemBase(), tileCoord<Cfg>(p, tile)).run(it, qPhase, turnHeld);
   };
   if constexpr (S::kPersistent) {
-    for (int k = 0, tile; (tile = ctaTile<Cfg>(k, (int)gridDim.x)) < tileCount<Cfg>(p);
+    for (int k = 0, tile; (tile = takeTile<Cfg, true>(k, (int)gridDim.x)) < tileCount<Cfg>(p);
          ++k, qPhase ^= 1u) {
       // The consumer warpgroups start each tile together where named barriers
       // pair them per tile (the staggered Q, a block-wide Q group, the

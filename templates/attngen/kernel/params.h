@@ -74,6 +74,9 @@ struct AttnParams {
   /// QuantKV CTA of the head (which reduced all chunks itself before: N^2).
   float *kv_head;
   void *kv_done; ///< [B, Hkv] unsigned: KVStats CTAs done (zeroed before each launch)
+  /// int: the next tile of the persistent wgmma kernel's dynamic schedule
+  /// (tile_size.h sm90DynamicTiles; zeroed before each launch that runs it).
+  void *tile_counter;
 
   // ---- score modifiers (mask/score_mod.h) ---------------------------------
   const float *alibi_slopes; ///< [Hq] ALiBi slope per query head, natural-log

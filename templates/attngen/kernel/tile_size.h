@@ -52,9 +52,13 @@ AG_HOST_DEVICE constexpr bool sm90WarpLayout(int blockM, int warps) {
   return (warps == 12 || warps == 16) && blockM == 64 * sm90ConsumerWarpgroups(warps);
 }
 /// Registers per thread after setmaxnreg: the producer keeps 24 (setmaxnreg's
-/// least), the consumers take what the 64K register file leaves, rounded
-/// down to setmaxnreg's multiple of 8 (2 consumers: 240; 3: 160).
-AG_HOST_DEVICE constexpr int sm90ProducerRegs() { return 24; }
+/// least), or 32 where it also runs the dynamic tile schedule (with 24 its
+/// atomic and slot hand-over spilled 56 bytes); the consumers take what the
+/// 64K register file leaves with 32, rounded down to setmaxnreg's multiple of
+/// 8 (2 consumers: 240; 3: 160: the same as with 24).
+AG_HOST_DEVICE constexpr int sm90ProducerRegs(bool dynamicTiles = true) {
+  return dynamicTiles ? 32 : 24;
+}
 AG_HOST_DEVICE constexpr int sm90ConsumerRegs(int warps) {
   return (65536 - 128 * sm90ProducerRegs()) / (128 * sm90ConsumerWarpgroups(warps)) / 8 * 8;
 }
@@ -176,6 +180,20 @@ AG_HOST_DEVICE constexpr int sm90VSlotBytes(int headDim, int pv, int blockN) {
 /// without it (16k -0.9%, 4k -1.9%, 1k -4.3%; its warpgroup-dependent barrier
 /// in the tile loop also cost the ring index its uniform registers): off.
 AG_HOST_DEVICE constexpr bool sm90QStagger(int /*headDim*/) { return false; }
+
+/// Whether the persistent wgmma kernel's CTAs take their tiles from a counter
+/// in global memory (in the static order, longest first where causal), each
+/// CTA its next tile when it is done with one, instead of a round robin fixed
+/// by the grid: causal tiles differ in length, and no static walk spreads
+/// them evenly over every grid (192-row tiles at N = 16k: 86 per head on 132
+/// CTAs left the longest CTA 26% above the mean; bench/NOTES.md L-1).
+/// AG_SM90_DYNAMIC_TILES=0/1 forces it either way.
+#ifndef AG_SM90_DYNAMIC_TILES
+#define AG_SM90_DYNAMIC_TILES -1
+#endif
+AG_HOST_DEVICE constexpr bool sm90DynamicTiles(bool causal) {
+  return AG_SM90_DYNAMIC_TILES < 0 ? causal : AG_SM90_DYNAMIC_TILES != 0;
+}
 
 /// Whether the wgmma kernel is persistent: its CTAs loop over the tiles
 /// (bench/NOTES.md G-1), the next tile's Q and K/V loaded under the current

@@ -59,6 +59,9 @@ public:
   /// The attention kernel's CTAs resident at once on the whole device if it
   /// is persistent (its CTAs loop over tiles: PersistentSymbol), else 0.
   unsigned persistentCtas() const { return resident; }
+  /// Whether those CTAs take their tiles from AttnParams::tile_counter, which
+  /// must then be zero when the kernel starts.
+  bool dynamicTiles() const { return dynamic; }
   /// The dense bias's block map builder (BlockMapSymbol); null otherwise.
   CUfunction blockMapFunction() const { return blockMap; }
 
@@ -67,6 +70,7 @@ private:
   CUmodule module = nullptr;
   std::vector<CUfunction> fns;
   unsigned resident = 0;
+  bool dynamic = false;
   CUfunction blockMap = nullptr;
 };
 
