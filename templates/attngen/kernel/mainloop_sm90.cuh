@@ -1084,7 +1084,7 @@ template <class Cfg> __device__ __forceinline__ void attention(const AttnParams 
 
   if (warpGroup == 0) {
     // ---- producer ---------------------------------------------------------
-    setMaxNRegDec<sm90ProducerRegs(S::kDynamicTiles)>();
+    setMaxNRegDec<sm90ProducerRegs()>();
     if (threadIdx.x == 0) {
       unsigned char *smem = smemBase();
       unsigned long long *fullK = barrier(1), *fullV = barrier(1 + kStages);

@@ -52,13 +52,12 @@ AG_HOST_DEVICE constexpr bool sm90WarpLayout(int blockM, int warps) {
   return (warps == 12 || warps == 16) && blockM == 64 * sm90ConsumerWarpgroups(warps);
 }
 /// Registers per thread after setmaxnreg: the producer keeps 24 (setmaxnreg's
-/// least), or 32 where it also runs the dynamic tile schedule (with 24 its
-/// atomic and slot hand-over spilled 56 bytes); the consumers take what the
-/// 64K register file leaves with 32, rounded down to setmaxnreg's multiple of
-/// 8 (2 consumers: 240; 3: 160: the same as with 24).
-AG_HOST_DEVICE constexpr int sm90ProducerRegs(bool dynamicTiles = true) {
-  return dynamicTiles ? 32 : 24;
-}
+/// least), the consumers take what the 64K register file leaves, rounded
+/// down to setmaxnreg's multiple of 8 (2 consumers: 240; 3: 160). The pool
+/// setmaxnreg.inc draws from is what the CTA got at launch (2 consumers: 384
+/// threads x 168 = 64512), so the producer must give back all it can: with 32
+/// the consumers' 240 never came and the kernel hung (bench/NOTES.md L-1).
+AG_HOST_DEVICE constexpr int sm90ProducerRegs() { return 24; }
 AG_HOST_DEVICE constexpr int sm90ConsumerRegs(int warps) {
   return (65536 - 128 * sm90ProducerRegs()) / (128 * sm90ConsumerWarpgroups(warps)) / 8 * 8;
 }
