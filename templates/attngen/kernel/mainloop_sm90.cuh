@@ -154,7 +154,7 @@ template <class Cfg> struct Sm90Shape {
                      ScoreMods<Cfg>::kDenseBias,
                      ScoreMods<Cfg>::kHasSoftcap);
   /// ... and take them from params.tile_counter (tile_size.h sm90DynamicTiles).
-  static constexpr bool kDynamicTiles = kPersistent && sm90DynamicTiles(Cfg::kCausal);
+  static constexpr bool kDynamicTiles = kPersistent && sm90DynamicTiles(Cfg::kCausal, BM);
 };
 
 /// The tiles of the persistent grid: CTA c runs one tile of each round of

@@ -113,12 +113,17 @@ AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, in
   // fp8/fp8 0.90 / 0.96 / 1.00, int8/fp8 0.85 / 0.92 / 0.98 of the
   // two-consumer time; D = 128 fp8/fp8 0.90 / 0.92 / 0.98, int8/fp8 0.91 /
   // 0.95 / 0.97 (3 stages: then the Q stage does not fit, yet 3 beat 2 with
-  // it, 0.94 / 0.93 / 1.00); causal fp8/fp8 1.12 / 0.99 / 1.09 at D = 64 and
-  // 1.08 / 0.97 / 1.04 at D = 128 (the snaking rounds balance 128-row tiles
-  // better), so causal keeps 128.
+  // it, 0.94 / 0.93 / 1.00). Causal: with the snaking rounds fp8/fp8 1.12 /
+  // 0.99 / 1.09 at D = 64 and 1.08 / 0.97 / 1.04 at D = 128 (the rounds do
+  // not spread 192-row tiles evenly); with the tile counter (sm90DynamicTiles,
+  // bench/NOTES.md L-1) D = 128 fp8/fp8 2.54-2.61 ms at 16k against 2.69-2.73
+  // for 128-row tiles (0.95), 0.98-0.99 against 0.99-1.00 at 4k, 0.589 against
+  // 0.567 at 1k (1152 rows for 1024: the tuning database's choice there): so
+  // causal D = 128 takes three too; D = 64 causal is unmeasured with the
+  // counter and keeps two.
   if (mainloop != 1)
     return TileChoice{64, 64, 4, 2};
-  if (!causal && !extras && sm90ThreeConsumersFit(headDim, qk, pv))
+  if (!extras && sm90ThreeConsumersFit(headDim, qk, pv) && (!causal || headDim == 128))
     return TileChoice{192, 128, 16, 3};
   const int blockN = headDim <= 128 ? 128 : 64;
   const int stages =
@@ -184,14 +189,17 @@ AG_HOST_DEVICE constexpr bool sm90QStagger(int /*headDim*/) { return false; }
 /// in global memory (in the static order, longest first where causal), each
 /// CTA its next tile when it is done with one, instead of a round robin fixed
 /// by the grid: causal tiles differ in length, and no static walk spreads
-/// them evenly over every grid (192-row tiles at N = 16k: 86 per head on 132
-/// CTAs left the longest CTA 26% above the mean; bench/NOTES.md L-1).
-/// AG_SM90_DYNAMIC_TILES=0/1 forces it either way.
+/// 192-row ones evenly (86 per head at N = 16k on 132 CTAs left the longest
+/// CTA 26% above the mean). Measured on an H100 (bench/NOTES.md L-1, e2e, A/B
+/// in one call, N = 16k / 4k / 1k): causal fp8/fp8 D = 128 at blockM 192
+/// 0.88 / 1.03 / 1.00 of the snaking walk, int8/fp8 0.90 / 1.03 / 1.00; at
+/// blockM 128, whose snake is within 3% of even, 1.014 / 1.01 / 1.006: so
+/// causal 192-row tiles only. AG_SM90_DYNAMIC_TILES=0/1 forces it either way.
 #ifndef AG_SM90_DYNAMIC_TILES
 #define AG_SM90_DYNAMIC_TILES -1
 #endif
-AG_HOST_DEVICE constexpr bool sm90DynamicTiles(bool causal) {
-  return AG_SM90_DYNAMIC_TILES < 0 ? causal : AG_SM90_DYNAMIC_TILES != 0;
+AG_HOST_DEVICE constexpr bool sm90DynamicTiles(bool causal, int blockM) {
+  return AG_SM90_DYNAMIC_TILES < 0 ? causal && blockM == 192 : AG_SM90_DYNAMIC_TILES != 0;
 }
 
 /// Whether the wgmma kernel is persistent: its CTAs loop over the tiles
