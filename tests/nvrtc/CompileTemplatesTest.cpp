@@ -140,7 +140,8 @@ KernelPlan makePlan(const Family &f, const Target &t, int headDim, bool causal,
                       ? Mainloop::Wgmma
                       : Mainloop::MmaSync;
   const int ml = plan.mainloop == Mainloop::Wgmma ? 1 : 0;
-  const TileChoice tc = selectTileSize(ml, headDim, toDtCode(f.qk), toDtCode(f.pv), causal);
+  const TileChoice tc = selectTileSize(ml, headDim, toDtCode(f.qk), toDtCode(f.pv), causal,
+                                       plan.variant.hasKernelExtras());
   plan.tiles = Tiles{tc.blockM, tc.blockN, tc.warps, tc.stages};
   const int smem = attentionSmemBytes(ml, headDim, toDtCode(f.qk), toDtCode(f.pv), tc.blockM,
                                       tc.blockN, tc.stages);
@@ -320,7 +321,8 @@ TEST_CASE("wgmma at head dims 64 and 128: two and three consumer warpgroups", "[
         KernelPlan plan = makePlan(f, kSm90a, d, causal, /*attentionOnly=*/false);
         REQUIRE(plan.mainloop == Mainloop::Wgmma);
         const bool fits = sm90ThreeConsumersFit(d, toDtCode(f.qk), toDtCode(f.pv));
-        CHECK(plan.tiles.warps == (fits && (!causal || d == 128) ? 16 : 12));
+        // (These plans return the LSE: an extra where causal.)
+        CHECK(plan.tiles.warps == (fits && !causal ? 16 : 12));
         for (int warps : {12, 16}) {
           if (warps == 16 && !fits)
             continue;
@@ -333,10 +335,13 @@ TEST_CASE("wgmma at head dims 64 and 128: two and three consumer warpgroups", "[
                                  p.tiles.blockN, p.tiles.stages);
           // Known: with three consumers at 160 registers, D = 64 and blockN
           // 128, ptxas spills one word around each block's QK issue (bench/
-          // NOTES.md W-1; 40-48 bytes of stack). D = 128 (the split P V),
-          // causal too, and blockN 64 do not spill (but in the producer thread
-          // of the causal tile counter, which checkCompiles allows).
-          const bool knownSpill = warps == 16 && d == 64 && p.tiles.blockN == 128;
+          // NOTES.md W-1; 40-48 bytes of stack), and causal D = 128 with the
+          // LSE spills a word in its masked step (why the heuristic counts
+          // that as an extra). Non-causal D = 128 (the split P V) and blockN
+          // 64 do not spill, nor causal FP8 QK without the LSE (but in the
+          // producer thread of the tile counter, which checkCompiles allows).
+          const bool knownSpill =
+              warps == 16 && ((d == 64 && p.tiles.blockN == 128) || (d == 128 && causal));
           checkCompiles(p, emitCuda(p),
                         std::string(f.name) + " D=" + std::to_string(d) + " " +
                             (causal ? "causal " : "") + std::to_string(warps) +

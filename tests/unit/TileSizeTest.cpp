@@ -20,8 +20,10 @@ TEST_CASE("wgmma tiles fit shared memory and the kernel's layout", "[tiles]") {
           INFO("D " << d << " qk " << qk << " pv " << pv);
           // Three consumer warpgroups where they fit, causal only at D = 128
           // (its tiles then come from the counter), else two.
-          const bool three = (!causal || d == 128) && sm90ThreeConsumersFit(d, qk, pv);
-          CHECK(three == ((d == 128 || (d == 64 && !causal)) && dtIs8Bit(qk) && pv == dt::E4M3));
+          const bool three =
+              (!causal || (d == 128 && qk == dt::E4M3)) && sm90ThreeConsumersFit(d, qk, pv);
+          CHECK(three == (dtIs8Bit(qk) && pv == dt::E4M3 &&
+                          (causal ? d == 128 && qk == dt::E4M3 : d == 64 || d == 128)));
           CHECK(sm90DynamicTiles(causal, t.blockM) == (three && causal));
           // Never with kernel extras (they spill at 160 registers).
           CHECK(selectTileSize(1, d, qk, pv, causal, /*extras=*/true).warps == 12);

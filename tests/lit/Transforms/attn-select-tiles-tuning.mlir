@@ -17,6 +17,6 @@
 // (A warning at the op's location quotes its source line: match the output.)
 // CHECK: module {
 // CHECK-NEXT: attn.attention @wgmma_d128
-// CHECK-SAME: tiles = <block_m = 192, block_n = 128, warps = 16, stages = 3>
+// CHECK-SAME: tiles = <block_m = 128, block_n = 128, warps = 12, stages = 3>
 // CHECK-NOT: attn.kv_chunk
 attn.attention @wgmma_d128 <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = causal, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> target = "sm_90a" mainloop = wgmma

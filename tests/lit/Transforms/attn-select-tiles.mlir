@@ -2,9 +2,9 @@
 //
 // Tiles from attngen::selectTileSize (templates/attngen/kernel/tile_size.h).
 
-// wgmma: three consumer warpgroups of 64 rows plus a producer warpgroup (8-bit QK, FP8 PV).
+// wgmma: two consumer warpgroups of 64 rows plus a producer warpgroup.
 // CHECK-LABEL: attn.attention @wgmma_d128
-// CHECK-SAME: mainloop = wgmma tiles = <block_m = 192, block_n = 128, warps = 16, stages = 3>
+// CHECK-SAME: mainloop = wgmma tiles = <block_m = 128, block_n = 128, warps = 12, stages = 3>
 attn.attention @wgmma_d128 <qk = int8, pv = e4m3, q = warp, k = block, v = channel, smooth_q = false, smooth_k = true, smooth_v = false, balance = false, mask = causal, head_dim = 128, layout = bhnd, gqa = 1, input = bf16, output = bf16, lse = false> target = "sm_90a" mainloop = wgmma
 
 // -----

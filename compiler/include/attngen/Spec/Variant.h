@@ -99,9 +99,13 @@ struct Variant {
   /// Whether the attention kernel carries more than the plain softmax (a
   /// window, a score modifier, FP32 O or a block-wide Q group): tile choices
   /// that sit at the register limit avoid these (tile_size.h selectTileSize).
+  /// What costs the wgmma kernel registers beyond the plain mainloop (three
+  /// consumer warpgroups spill with it: tile_size.h selectTileSize): a window,
+  /// a score modifier, FP32 O, a block-wide Q group, or the LSE with a causal
+  /// mask (the masked step and the LSE's values meet at 160 registers).
   bool hasKernelExtras() const {
     return hasWindow() || hasScoreMod() || output == DType::F32 ||
-           q_granularity == Granularity::Block;
+           q_granularity == Granularity::Block || (mask == MaskKind::Causal && lse);
   }
   bool operator==(const Variant &o) const;
   bool operator!=(const Variant &o) const { return !(*this == o); }
