@@ -18,12 +18,11 @@ TEST_CASE("wgmma tiles fit shared memory and the kernel's layout", "[tiles]") {
             continue;
           const TileChoice t = selectTileSize(1, d, qk, pv, causal);
           INFO("D " << d << " qk " << qk << " pv " << pv);
-          // Three consumer warpgroups where they fit, causal only at D = 128
+          // Three consumer warpgroups where they fit, causal only with FP8 QK
           // (its tiles then come from the counter), else two.
-          const bool three =
-              (!causal || (d == 128 && qk == dt::E4M3)) && sm90ThreeConsumersFit(d, qk, pv);
-          CHECK(three == (dtIs8Bit(qk) && pv == dt::E4M3 &&
-                          (causal ? d == 128 && qk == dt::E4M3 : d == 64 || d == 128)));
+          const bool three = (!causal || qk == dt::E4M3) && sm90ThreeConsumersFit(d, qk, pv);
+          CHECK(three == ((d == 64 || d == 128) && pv == dt::E4M3 &&
+                          (causal ? qk == dt::E4M3 : dtIs8Bit(qk))));
           CHECK(sm90DynamicTiles(causal, t.blockM) == (three && causal));
           // Never with kernel extras (they spill at 160 registers).
           CHECK(selectTileSize(1, d, qk, pv, causal, /*extras=*/true).warps == 12);

@@ -17,7 +17,7 @@ for f in bench/variants.attn examples/*.attn; do
 done
 # Tiles other than the heuristic's, as packages NAME_bm128 / NAME_bm192 (the GPU tests and
 # A/Bs run them too): two or three consumer warpgroups (tile_size.h sm90ThreeConsumersFit).
-for vt in fp8_fp8_d64:128,128,12,3 int8_fp8_d64:128,128,12,3 fp8_fp8_d64_causal:192,128,16,3 \
+for vt in fp8_fp8_d64:128,128,12,3 int8_fp8_d64:128,128,12,3 fp8_fp8_d64_causal:128,128,12,3 \
           fp8_fp8_d128:128,128,12,3 int8_fp8_d128:128,128,12,3 fp8_fp8_d128_causal:128,128,12,3 \
           int8_fp8_d128_causal:128,128,12,3; do
   v=${vt%%:*} tiles=${vt#*:}

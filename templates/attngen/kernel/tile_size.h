@@ -119,13 +119,13 @@ AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, in
   // bench/NOTES.md L-1) D = 128 fp8/fp8 2.54-2.61 ms at 16k against 2.69-2.73
   // for 128-row tiles (0.95), 0.98-0.99 against 0.99-1.00 at 4k, 0.589 against
   // 0.567 at 1k (1152 rows for 1024: the tuning database's choice there): so
-  // causal FP8 QK at D = 128 takes three too. Not int8 QK (its masked step
-  // spills a word at 160 registers; 2.94 against 2.90 ms at 16k); D = 64
-  // causal is unmeasured with the counter and keeps two.
+  // causal FP8 QK takes three too; at D = 64 bench.py measured fp8/fp8 causal
+  // 2.082 / 0.760 / 0.461 ms against 2.234 / 0.782 / 0.448 (session 10's run).
+  // Not int8 QK (its masked step spills a word at 160 registers; 2.94 against
+  // 2.90 ms at 16k).
   if (mainloop != 1)
     return TileChoice{64, 64, 4, 2};
-  if (!extras && sm90ThreeConsumersFit(headDim, qk, pv) &&
-      (!causal || (headDim == 128 && qk == dt::E4M3)))
+  if (!extras && sm90ThreeConsumersFit(headDim, qk, pv) && (!causal || qk == dt::E4M3))
     return TileChoice{192, 128, 16, 3};
   const int blockN = headDim <= 128 ? 128 : 64;
   const int stages =
