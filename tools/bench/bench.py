@@ -187,8 +187,10 @@ def package_arms(packages, sets, d, causal, b, h, n):
             torch.cuda.synchronize()
             return metrics(outs[0][:1, :2], ref)
 
+        t = kern.tiles(sets[0][0], sets[0][1])  # the plan's, or a tuning database's choice
         arms.append({"name": pname, "run": run, "kernel": kernel_only, "accuracy": accuracy,
-                     "cost": kern.cost(sets[0][0], sets[0][1])})
+                     "cost": kern.cost(sets[0][0], sets[0][1]),
+                     "tiles": f"{t['block_m']}/{t['block_n']}/{t['warps']}/{t['stages']}"})
     return arms
 
 
@@ -255,12 +257,14 @@ def main():
                     if "kernel" in arm:
                         ms_k = statistics.median(arm["ms_kernel_rounds"])
                         row.update(ms_kernel=ms_k, tflops_kernel=fl / ms_k / 1e9, ms_kernel_rounds=arm["ms_kernel_rounds"],
+                                   tiles=arm["tiles"],
                                    floor_ms=arm["cost"]["floor_ms"], bound=arm["cost"]["bound"],
                                    of_floor=arm["cost"]["floor_ms"] / ms_k, **arm["accuracy"]())
                     rows.append(row)
                     clk = f", {row['sm_mhz']:.0f} MHz {row['power_w']:.0f} W" if "sm_mhz" in row else ""
                     print(f"  D={d} N={n} causal={causal} {arm['name']}: {row['tflops']:.0f} TFLOPS e2e"
-                          + (f", {row['tflops_kernel']:.0f} kernel, cos {row['cos']:.5f} relL1 {row['rel_l1']:.4f}"
+                          + (f", {row['tflops_kernel']:.0f} kernel, cos {row['cos']:.5f} relL1 {row['rel_l1']:.4f}, "
+                             f"tiles {row['tiles']}"
                              if "kernel" in arm else "") + clk, flush=True)
                 del sets, arms
                 torch.cuda.empty_cache()

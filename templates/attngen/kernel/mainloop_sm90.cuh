@@ -192,8 +192,8 @@ template <class Cfg> __device__ __forceinline__ int ctaTile(int k, int grid) {
 /// go first and the shortest make the tail) and posts it in one of two slots;
 /// the producer thread and the consumer warps read it and free the slot. Past
 /// the last tile it posts a number >= tileCount, which ends every loop. (A
-/// thread of its own: in the copying thread's loop, within its registers, the
-/// atomic spilled.)
+/// thread of its own keeps the atomic's latency off the copying thread, which
+/// runs in 24 registers and keeps a few per-tile values on the stack anyway.)
 struct TileSlots {
   unsigned long long full[2], empty[2];
   int tile[2];
