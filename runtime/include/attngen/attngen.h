@@ -121,7 +121,9 @@ int attngen_kernel_cost(attngen_kernel_t kernel, const attngen_problem *problem,
  * bucket (else the nearest tuned bucket), compiled on first use through the
  * caches; a problem the database has nothing for keeps the plan's tiles.
  * NULL or "" turns it off. Kernels start with $ATTNGEN_TUNING_DB when set.
- * Workspace sizes, block maps, costs and launches all follow the choice. */
+ * Workspace sizes, block maps, costs and launches all follow the choice.
+ * Not to be called while another thread uses the same handle (launches on a
+ * handle are thread-safe among themselves). */
 int attngen_kernel_set_tuning_db(attngen_kernel_t kernel, const char *path_or_null);
 /* The tiles a launch of `problem` runs with (the plan's or the database's). */
 typedef struct attngen_tiles {
