@@ -107,7 +107,7 @@ AG_HOST_DEVICE constexpr TileChoice selectTileSize(int mainloop, int headDim, in
   // sm_80/89 (register pressure of the S and O fragments bounds it).
   // Three consumer warpgroups (blockM = 192, 16 warps) where they fit
   // (sm90ThreeConsumersFit: D = 64, or D = 128 with the P V split; FP8 PV),
-  // not causal, and not with extras (at 160 registers they spill: 36-532
+  // causal only with FP8 QK (below), never with extras (at 160 registers they spill: 36-532
   // bytes in ptxas at D = 64). Measured on an H100 (bench/NOTES.md W-1, W-2,
   // W-4; e2e, A/B in one call, N = 16k / 4k / 1k, H = 32, B*N = 16k): D = 64
   // fp8/fp8 0.90 / 0.96 / 1.00, int8/fp8 0.85 / 0.92 / 0.98 of the
