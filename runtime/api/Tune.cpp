@@ -177,7 +177,7 @@ std::vector<std::string> TunedKernels::warnings() const {
   return notes;
 }
 
-std::optional<TuneConfig> TunedKernels::configFor(const Problem &p) const {
+std::optional<TuningEntry> TunedKernels::entryFor(const Problem &p) const {
   std::lock_guard<std::mutex> lock(mutex);
   const KernelPlan &plan = base->plan();
   std::vector<std::string> found;
@@ -187,6 +187,12 @@ std::optional<TuneConfig> TunedKernels::configFor(const Problem &p) const {
   for (std::string &w : found) // an illegal entry is reported once
     if (std::find(notes.begin(), notes.end(), w) == notes.end())
       notes.push_back(std::move(w));
+  return e ? std::optional<TuningEntry>(*e) : std::nullopt;
+}
+
+std::optional<TuneConfig> TunedKernels::configFor(const Problem &p) const {
+  const std::optional<TuningEntry> e = entryFor(p);
+  const KernelPlan &plan = base->plan();
   if (!e || e->config == TuneConfig{plan.tiles, plan.kvChunk})
     return std::nullopt;
   return e->config;

@@ -140,25 +140,21 @@ Expected<std::shared_ptr<Kernel>> withTunedTiles(std::shared_ptr<Kernel> kernel,
                                                  const ShapeArg &shape) {
   if (dbPath.empty())
     return kernel;
-  const KernelPlan &base = kernel->plan();
-  TuningDb db = TuningDb::load(dbPath);
-  std::vector<std::string> warnings = db.warnings();
-  const TuningEntry *e = db.lookup(
-      base.variant, base.target, base.mainloop,
-      ShapeHint{shape.batch, shape.headsQ, shape.headsKv, shape.seqQ, shape.seqK}, warnings);
-  for (const std::string &w : warnings)
+  // The runtime's per-launch choice (runtime/include/attngen/runtime/Tune.h),
+  // with what it decides said on stderr.
+  const TunedKernels tuned(kernel, dbPath);
+  const Problem problem{shape.batch, shape.headsQ, shape.headsKv, shape.seqQ, shape.seqK};
+  const std::optional<TuningEntry> e = tuned.entryFor(problem);
+  for (const std::string &w : tuned.warnings())
     fmt::print(stderr, "attngen: warning: {}\n", w);
   if (!e) {
     fmt::print(stderr, "attngen: no tuning entry for {} on {}: the plan's own tiles\n",
-               base.variant.name, base.target.name());
+               kernel->plan().variant.name, kernel->plan().target.name());
     return kernel;
   }
   fmt::print(stderr, "attngen: tiles from the tuning database: {} (bucket {})\n",
              toString(e->config), e->bucket);
-  if (e->config == TuneConfig{base.tiles, base.kvChunk})
-    return kernel;
-  KernelPlan plan = applyConfig(base, e->config);
-  return Runtime::instance().load(plan, emitCuda(plan));
+  return tuned.forProblem(problem);
 }
 
 int cmdTune(int argc, char **argv) {

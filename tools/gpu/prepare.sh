@@ -18,8 +18,7 @@ done
 # Tiles other than the heuristic's, as packages NAME_bm128 / NAME_bm192 (the GPU tests and
 # A/Bs run them too): two or three consumer warpgroups (tile_size.h sm90ThreeConsumersFit).
 for vt in fp8_fp8_d64:128,128,12,3 int8_fp8_d64:128,128,12,3 fp8_fp8_d64_causal:128,128,12,3 \
-          fp8_fp8_d128:128,128,12,3 int8_fp8_d128:128,128,12,3 fp8_fp8_d128_causal:128,128,12,3 \
-          int8_fp8_d128_causal:128,128,12,3; do
+          fp8_fp8_d128:128,128,12,3 int8_fp8_d128:128,128,12,3 fp8_fp8_d128_causal:128,128,12,3; do
   v=${vt%%:*} tiles=${vt#*:}
   build/bin/attngen emit bench/variants.attn --variant "$v" --target sm_90a \
     --tiles "$tiles" --package ".carry/packages/${v}_bm${tiles%%,*}"

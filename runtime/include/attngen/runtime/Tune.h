@@ -71,6 +71,9 @@ class TunedKernels {
 public:
   TunedKernels(std::shared_ptr<Kernel> base, std::string dbPath);
 
+  /// The database's entry for `problem` (its bucket, else the nearest tuned
+  /// one); nullopt: none for this variant and target.
+  std::optional<TuningEntry> entryFor(const Problem &problem) const;
   /// The config the database chooses for `problem`; nullopt: base's own.
   std::optional<TuneConfig> configFor(const Problem &problem) const;
   /// The kernel to launch `problem` with (compiled here on first use).
